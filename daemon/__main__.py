@@ -1,0 +1,3 @@
+from sparkq_daemon.main import main
+
+raise SystemExit(main())

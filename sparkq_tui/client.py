@@ -1,0 +1,321 @@
+"""Python clients for the SparkQ daemon: ``AsyncClient`` (asyncio) and ``Client`` (sync).
+
+Both speak PROTOCOL.md over the Unix socket: concurrent calls share one connection and are
+matched by id, errors arrive as typed exceptions, events come from ``subscribe()``, and a lost
+connection is re-opened on the next call (subscriptions are renewed)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from sparkq_daemon.paths import resolve_socket
+from sparkq_tui.errors import DaemonUnavailable, SparkQError, error_from_wire
+
+STREAM_LIMIT = 16 * 1024 * 1024 + 1024
+DEFAULT_TOPICS = ("session", "queue", "task")
+
+
+class AsyncClient:
+    """An asyncio client. Use ``async with AsyncClient() as c: await c.call("system.ping")``.
+
+    ``reconnect_timeout`` bounds how long a call waits for the daemon to come back after the
+    connection is lost; calls in flight when it is lost raise ``DaemonUnavailable`` (their
+    writes may or may not have been committed, so they are never replayed blindly)."""
+
+    def __init__(
+        self,
+        socket: str | os.PathLike[str] | None = None,
+        *,
+        config: str | os.PathLike[str] | None = None,
+        reconnect_timeout: float = 10.0,
+    ) -> None:
+        self.socket_path: Path = resolve_socket(socket, config)
+        self.reconnect_timeout = reconnect_timeout
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._read_task: asyncio.Task[None] | None = None
+        self._connect_lock = asyncio.Lock()
+        self._topics: tuple[str, ...] | None = None
+        self._events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._closed = False
+        self.connected = False
+
+    async def __aenter__(self) -> AsyncClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def connect(self) -> None:
+        """Open the connection; raise ``DaemonUnavailable`` when nothing answers."""
+        async with self._connect_lock:
+            if self.connected:
+                return
+            try:
+                reader, writer = await asyncio.open_unix_connection(
+                    str(self.socket_path), limit=STREAM_LIMIT
+                )
+            except (OSError, ValueError) as exc:
+                raise DaemonUnavailable(
+                    f"no SparkQ daemon answers on {self.socket_path} ({exc.__class__.__name__}); "
+                    "start one with `sparkq start`"
+                ) from None
+            self._reader, self._writer = reader, writer
+            self.connected = True
+            self._read_task = asyncio.create_task(self._read_loop(reader))
+            if self._topics is not None:
+                await self._send_and_wait("events.subscribe", {"topics": list(self._topics)})
+
+    async def close(self) -> None:
+        """Close the connection for good; pending calls raise ``DaemonUnavailable``."""
+        self._closed = True
+        await self._drop_connection()
+
+    async def _drop_connection(self) -> None:
+        self.connected = False
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+        task, self._read_task = self._read_task, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        self._fail_pending()
+
+    def _fail_pending(self) -> None:
+        pending, self._pending = self._pending, {}
+        for fut in pending.values():
+            if not fut.done():
+                fut.set_exception(
+                    DaemonUnavailable(f"connection to the daemon at {self.socket_path} was lost")
+                )
+
+    async def _read_loop(self, reader: asyncio.StreamReader) -> None:
+        try:
+            while True:
+                line = await reader.readline()
+                if not line:
+                    break
+                try:
+                    message = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue
+                if isinstance(message, list):
+                    for item in message:
+                        self._deliver(item)
+                else:
+                    self._deliver(message)
+        except (OSError, ValueError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self.connected = False
+            self._fail_pending()
+            if self._topics is not None and not self._closed:
+                self._events.put_nowait({"topic": "connection", "type": "connection.lost"})
+
+    def _deliver(self, message: Any) -> None:
+        if not isinstance(message, dict):
+            return
+        if "method" in message and "id" not in message:
+            if message.get("method") in ("event", "events.overflow"):
+                params = message.get("params") or {}
+                if message["method"] == "events.overflow":
+                    params = {"topic": "events", "type": "events.overflow", **params}
+                self._events.put_nowait(params)
+            return
+        fut = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]
+        if fut is None or fut.done():
+            return
+        if "error" in message:
+            fut.set_exception(error_from_wire(message["error"]))
+        else:
+            fut.set_result(message.get("result"))
+
+    async def _ensure_connected(self) -> None:
+        if self.connected:
+            return
+        if self._closed:
+            raise DaemonUnavailable("the client is closed")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.reconnect_timeout
+        delay = 0.05
+        while True:
+            try:
+                await self.connect()
+                return
+            except DaemonUnavailable:
+                if loop.time() + delay > deadline:
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+    async def _send_and_wait(self, method: str, params: dict[str, Any] | None) -> Any:
+        writer = self._writer
+        if writer is None:
+            raise DaemonUnavailable(f"not connected to the daemon at {self.socket_path}")
+        request_id = next(self._ids)
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = fut
+        message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
+        if params:
+            message["params"] = params
+        try:
+            writer.write(orjson.dumps(message) + b"\n")
+            await writer.drain()
+        except (OSError, RuntimeError) as exc:
+            self._pending.pop(request_id, None)
+            raise DaemonUnavailable(f"could not send to the daemon: {exc}") from None
+        try:
+            return await fut
+        finally:
+            self._pending.pop(request_id, None)
+
+    async def call(self, method: str, params: dict[str, Any] | None = None, /, **kw: Any) -> Any:
+        """Call ``method`` with ``params`` (or keyword arguments) and return its result.
+
+        Keyword arguments whose value is ``None`` are left out."""
+        merged = dict(params or {})
+        merged.update({k: v for k, v in kw.items() if v is not None})
+        await self._ensure_connected()
+        return await self._send_and_wait(method, merged)
+
+    async def subscribe(
+        self, topics: tuple[str, ...] | list[str] = DEFAULT_TOPICS
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Yield events (the ``params`` of each ``event`` notification) for ever.
+
+        After a lost connection it yields ``{"type": "connection.lost"}``, reconnects
+        (waiting as long as it takes), re-subscribes and yields ``{"type":
+        "connection.restored"}``: the caller should re-read state then."""
+        self._topics = tuple(topics)
+        if self.connected:
+            await self._send_and_wait("events.subscribe", {"topics": list(self._topics)})
+        else:
+            await self._ensure_connected()
+        while True:
+            event = await self._events.get()
+            yield event
+            if event.get("type") == "connection.lost":
+                while not self.connected:
+                    try:
+                        await self._ensure_connected()
+                    except DaemonUnavailable:
+                        await asyncio.sleep(0.2)
+                        continue
+                yield {"topic": "connection", "type": "connection.restored"}
+
+    # Convenience wrappers for the everyday calls.
+    async def ping(self) -> dict[str, Any]:
+        return await self.call("system.ping")
+
+    async def enqueue(
+        self, queue: str, tool: str, payload: Any = None, **options: Any
+    ) -> dict[str, Any]:
+        """Enqueue one task; ``options`` may hold task_class, timeout, priority."""
+        return await self.call("task.enqueue", queue=queue, tool=tool, payload=payload, **options)
+
+    async def claim(
+        self, queue: str | None = None, *, worker: str | None = None, wait: float = 0
+    ) -> dict[str, Any] | None:
+        """Claim the next task (waiting up to ``wait`` seconds); ``None`` when there is none."""
+        result = await self.call("task.claim", queue=queue, worker=worker, wait=wait or None)
+        return result["task"]
+
+    async def complete(self, task_id: str, result: Any = None, **output: Any) -> dict[str, Any]:
+        return await self.call("task.complete", id=task_id, result=result, **output)
+
+    async def fail(self, task_id: str, error: str, **output: Any) -> dict[str, Any]:
+        return await self.call("task.fail", id=task_id, error=error, **output)
+
+    async def heartbeat(self, task_id: str) -> dict[str, Any]:
+        return await self.call("task.heartbeat", id=task_id)
+
+
+class Client:
+    """The synchronous face of ``AsyncClient``: the same calls, run on a private event loop
+    in a background thread. Use ``with Client() as c: c.call("system.ping")``."""
+
+    def __init__(
+        self,
+        socket: str | os.PathLike[str] | None = None,
+        *,
+        config: str | os.PathLike[str] | None = None,
+        reconnect_timeout: float = 10.0,
+    ) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._async = self._run(self._make(socket, config, reconnect_timeout))
+        self.socket_path = self._async.socket_path
+
+    @staticmethod
+    async def _make(socket: Any, config: Any, reconnect_timeout: float) -> AsyncClient:
+        return AsyncClient(socket, config=config, reconnect_timeout=reconnect_timeout)
+
+    def _run(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def __enter__(self) -> Client:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def connect(self) -> None:
+        self._run(self._async.connect())
+
+    def close(self) -> None:
+        """Close the connection and stop the background loop."""
+        if self._loop.is_closed():
+            return
+        with contextlib.suppress(SparkQError):
+            self._run(self._async.close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+
+    def call(self, method: str, params: dict[str, Any] | None = None, /, **kw: Any) -> Any:
+        """Call ``method`` and return its result (see ``AsyncClient.call``)."""
+        return self._run(self._async.call(method, params, **kw))
+
+    def subscribe(self, topics: tuple[str, ...] | list[str] = DEFAULT_TOPICS) -> Iterator[dict]:
+        """Yield events for ever (see ``AsyncClient.subscribe``)."""
+        agen = self._async.subscribe(topics)
+        while True:
+            yield self._run(agen.__anext__())
+
+    def ping(self) -> dict[str, Any]:
+        return self._run(self._async.ping())
+
+    def enqueue(self, queue: str, tool: str, payload: Any = None, **options: Any) -> dict:
+        return self._run(self._async.enqueue(queue, tool, payload, **options))
+
+    def claim(
+        self, queue: str | None = None, *, worker: str | None = None, wait: float = 0
+    ) -> dict[str, Any] | None:
+        return self._run(self._async.claim(queue, worker=worker, wait=wait))
+
+    def complete(self, task_id: str, result: Any = None, **output: Any) -> dict[str, Any]:
+        return self._run(self._async.complete(task_id, result, **output))
+
+    def fail(self, task_id: str, error: str, **output: Any) -> dict[str, Any]:
+        return self._run(self._async.fail(task_id, error, **output))
+
+    def heartbeat(self, task_id: str) -> dict[str, Any]:
+        return self._run(self._async.heartbeat(task_id))

@@ -1,0 +1,43 @@
+"""Shared fixtures: a real daemon on a short temporary socket, and clients for it."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.daemon_process import DaemonProcess
+
+
+@pytest.fixture
+def short_dir() -> Iterator[Path]:
+    """A temporary folder with a short path (a socket path must fit in 108 bytes)."""
+    folder = Path(tempfile.mkdtemp(prefix="sq", dir="/tmp"))
+    folder.chmod(0o700)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def make_daemon(short_dir: Path) -> Iterator[Callable[..., DaemonProcess]]:
+    """Start daemons with a given config (a dict written as sparkq.yml) and extra args."""
+    started: list[DaemonProcess] = []
+
+    def make(config: dict[str, Any] | None = None, *args: str, start: bool = True):
+        d = DaemonProcess(short_dir, dict(config or {}), list(args))
+        started.append(d)
+        return d.start() if start else d
+
+    yield make
+    for d in started:
+        d.stop()
+
+
+@pytest.fixture
+def daemon(make_daemon: Callable[..., DaemonProcess]) -> DaemonProcess:
+    """One running daemon with the default config."""
+    return make_daemon()
