@@ -1,0 +1,50 @@
+"""``sparkq runner``: claims tasks from SparkQ queues and executes them safely."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from sparkq_tui.client import AsyncClient
+from sparkq_tui.errors import DaemonUnavailable, NotFoundError, SparkQError
+from sparkq_tui.runner.loop import Runner
+from sparkq_tui.runner.options import RunnerOptions, parse_options
+
+__all__ = ["main"]
+
+RECONNECT_SECONDS = 2.0
+
+
+def main(argv: list[str], *, socket: str | None = None, config: str | None = None) -> int:
+    """Run ``sparkq runner`` with ``argv`` (its own flags); return the exit code."""
+    options = parse_options(list(argv))
+    logging.basicConfig(
+        level=options.log_level.upper(),
+        format="%(asctime)s sparkq-runner %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return asyncio.run(_run(options, socket, config))
+    except DaemonUnavailable as exc:
+        print(f"sparkq runner: {exc.message}", file=sys.stderr)
+        return 1
+    except NotFoundError as exc:
+        print(f"sparkq runner: {exc.message}", file=sys.stderr)
+        return 2
+    except SparkQError as exc:
+        print(f"sparkq runner: {exc.message}", file=sys.stderr)
+        return 1
+
+
+async def _run(options: RunnerOptions, socket: str | None, config: str | None) -> int:
+    client = AsyncClient(socket, config=config, reconnect_timeout=RECONNECT_SECONDS)
+    async with client:
+        if options.stream:
+            from sparkq_tui.runner.stream import Streamer
+
+            worker: Streamer | Runner = Streamer(client, options)
+        else:
+            worker = Runner(client, options)
+        await worker.claimer.prepare()
+        return await worker.run()

@@ -1,0 +1,249 @@
+"""The runner's main loop: ``concurrency`` slots each claim a task, run it, report it; a
+stop signal ends claiming, gives running tasks a grace period, then requeues the rest."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sparkq_tui.client import AsyncClient
+from sparkq_tui.errors import ConflictError, DaemonUnavailable, NotFoundError
+from sparkq_tui.runner.claim import Claimer
+from sparkq_tui.runner.execute import Execution, Outcome
+from sparkq_tui.runner.options import RunnerOptions
+from sparkq_tui.runner.outbox import Outbox
+from sparkq_tui.runner.tools import BUILTIN_TOOLS, TaskSetupError, build_command
+
+log = logging.getLogger("sparkq.runner")
+
+RETRY_MIN_SECONDS = 0.2
+RETRY_MAX_SECONDS = 5.0
+IDLE_HEARTBEAT_SECONDS = 30.0
+OUTBOX_CLOSE_SECONDS = 10.0
+
+
+@dataclass
+class RunningTask:
+    """A claimed task while this runner holds it."""
+
+    task: dict[str, Any]
+    execution: Execution | None = None
+    requeue_reason: str | None = None
+    lost_reason: str | None = None
+
+    @property
+    def label(self) -> str:
+        return str(self.task.get("friendly_id") or self.task["id"])
+
+    def give_back(self, reason: str) -> None:
+        """Stop the task's process; it is requeued rather than reported."""
+        self.requeue_reason = self.requeue_reason or reason
+        if self.execution is not None:
+            self.execution.stop(reason)
+
+
+class Runner:
+    """Claims and runs tasks until stopped (or, with --once / --drain, until done)."""
+
+    def __init__(self, client: AsyncClient, options: RunnerOptions) -> None:
+        self.client = client
+        self.options = options
+        self.stopping = asyncio.Event()
+        self.outbox = Outbox(client)
+        self.claimer = Claimer(client, options, self.outbox, self.stopping)
+        self.running: dict[str, RunningTask] = {}
+        self.failed = 0
+        self.succeeded = 0
+        self._signals = 0
+
+    async def run(self) -> int:
+        """Run until stopped; the exit code (1 when --once / --drain saw a failure)."""
+        self.outbox.start()
+        self._install_signal_handlers()
+        log.info(
+            "runner %s: queues %s, concurrency %d",
+            self.options.worker,
+            ", ".join(self.options.queues) or "(any)",
+            self.options.concurrency,
+        )
+        slots = asyncio.gather(*(self._slot() for _ in range(self.options.concurrency)))
+        stop = asyncio.ensure_future(self.stopping.wait())
+        await asyncio.wait({slots, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if not slots.done():
+            if self.running:
+                log.info(
+                    "stopping: %d running task(s) may finish within %g s",
+                    len(self.running),
+                    self.options.grace,
+                )
+            await asyncio.wait({slots}, timeout=self.options.grace)
+            for running in list(self.running.values()):
+                running.give_back("the runner is stopping")
+            await slots
+        stop.cancel()
+        await self.claimer.settle(self.options.claim_wait + 5)
+        await self.claimer.close()
+        unsent = await self.outbox.close(OUTBOX_CLOSE_SECONDS)
+        for method, params in unsent:
+            log.error("could not deliver %s for %s: the daemon is away", method, params["id"])
+        log.info(
+            "runner %s done: %d succeeded, %d failed",
+            self.options.worker,
+            self.succeeded,
+            self.failed,
+        )
+        if (self.options.once or self.options.drain) and self.failed:
+            return 1
+        return 0
+
+    def _install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_signal, sig)
+
+    def _on_signal(self, sig: int) -> None:
+        self._signals += 1
+        if self._signals == 1:
+            log.info("%s: no new claims", signal.Signals(sig).name)
+            self.stopping.set()
+        else:
+            log.info("%s again: requeueing running tasks now", signal.Signals(sig).name)
+            for running in list(self.running.values()):
+                running.give_back("the runner was stopped")
+
+    async def _slot(self) -> None:
+        delay = RETRY_MIN_SECONDS
+        wait = 0 if self.options.drain else self.options.claim_wait
+        while not self.stopping.is_set():
+            try:
+                task = await self.claimer.next_task(wait)
+            except DaemonUnavailable as exc:
+                log.warning("%s; retrying in %g s", exc.message, delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), delay)
+                delay = min(delay * 2, RETRY_MAX_SECONDS)
+                continue
+            delay = RETRY_MIN_SECONDS
+            if task is not None:
+                await self._handle(task)
+            if self.options.once or (self.options.drain and task is None):
+                return
+
+    async def _handle(self, task: dict[str, Any]) -> None:
+        running = RunningTask(task)
+        self.running[task["id"]] = running
+        log.info("claimed %s (%s)", running.label, task.get("tool"))
+        try:
+            await self._execute_and_report(running)
+        except Exception as exc:  # a runner bug must not take the other slots down
+            log.exception("runner error on %s", running.label)
+            self._report_failure(running, f"runner error: {exc}", "", "")
+        finally:
+            self.running.pop(task["id"], None)
+
+    async def _execute_and_report(self, running: RunningTask) -> None:
+        task = running.task
+        if self.options.tools is not None and task["tool"] not in self.options.tools:
+            self.outbox.send("task.requeue", {"id": task["id"]})
+            log.warning("requeued %s: tool %s is not in --tools", running.label, task["tool"])
+            return
+        with tempfile.TemporaryDirectory(prefix="sparkq-task-") as workdir:
+            try:
+                command = await self._command_for(task, Path(workdir))
+            except TaskSetupError as exc:
+                self._report_failure(running, str(exc), "", "")
+                return
+            running.execution = Execution(
+                command,
+                timeout=task.get("timeout"),
+                kill_grace=self.options.kill_grace,
+                max_output=self.options.max_output,
+            )
+            if running.requeue_reason:
+                running.execution.stop(running.requeue_reason)
+            beat = asyncio.create_task(self._heartbeats(running))
+            try:
+                outcome = await running.execution.run()
+            except OSError as exc:
+                self._report_failure(running, f"could not start {command.argv[0]}: {exc}", "", "")
+                return
+            finally:
+                beat.cancel()
+        self._report(running, outcome)
+
+    async def _command_for(self, task: dict[str, Any], workdir: Path):
+        tool = None
+        instructions = None
+        if task["tool"] not in BUILTIN_TOOLS:
+            tools = (await self.client.call("tool.list"))["tools"]
+            tool = next((t for t in tools if t.get("name") == task["tool"]), None)
+            queue = await self.client.call("queue.get", queue=task["queue_id"])
+            instructions = queue.get("instructions")
+        env = dict(os.environ)
+        env["SPARKQ_SOCKET"] = str(self.client.socket_path)
+        return build_command(task, workdir, tool=tool, instructions=instructions, base_env=env)
+
+    async def _heartbeats(self, running: RunningTask) -> None:
+        timeout = running.task.get("timeout")
+        interval = timeout / 3 if timeout else IDLE_HEARTBEAT_SECONDS
+        params = {"id": running.task["id"], "worker": self.options.worker}
+        while True:
+            await asyncio.sleep(interval)  # a timer, not a poll: it only sends
+            try:
+                await self.client.call("task.heartbeat", params)
+            except DaemonUnavailable:
+                continue
+            except (ConflictError, NotFoundError) as exc:
+                running.lost_reason = exc.message
+                log.warning("%s was taken from this runner: %s", running.label, exc.message)
+                if running.execution is not None:
+                    running.execution.stop(f"the task was taken away: {exc.message}")
+                return
+
+    def _report(self, running: RunningTask, outcome: Outcome) -> None:
+        task_id = running.task["id"]
+        if running.requeue_reason:
+            self.outbox.send("task.requeue", {"id": task_id})
+            log.info("requeued %s: %s", running.label, running.requeue_reason)
+            return
+        if running.lost_reason:
+            log.info("not reporting %s: %s", running.label, running.lost_reason)
+            return
+        if outcome.succeeded:
+            self.succeeded += 1
+            result = {"exit_code": 0, "duration_s": outcome.duration_s}
+            self.outbox.send(
+                "task.complete",
+                {
+                    "id": task_id,
+                    "worker": self.options.worker,
+                    "result": result,
+                    "stdout": outcome.stdout,
+                    "stderr": outcome.stderr,
+                },
+            )
+            log.info("succeeded %s in %.2f s", running.label, outcome.duration_s)
+            return
+        error = outcome.error(running.task.get("timeout"))
+        self._report_failure(running, error, outcome.stdout, outcome.stderr)
+
+    def _report_failure(self, running: RunningTask, error: str, stdout: str, stderr: str) -> None:
+        self.failed += 1
+        self.outbox.send(
+            "task.fail",
+            {
+                "id": running.task["id"],
+                "worker": self.options.worker,
+                "error": error,
+                "stdout": stdout,
+                "stderr": stderr,
+            },
+        )
+        log.info("failed %s: %s", running.label, error)
