@@ -56,7 +56,8 @@ class DaemonProcess:
 
     def start(self, timeout: float = 15.0) -> DaemonProcess:
         self.config_path.write_text(yaml.safe_dump(self.config or {}), encoding="utf-8")
-        argv = daemon_argv() + [
+        argv = [
+            *daemon_argv(),
             "--socket",
             str(self.socket),
             "--db",

@@ -1,0 +1,20 @@
+"""Timestamps as PROTOCOL.md writes them: ISO 8601, UTC, explicit offset, microseconds."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+
+def iso_from_unix(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds")
+
+
+def now() -> tuple[float, str]:
+    """The current time as (unix seconds, ISO string)."""
+    ts = time.time()
+    return ts, iso_from_unix(ts)
+
+
+def now_iso() -> str:
+    return now()[1]

@@ -1,0 +1,235 @@
+"""``sparkq.yml``: defaults, loading, validation and path resolution.
+
+A bad file raises ``ConfigError`` naming the file, the key and the problem; ``main`` turns it
+into exit code 2 without a traceback."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sparkq_daemon import paths
+from sparkq_daemon.validation import NAME_RE
+
+DEFAULT_TASK_CLASSES: dict[str, dict[str, Any]] = {
+    "FAST_SCRIPT": {"timeout": 120},
+    "MEDIUM_SCRIPT": {"timeout": 600},
+    "LLM_LITE": {"timeout": 480},
+    "LLM_HEAVY": {"timeout": 1200},
+}
+DEFAULT_TOOLS: dict[str, dict[str, Any]] = {
+    "run-bash": {"description": "Execute a bash script", "task_class": "MEDIUM_SCRIPT"},
+    "run-python": {"description": "Execute a python script", "task_class": "MEDIUM_SCRIPT"},
+    "llm-haiku": {
+        "description": "Fast, cheap LLM prompt",
+        "task_class": "LLM_LITE",
+        "command": None,
+    },
+    "llm-sonnet": {
+        "description": "Balanced LLM prompt",
+        "task_class": "LLM_HEAVY",
+        "command": None,
+    },
+}
+SYNCHRONOUS_MODES = ("FULL", "NORMAL", "EXTRA")
+
+# namespace -> key -> (type check, description of the type, default)
+SETTINGS: dict[str, dict[str, tuple[type | tuple[type, ...], str, Any]]] = {
+    "server": {"socket": ((str, type(None)), "a path or null", None)},
+    "database": {
+        "path": ((str, type(None)), "a path or null", None),
+        "synchronous": (str, "one of FULL, NORMAL, EXTRA", "FULL"),
+    },
+    "purge": {
+        "older_than_days": ((int, float), "a number of days ≥ 0", 3),
+        "interval_seconds": ((int, float), "a number of seconds > 0", 3600),
+    },
+    "queue_runner": {
+        "auto_fail_interval_seconds": ((int, float), "a number of seconds > 0", 30),
+        "poll_interval": ((int, float), "a number of seconds > 0", 30),
+    },
+    "backups": {"keep": (int, "an integer ≥ 0", 3)},
+}
+# Settings the protocol may change at run time (config.get / config.set).
+LIVE_NAMESPACES = ("purge", "queue_runner", "backups")
+
+
+class ConfigError(Exception):
+    """A config file that does not parse or holds a bad value."""
+
+
+@dataclass
+class Config:
+    """The resolved configuration the daemon starts with."""
+
+    source: Path | None = None
+    settings: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {
+            ns: {key: spec[2] for key, spec in keys.items()} for ns, keys in SETTINGS.items()
+        }
+    )
+    task_classes: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: copy.deepcopy(DEFAULT_TASK_CLASSES)
+    )
+    tools: dict[str, dict[str, Any]] = field(default_factory=lambda: copy.deepcopy(DEFAULT_TOOLS))
+    script_dirs: list[Path] = field(default_factory=list)
+
+    def get(self, namespace: str, key: str) -> Any:
+        return self.settings[namespace][key]
+
+    @property
+    def base_dir(self) -> Path:
+        return self.source.parent if self.source else Path.cwd()
+
+    def resolve(self, value: str) -> Path:
+        """A path from the file: ``~`` expanded, relative to the file's folder."""
+        return (self.base_dir / Path(value).expanduser()).resolve()
+
+    def db_path(self, override: str | None = None) -> Path:
+        if override:
+            return Path(override).expanduser().resolve()
+        value = self.get("database", "path")
+        return self.resolve(value) if value else paths.default_db()
+
+    def socket_path(self, override: str | None = None) -> Path:
+        if override:
+            return Path(override).expanduser()
+        value = self.get("server", "socket")
+        return self.resolve(value) if value else paths.resolve_socket(None, self.source)
+
+    def live_settings(self) -> dict[str, dict[str, Any]]:
+        return {ns: dict(self.settings[ns]) for ns in LIVE_NAMESPACES}
+
+
+def _fail(source: Path, key: str, problem: str) -> ConfigError:
+    return ConfigError(f"{source}: {key}: {problem}")
+
+
+def check_setting(namespace: str, key: str, value: Any) -> str | None:
+    """The problem with ``value`` for ``namespace.key``, or None when it is good."""
+    expected, description, _ = SETTINGS[namespace][key]
+    if isinstance(value, bool) or not isinstance(value, expected):
+        return f"expected {description}, got {value!r}"
+    if namespace == "database" and key == "synchronous" and value.upper() not in SYNCHRONOUS_MODES:
+        return f"expected {description}, got {value!r}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        minimum_exclusive = key in (
+            "interval_seconds",
+            "auto_fail_interval_seconds",
+            "poll_interval",
+        )
+        if value < 0 or (minimum_exclusive and value == 0):
+            return f"expected {description}, got {value!r}"
+    return None
+
+
+def _load_settings(source: Path, data: dict[str, Any], config: Config) -> None:
+    for namespace, keys in SETTINGS.items():
+        section = data.get(namespace)
+        if section is None:
+            continue
+        if not isinstance(section, dict):
+            raise _fail(source, namespace, f"expected a mapping, got {section!r}")
+        for key, value in section.items():
+            if key not in keys:
+                raise _fail(source, f"{namespace}.{key}", f"unknown key (known: {', '.join(keys)})")
+            problem = check_setting(namespace, key, value)
+            if problem:
+                raise _fail(source, f"{namespace}.{key}", problem)
+            if key == "synchronous":
+                value = value.upper()
+            config.settings[namespace][key] = value
+
+
+def _load_task_classes(source: Path, data: Any, config: Config) -> None:
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        raise _fail(source, "task_classes", f"expected a mapping, got {data!r}")
+    for name, spec in data.items():
+        key = f"task_classes.{name}"
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise _fail(source, key, "not a valid name")
+        if not isinstance(spec, dict):
+            raise _fail(source, key, f"expected a mapping with timeout, got {spec!r}")
+        unknown = set(spec) - {"timeout", "description"}
+        if unknown:
+            raise _fail(source, f"{key}.{sorted(unknown)[0]}", "unknown key")
+        timeout = spec.get("timeout")
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise _fail(source, f"{key}.timeout", f"expected seconds > 0, got {timeout!r}")
+        description = spec.get("description", "")
+        if not isinstance(description, str):
+            raise _fail(source, f"{key}.description", f"expected text, got {description!r}")
+        config.task_classes[name] = {"timeout": timeout, "description": description}
+
+
+def _load_tools(source: Path, data: Any, config: Config) -> None:
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        raise _fail(source, "tools", f"expected a mapping, got {data!r}")
+    for name, spec in data.items():
+        key = f"tools.{name}"
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise _fail(source, key, "not a valid name")
+        if not isinstance(spec, dict):
+            raise _fail(source, key, f"expected a mapping, got {spec!r}")
+        unknown = set(spec) - {"description", "task_class", "command"}
+        if unknown:
+            raise _fail(source, f"{key}.{sorted(unknown)[0]}", "unknown key")
+        task_class = spec.get("task_class", "MEDIUM_SCRIPT")
+        if task_class not in config.task_classes:
+            raise _fail(source, f"{key}.task_class", f"unknown task class {task_class!r}")
+        command = spec.get("command")
+        if command is not None and (
+            not isinstance(command, list)
+            or not command
+            or not all(isinstance(part, str) for part in command)
+        ):
+            raise _fail(source, f"{key}.command", f"expected a list of strings, got {command!r}")
+        description = spec.get("description", "")
+        if not isinstance(description, str):
+            raise _fail(source, f"{key}.description", f"expected text, got {description!r}")
+        config.tools[name] = {
+            "description": description,
+            "task_class": task_class,
+            "command": command,
+        }
+
+
+def load_config(explicit: str | Path | None = None) -> Config:
+    """Find and load the config file (ARCHITECTURE.md's order); defaults when there is none."""
+    source = paths.find_config_file(explicit)
+    if source is None:
+        return Config()
+    source = source.expanduser().resolve()
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read the config file: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping of sections at the top, got {data!r}")
+    known = {*SETTINGS, "task_classes", "tools", "script_dirs"}
+    for key in data:
+        if key not in known:
+            raise _fail(source, str(key), f"unknown key (known: {', '.join(sorted(known))})")
+    config = Config(source=source)
+    _load_settings(source, data, config)
+    _load_task_classes(source, data.get("task_classes"), config)
+    _load_tools(source, data.get("tools"), config)
+    dirs = data.get("script_dirs") or []
+    if not isinstance(dirs, list) or not all(isinstance(d, str) for d in dirs):
+        raise _fail(source, "script_dirs", f"expected a list of folders, got {dirs!r}")
+    config.script_dirs = [config.resolve(d) for d in dirs]
+    return config

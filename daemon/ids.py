@@ -1,0 +1,21 @@
+"""Opaque ids (``ses_…``, ``que_…``, ``tsk_…``) and friendly-id prefixes."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+_NON_ALNUM = re.compile(r"[^A-Z0-9]+")
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+def friendly_prefix(queue_name: str) -> str:
+    """``my queue.v2`` → ``MY-QUEUE-V2``: upper-cased, runs of other characters as ``-``."""
+    return _NON_ALNUM.sub("-", queue_name.upper()).strip("-") or "Q"
+
+
+def friendly_id(prefix: str, number: int) -> str:
+    return f"{prefix}-{number:04d}"

@@ -1,0 +1,147 @@
+"""``sparkq-daemon``: run the store, the socket server and the periodic jobs in the foreground.
+
+Exit codes: 0 after a graceful stop (SIGTERM, SIGINT, ``system.shutdown``), 1 when another
+daemon holds the socket or the database, 2 for a bad config or command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+
+from sparkq_daemon import __version__, backup, paths
+from sparkq_daemon.config import Config, ConfigError, load_config
+from sparkq_daemon.context import Daemon
+from sparkq_daemon.events import EventBus
+from sparkq_daemon.lock import AlreadyRunning, LockFile
+from sparkq_daemon.store import catalog, settings
+from sparkq_daemon.store.database import Database
+
+log = logging.getLogger("sparkq.daemon")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="sparkq-daemon", description="Run the SparkQ daemon in the foreground."
+    )
+    parser.add_argument(
+        "--socket", help="Unix socket path (default: from config, then runtime dir)"
+    )
+    parser.add_argument("--db", help="SQLite database path (default: from config, then data dir)")
+    parser.add_argument("--config", help="sparkq.yml to load (default: the resolution order)")
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        type=str.upper,
+        help="logging threshold (default INFO)",
+    )
+    parser.add_argument("--version", action="version", version=f"sparkq-daemon {__version__}")
+    return parser.parse_args(argv)
+
+
+async def _open(config: Config, socket_path: Path, db_path: Path) -> Daemon:
+    existed = db_path.exists() and db_path.stat().st_size > 0
+    db = Database(db_path, config.get("database", "synchronous"))
+    await db.open()
+    daemon = Daemon(
+        db=db,
+        bus=EventBus(),
+        config=config,
+        socket_path=socket_path,
+        db_path=db_path,
+        started=time.monotonic(),
+    )
+    db.on_commit = daemon.bus.publish
+    daemon.bus.listen(daemon.waiters.on_event)
+    if await db.write(catalog.seed, config.task_classes, config.tools):
+        log.info("seeded %d tools and %d task classes", len(config.tools), len(config.task_classes))
+    await db.write(settings.seed, config.live_settings())
+    daemon.settings = await db.read(settings.load)
+    keep = int(daemon.settings["backups"]["keep"])
+    if existed and keep > 0:
+        daemon.backups_dir.mkdir(parents=True, exist_ok=True)
+        target = backup.new_backup_path(daemon.backups_dir)
+        await db.backup_to(target)
+        backup.prune(daemon.backups_dir, keep)
+        log.info("backed up the database to %s", target)
+    return daemon
+
+
+async def serve(config: Config, socket_path: Path, db_path: Path) -> int:
+    from sparkq_daemon import methods, sweeper  # noqa: F401 - registers the methods
+    from sparkq_daemon.server import Server
+
+    daemon = await _open(config, socket_path, db_path)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, daemon.stopping.set)
+    server = Server(daemon)
+    await server.start()
+    jobs = sweeper.start(daemon)
+    log.info("sparkq-daemon %s serving %s (database %s)", __version__, socket_path, db_path)
+    await daemon.stopping.wait()
+    log.info("stopping: finishing requests in flight")
+    await server.close()
+    for job in jobs:
+        job.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await job
+    await daemon.db.close()
+    log.info("stopped")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        config = load_config(args.config)
+        socket_path = config.socket_path(args.socket)
+        paths.check_socket_path(socket_path)
+        db_path = config.db_path(args.db)
+    except (ConfigError, ValueError) as exc:
+        print(f"sparkq-daemon: {exc}", file=sys.stderr)
+        return 2
+    try:
+        from sparkq_daemon.server import prepare_socket_dir
+
+        prepare_socket_dir(socket_path)
+    except OSError as exc:
+        print(f"sparkq-daemon: {exc}", file=sys.stderr)
+        return 1
+    locks = [LockFile(Path(f"{socket_path}.lock")), LockFile(Path(f"{db_path}.lock"))]
+    try:
+        locks[0].acquire(f"the socket {socket_path}")
+        locks[1].acquire(f"the database {db_path}")
+    except AlreadyRunning as exc:
+        print(f"sparkq-daemon: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"sparkq-daemon: cannot take the lock file: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return _run(serve(config, socket_path, db_path))
+    except (OSError, RuntimeError) as exc:
+        log.error("cannot start: %s", exc)
+        return 1
+    finally:
+        for lock in locks:
+            lock.release()
+
+
+def _run(coro) -> int:
+    try:
+        import uvloop  # optional: faster event loop when installed
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)

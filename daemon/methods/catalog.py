@@ -1,0 +1,104 @@
+"""tool.*, task_class.*, prompt.*"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sparkq_daemon.context import Context
+from sparkq_daemon.errors import Validation
+from sparkq_daemon.registry import rpc
+from sparkq_daemon.store import catalog as store
+from sparkq_daemon.validation import optional, required, show
+
+
+@rpc("tool.list")
+async def tool_list(ctx: Context) -> dict[str, Any]:
+    return store.list_tools(ctx.db.catalog)
+
+
+@rpc("task_class.list")
+async def task_class_list(ctx: Context) -> dict[str, Any]:
+    return store.list_task_classes(ctx.db.catalog)
+
+
+def _command(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise Validation(f"command must be a list of strings, not {show(value)}", field="command")
+    return value
+
+
+@rpc(
+    "tool.upsert",
+    name=required("name"),
+    task_class=required("name"),
+    description=optional("str", ""),
+    command=optional("list"),
+)
+async def tool_upsert(
+    ctx: Context, name: str, task_class: str, description: str, command: list | None = None
+) -> dict[str, Any]:
+    return await ctx.db.write(store.upsert_tool, name, task_class, description, _command(command))
+
+
+@rpc("tool.delete", name=required("name"))
+async def tool_delete(ctx: Context, name: str) -> dict[str, Any]:
+    return await ctx.db.write(store.delete_tool, name)
+
+
+@rpc(
+    "task_class.upsert",
+    name=required("name"),
+    timeout=required("number", min=0.001),
+    description=optional("str", ""),
+)
+async def task_class_upsert(
+    ctx: Context, name: str, timeout: float, description: str
+) -> dict[str, Any]:
+    return await ctx.db.write(store.upsert_task_class, name, timeout, description)
+
+
+@rpc("task_class.delete", name=required("name"))
+async def task_class_delete(ctx: Context, name: str) -> dict[str, Any]:
+    return await ctx.db.write(store.delete_task_class, name)
+
+
+@rpc("prompt.list")
+async def prompt_list(ctx: Context) -> dict[str, Any]:
+    return await ctx.db.read(store.list_prompts)
+
+
+@rpc("prompt.get", command=required("name"))
+async def prompt_get(ctx: Context, command: str) -> dict[str, Any]:
+    return await ctx.db.read(store.get_prompt, command)
+
+
+@rpc(
+    "prompt.create",
+    command=required("name"),
+    label=required("str"),
+    template_text=required("str"),
+    description=optional("str", ""),
+)
+async def prompt_create(
+    ctx: Context, command: str, label: str, template_text: str, description: str
+) -> dict[str, Any]:
+    return await ctx.db.write(store.create_prompt, command, label, template_text, description)
+
+
+@rpc(
+    "prompt.update",
+    command=required("name"),
+    label=optional("str"),
+    template_text=optional("str"),
+    description=optional("str"),
+)
+async def prompt_update(ctx: Context, command: str, **changes: Any) -> dict[str, Any]:
+    clean = {key: value for key, value in changes.items() if value is not None}
+    return await ctx.db.write(store.update_prompt, command, clean)
+
+
+@rpc("prompt.delete", command=required("name"))
+async def prompt_delete(ctx: Context, command: str) -> dict[str, Any]:
+    return await ctx.db.write(store.delete_prompt, command)

@@ -1,0 +1,73 @@
+"""queue.*"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sparkq_daemon.context import Context
+from sparkq_daemon.registry import rpc
+from sparkq_daemon.store import queues as store
+from sparkq_daemon.validation import optional, required
+
+QUEUE_STATUSES = ("active", "planned", "idle", "ended", "archived")
+
+
+@rpc(
+    "queue.create",
+    name=required("name"),
+    session=required("ref"),
+    instructions=optional("str", ""),
+)
+async def create(ctx: Context, name: str, session: str, instructions: str) -> dict[str, Any]:
+    return await ctx.db.write(store.create, name, session, instructions)
+
+
+@rpc(
+    "queue.list",
+    session=optional("ref"),
+    status=optional("str", choices=QUEUE_STATUSES),
+    include_archived=optional("bool", False),
+)
+async def list_(
+    ctx: Context, include_archived: bool, session: str | None = None, status: str | None = None
+) -> dict[str, Any]:
+    return await ctx.db.read(store.list_, session, status, include_archived)
+
+
+@rpc("queue.get", queue=required("ref"))
+async def get(ctx: Context, queue: str) -> dict[str, Any]:
+    return await ctx.db.read(store.get, queue)
+
+
+@rpc("queue.update", queue=required("ref"), name=optional("name"), instructions=optional("str"))
+async def update(
+    ctx: Context, queue: str, name: str | None = None, instructions: str | None = None
+) -> dict[str, Any]:
+    return await ctx.db.write(store.update, queue, name, instructions)
+
+
+def _state_method(name: str, state: str | None, event: str) -> None:
+    async def handler(ctx: Context, queue: str) -> dict[str, Any]:
+        return await ctx.db.write(store.set_state, queue, state, event)
+
+    rpc(name, queue=required("ref"))(handler)
+
+
+_state_method("queue.end", "ended", "queue.ended")
+_state_method("queue.archive", "archived", "queue.archived")
+_state_method("queue.unarchive", None, "queue.unarchived")
+
+
+@rpc("queue.pause", queue=required("ref"))
+async def pause(ctx: Context, queue: str) -> dict[str, Any]:
+    return await ctx.db.write(store.set_paused, queue, True)
+
+
+@rpc("queue.resume", queue=required("ref"))
+async def resume(ctx: Context, queue: str) -> dict[str, Any]:
+    return await ctx.db.write(store.set_paused, queue, False)
+
+
+@rpc("queue.delete", queue=required("ref"))
+async def delete(ctx: Context, queue: str) -> dict[str, Any]:
+    return await ctx.db.write(store.delete, queue)

@@ -1,0 +1,215 @@
+"""task.*"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+
+from sparkq_daemon.context import Context
+from sparkq_daemon.errors import Validation
+from sparkq_daemon.registry import rpc
+from sparkq_daemon.store import tasks as store
+from sparkq_daemon.validation import Field, check_params, optional, required, show
+
+MAX_PAYLOAD = 1024 * 1024
+MAX_BATCH = 1000
+MAX_WAIT = 60
+TASK_STATUSES = ("queued", "running", "succeeded", "failed")
+
+ITEM = {
+    "tool": required("name"),
+    "payload": optional("any"),
+    "task_class": optional("name"),
+    "timeout": optional("number", min=0.001),
+    "priority": optional("int", 0),
+}
+
+
+def encode_json(value: Any, field: str, limit: int | None = MAX_PAYLOAD) -> str | None:
+    """The JSON text of ``value``, refusing what cannot be encoded or exceeds ``limit``."""
+    if value is None:
+        return None
+    try:
+        data = orjson.dumps(value)
+    except TypeError as exc:
+        raise Validation(f"{field} cannot be stored as JSON: {exc}", field=field) from None
+    if limit is not None and len(data) > limit:
+        raise Validation(
+            f"{field} is {len(data)} bytes encoded; the limit is {limit} bytes (1 MiB)",
+            field=field,
+        )
+    return data.decode()
+
+
+def _item(params: dict[str, Any]) -> dict[str, Any]:
+    item = dict(params)
+    item["payload_json"] = encode_json(item.get("payload"), "payload")
+    return item
+
+
+@rpc("task.enqueue", queue=required("ref"), **ITEM)
+async def enqueue(ctx: Context, queue: str, **item: Any) -> dict[str, Any]:
+    tasks = await ctx.db.write(store.enqueue, queue, [_item(item)])
+    return tasks[0]
+
+
+@rpc("task.enqueue_batch", queue=required("ref"), tasks=required("list"))
+async def enqueue_batch(ctx: Context, queue: str, tasks: list[Any]) -> dict[str, Any]:
+    if not 1 <= len(tasks) <= MAX_BATCH:
+        raise Validation(
+            f"tasks holds {len(tasks)} items; a batch takes 1 to {MAX_BATCH}", field="tasks"
+        )
+    items = []
+    for index, raw in enumerate(tasks):
+        if not isinstance(raw, dict):
+            raise Validation(f"tasks[{index}] must be an object, not {show(raw)}", field="tasks")
+        try:
+            items.append(_item(check_params(ITEM, raw)))
+        except Validation as exc:
+            raise Validation(f"tasks[{index}]: {exc.message}", field="tasks", index=index) from None
+    return {"tasks": await ctx.db.write(store.enqueue, queue, items)}
+
+
+@rpc("task.peek", queue=required("ref"))
+async def peek(ctx: Context, queue: str) -> dict[str, Any]:
+    return {"task": await ctx.db.read(store.peek, queue)}
+
+
+async def _wait_any(events: list[asyncio.Event], timeout: float) -> None:
+    waits = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
+
+
+@rpc(
+    "task.claim",
+    queue=optional("ref"),
+    id=optional("ref"),
+    worker=optional("str"),
+    wait=optional("number", 0, min=0, max=MAX_WAIT),
+)
+async def claim(
+    ctx: Context,
+    wait: float,
+    queue: str | None = None,
+    id: str | None = None,
+    worker: str | None = None,
+) -> dict[str, Any]:
+    daemon = ctx.daemon
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    stops = [daemon.stopping] + ([ctx.peer.closed] if ctx.peer is not None else [])
+    while True:
+        generation = daemon.waiters.generation()
+        task = await ctx.db.write(store.claim, queue, id, worker)
+        if task is not None:
+            if ctx.peer is not None and ctx.peer.closed.is_set():
+                # Nobody is left to receive it: give it back rather than strand it.
+                await ctx.db.write(store.requeue, task["id"])
+                return {"task": None}
+            return {"task": task}
+        remaining = deadline - loop.time()
+        if remaining <= 0 or id is not None or any(e.is_set() for e in stops):
+            return {"task": None}
+        await _wait_any([generation, *stops], remaining)
+
+
+@rpc("task.heartbeat", id=required("ref"), worker=optional("str"))
+async def heartbeat(ctx: Context, id: str, worker: str | None = None) -> dict[str, Any]:
+    return await ctx.db.write(store.heartbeat, id, worker)
+
+
+@rpc(
+    "task.complete",
+    id=required("ref"),
+    result=optional("any"),
+    stdout=optional("str"),
+    stderr=optional("str"),
+    worker=optional("str"),
+)
+async def complete(
+    ctx: Context,
+    id: str,
+    result: Any = None,
+    stdout: str | None = None,
+    stderr: str | None = None,
+    worker: str | None = None,
+) -> dict[str, Any]:
+    result_json = encode_json(result, "result", limit=None)
+    return await ctx.db.write(
+        store.finish, id, "succeeded", result_json, None, stdout, stderr, worker
+    )
+
+
+@rpc(
+    "task.fail",
+    id=required("ref"),
+    error=required("str"),
+    stdout=optional("str"),
+    stderr=optional("str"),
+    worker=optional("str"),
+)
+async def fail(
+    ctx: Context,
+    id: str,
+    error: str,
+    stdout: str | None = None,
+    stderr: str | None = None,
+    worker: str | None = None,
+) -> dict[str, Any]:
+    return await ctx.db.write(store.finish, id, "failed", None, error, stdout, stderr, worker)
+
+
+@rpc("task.requeue", id=required("ref"))
+async def requeue(ctx: Context, id: str) -> dict[str, Any]:
+    return await ctx.db.write(store.requeue, id)
+
+
+@rpc("task.rerun", id=required("ref"))
+async def rerun(ctx: Context, id: str) -> dict[str, Any]:
+    return await ctx.db.write(store.rerun, id)
+
+
+@rpc("task.get", id=required("ref"))
+async def get(ctx: Context, id: str) -> dict[str, Any]:
+    return await ctx.db.read(store.get, id)
+
+
+@rpc(
+    "task.list",
+    queue=optional("ref"),
+    session=optional("ref"),
+    status=optional("str", choices=TASK_STATUSES),
+    tool=optional("str"),
+    search=optional("str"),
+    limit=optional("int", 100, min=1),
+    offset=optional("int", 0, min=0),
+)
+async def list_(ctx: Context, limit: int, offset: int, **filters: Any) -> dict[str, Any]:
+    f = {key: filters.get(key) for key in ("queue", "session", "status", "tool", "search")}
+    return await ctx.db.read(store.list_, *f.values(), limit, offset)
+
+
+@rpc(
+    "task.update",
+    id=required("ref"),
+    payload=Field("any", nullable=False),
+    priority=optional("int"),
+    timeout=optional("number", min=0.001),
+    tool=optional("name"),
+)
+async def update(ctx: Context, id: str, **changes: Any) -> dict[str, Any]:
+    clean = {key: value for key, value in changes.items() if value is not None}
+    if "payload" in changes:
+        clean["payload_json"] = encode_json(changes["payload"], "payload")
+    return await ctx.db.write(store.update, id, clean)
+
+
+@rpc("task.delete", id=required("ref"))
+async def delete(ctx: Context, id: str) -> dict[str, Any]:
+    return await ctx.db.write(store.delete, id)

@@ -1,0 +1,138 @@
+"""Tools, task classes and prompt templates."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sparkq_daemon.errors import Conflict, NotFound, Validation
+from sparkq_daemon.store import rows
+from sparkq_daemon.store.tx import Catalog, Tx
+
+
+def load(conn: sqlite3.Connection) -> Catalog:
+    """The catalogue as the writer caches it."""
+    classes = {
+        r["name"]: {"name": r["name"], "timeout": r["timeout"], "description": r["description"]}
+        for r in conn.execute("SELECT * FROM task_classes ORDER BY name")
+    }
+    tools = {
+        r["name"]: {
+            "name": r["name"],
+            "task_class": r["task_class"],
+            "description": r["description"],
+            "command": rows.decode(r["command"]),
+        }
+        for r in conn.execute("SELECT * FROM tools ORDER BY name")
+    }
+    return Catalog(tools=tools, task_classes=classes)
+
+
+def seed(tx: Tx, task_classes: dict[str, dict], tools: dict[str, dict]) -> bool:
+    """Fill an empty catalogue from the config file; False when it was already seeded."""
+    if tx.conn.execute("SELECT 1 FROM task_classes LIMIT 1").fetchone():
+        return False
+    for name, spec in task_classes.items():
+        upsert_task_class(tx, name, spec["timeout"], spec.get("description", ""))
+    for name, spec in tools.items():
+        upsert_tool(tx, name, spec["task_class"], spec.get("description", ""), spec.get("command"))
+    return True
+
+
+def _tool_out(catalog: Catalog, tool: dict[str, Any]) -> dict[str, Any]:
+    cls = catalog.task_classes.get(tool["task_class"], {})
+    return {**tool, "timeout": cls.get("timeout")}
+
+
+def list_tools(catalog: Catalog) -> dict[str, Any]:
+    return {"tools": [_tool_out(catalog, t) for _, t in sorted(catalog.tools.items())]}
+
+
+def list_task_classes(catalog: Catalog) -> dict[str, Any]:
+    return {"task_classes": [c for _, c in sorted(catalog.task_classes.items())]}
+
+
+def upsert_task_class(tx: Tx, name: str, timeout: float, description: str) -> dict[str, Any]:
+    tx.conn.execute(
+        "INSERT INTO task_classes (name, timeout, description, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET timeout = excluded.timeout, "
+        "description = excluded.description, updated_at = excluded.updated_at",
+        (name, timeout, description, tx.now),
+    )
+    tx.catalog.task_classes[name] = {"name": name, "timeout": timeout, "description": description}
+    return tx.catalog.task_classes[name]
+
+
+def upsert_tool(
+    tx: Tx, name: str, task_class: str, description: str, command: list[str] | None
+) -> dict[str, Any]:
+    if task_class not in tx.catalog.task_classes:
+        known = ", ".join(sorted(tx.catalog.task_classes))
+        raise Validation(f"unknown task class {task_class!r} (known: {known})", field="task_class")
+    tx.conn.execute(
+        "INSERT INTO tools (name, task_class, description, command, updated_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET task_class = "
+        "excluded.task_class, description = excluded.description, command = excluded.command, "
+        "updated_at = excluded.updated_at",
+        (name, task_class, description, rows.encode(command), tx.now),
+    )
+    tool = {"name": name, "task_class": task_class, "description": description, "command": command}
+    tx.catalog.tools[name] = tool
+    return _tool_out(tx.catalog, tool)
+
+
+def delete_tool(tx: Tx, name: str) -> dict[str, Any]:
+    if name not in tx.catalog.tools:
+        raise NotFound(f"tool {name!r} does not exist", id=name)
+    tx.conn.execute("DELETE FROM tools WHERE name = ?", (name,))
+    del tx.catalog.tools[name]
+    return {"deleted": True}
+
+
+def delete_task_class(tx: Tx, name: str) -> dict[str, Any]:
+    if name not in tx.catalog.task_classes:
+        raise NotFound(f"task class {name!r} does not exist", id=name)
+    users = sorted(t for t, spec in tx.catalog.tools.items() if spec["task_class"] == name)
+    if users:
+        raise Conflict(f"task class {name!r} is used by tools: {', '.join(users)}")
+    tx.conn.execute("DELETE FROM task_classes WHERE name = ?", (name,))
+    del tx.catalog.task_classes[name]
+    return {"deleted": True}
+
+
+def list_prompts(conn: sqlite3.Connection) -> dict[str, Any]:
+    return {"prompts": [dict(r) for r in conn.execute("SELECT * FROM prompts ORDER BY command")]}
+
+
+def get_prompt(conn: sqlite3.Connection, command: str) -> dict[str, Any]:
+    row = conn.execute("SELECT * FROM prompts WHERE command = ?", (command,)).fetchone()
+    if row is None:
+        raise NotFound(f"prompt {command!r} does not exist", id=command)
+    return dict(row)
+
+
+def create_prompt(
+    tx: Tx, command: str, label: str, template_text: str, description: str
+) -> dict[str, Any]:
+    if tx.conn.execute("SELECT 1 FROM prompts WHERE command = ?", (command,)).fetchone():
+        raise Conflict(f"a prompt named {command!r} already exists", field="command")
+    tx.conn.execute(
+        "INSERT INTO prompts (command, label, template_text, description, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (command, label, template_text, description, tx.now, tx.now),
+    )
+    return get_prompt(tx.conn, command)
+
+
+def update_prompt(tx: Tx, command: str, changes: dict[str, Any]) -> dict[str, Any]:
+    get_prompt(tx.conn, command)
+    for key, value in changes.items():
+        tx.conn.execute(f"UPDATE prompts SET {key} = ? WHERE command = ?", (value, command))
+    tx.conn.execute("UPDATE prompts SET updated_at = ? WHERE command = ?", (tx.now, command))
+    return get_prompt(tx.conn, command)
+
+
+def delete_prompt(tx: Tx, command: str) -> dict[str, Any]:
+    get_prompt(tx.conn, command)
+    tx.conn.execute("DELETE FROM prompts WHERE command = ?", (command,))
+    return {"deleted": True}

@@ -1,0 +1,66 @@
+"""The sweeper's and purge's statements, and the daemon-wide counts."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sparkq_daemon.store import rows
+from sparkq_daemon.store.tx import Tx
+
+STALE_ERROR = "Task exceeded timeout"
+
+
+def sweep(tx: Tx) -> dict[str, list[str]]:
+    """Fail running tasks silent for 2× their timeout; warn those silent for 1×."""
+    failed = tx.conn.execute(
+        "UPDATE tasks SET status = 'failed', error = ?, finished_at = ?, updated_at = ? "
+        "WHERE status = 'running' AND beat + 2 * timeout < ? "
+        "RETURNING id, friendly_id, queue_id",
+        (STALE_ERROR, tx.now, tx.now, tx.ts),
+    ).fetchall()
+    for row in failed:
+        tx.emit(
+            "task",
+            "task.failed",
+            id=row[0],
+            friendly_id=row[1],
+            queue_id=row[2],
+            status="failed",
+            error=STALE_ERROR,
+        )
+    warned = tx.conn.execute(
+        "UPDATE tasks SET stale_warned_at = ?, updated_at = ? WHERE status = 'running' "
+        "AND stale_warned_at IS NULL AND beat + timeout < ? RETURNING id, friendly_id, queue_id",
+        (tx.now, tx.now, tx.ts),
+    ).fetchall()
+    for row in warned:
+        tx.emit(
+            "task", "task.stale", id=row[0], friendly_id=row[1], queue_id=row[2], status="running"
+        )
+    return {"failed": [r[1] for r in failed], "warned": [r[1] for r in warned]}
+
+
+def purge(tx: Tx, cutoff_iso: str) -> int:
+    """Delete finished tasks whose ``finished_at`` is older than ``cutoff_iso``."""
+    deleted = tx.conn.execute(
+        "DELETE FROM tasks WHERE finished_at IS NOT NULL AND finished_at <= ? "
+        "AND status IN ('succeeded', 'failed') RETURNING id, friendly_id, queue_id",
+        (cutoff_iso,),
+    ).fetchall()
+    for row in deleted:
+        tx.emit(
+            "task", "task.purged", id=row[0], friendly_id=row[1], queue_id=row[2], status="purged"
+        )
+    return len(deleted)
+
+
+def stats(conn: sqlite3.Connection) -> dict[str, Any]:
+    tasks = dict.fromkeys(rows.TASK_STATUSES, 0)
+    for status, n in conn.execute("SELECT status, SUM(n) FROM queue_counts GROUP BY status"):
+        tasks[status] = n
+    return {
+        "tasks": tasks,
+        "queues": conn.execute("SELECT COUNT(*) FROM queues").fetchone()[0],
+        "sessions": conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0],
+    }

@@ -1,0 +1,69 @@
+"""Rows to protocol objects (PROTOCOL.md "Objects")."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import orjson
+
+TASK_STATUSES = ("queued", "running", "succeeded", "failed")
+TASK_COLUMNS = (
+    "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
+    "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
+    "finished_at, stale_warned_at"
+)
+
+
+def decode(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
+def encode(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def session(row: sqlite3.Row) -> dict[str, Any]:
+    return dict(row)
+
+
+def task(row: sqlite3.Row, queue_name: str) -> dict[str, Any]:
+    out = dict(row)
+    out["payload"] = decode(out["payload"])
+    out["result"] = decode(out["result"])
+    out["timeout"] = float(out["timeout"])
+    out["queue_name"] = queue_name
+    return out
+
+
+def counts(conn: sqlite3.Connection, queue_id: str) -> dict[str, int]:
+    result = dict.fromkeys(TASK_STATUSES, 0)
+    for status, n in conn.execute(
+        "SELECT status, n FROM queue_counts WHERE queue_id = ?", (queue_id,)
+    ):
+        result[status] = n
+    return result
+
+
+def queue(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
+    c = counts(conn, row["id"])
+    if row["state"]:
+        status = row["state"]
+    elif c["running"]:
+        status = "active"
+    elif c["queued"]:
+        status = "planned"
+    else:
+        status = "idle"
+    return {
+        "id": row["id"],
+        "session_id": row["session_id"],
+        "name": row["name"],
+        "prefix": row["prefix"],
+        "instructions": row["instructions"],
+        "status": status,
+        "paused": bool(row["paused"]),
+        "counts": c,
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }

@@ -1,0 +1,156 @@
+"""The schema, versioned by ``PRAGMA user_version``; each entry of MIGRATIONS moves one
+version forward and runs inside the transaction that bumps the version."""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema.
+    """
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'active',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        ended_at TEXT
+    );
+    CREATE TABLE queues (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        name TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL UNIQUE,
+        instructions TEXT NOT NULL DEFAULT '',
+        state TEXT,
+        paused INTEGER NOT NULL DEFAULT 0,
+        next_number INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX queues_session ON queues(session_id);
+    CREATE TABLE tasks (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        friendly_id TEXT NOT NULL UNIQUE,
+        queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+        tool TEXT NOT NULL,
+        task_class TEXT NOT NULL,
+        payload TEXT,
+        status TEXT NOT NULL,
+        priority INTEGER NOT NULL DEFAULT 0,
+        timeout REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        worker TEXT,
+        result TEXT,
+        error TEXT,
+        stdout TEXT,
+        stderr TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        claimed_at TEXT,
+        heartbeat_at TEXT,
+        finished_at TEXT,
+        stale_warned_at TEXT,
+        beat REAL
+    );
+    CREATE INDEX tasks_claim ON tasks(queue_id, priority DESC, seq) WHERE status = 'queued';
+    CREATE INDEX tasks_claim_any ON tasks(priority DESC, seq) WHERE status = 'queued';
+    CREATE INDEX tasks_queue_page ON tasks(queue_id, seq);
+    CREATE INDEX tasks_running ON tasks(beat) WHERE status = 'running';
+    CREATE INDEX tasks_finished ON tasks(finished_at) WHERE finished_at IS NOT NULL;
+    CREATE TABLE queue_counts (
+        queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+        status TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (queue_id, status)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks BEGIN
+        INSERT INTO queue_counts (queue_id, status, n) VALUES (new.queue_id, new.status, 1)
+        ON CONFLICT (queue_id, status) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks BEGIN
+        UPDATE queue_counts SET n = n - 1 WHERE queue_id = old.queue_id AND status = old.status;
+    END;
+    CREATE TRIGGER tasks_count_update AFTER UPDATE OF status ON tasks
+    WHEN old.status <> new.status BEGIN
+        UPDATE queue_counts SET n = n - 1 WHERE queue_id = old.queue_id AND status = old.status;
+        INSERT INTO queue_counts (queue_id, status, n) VALUES (new.queue_id, new.status, 1)
+        ON CONFLICT (queue_id, status) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TABLE task_classes (
+        name TEXT PRIMARY KEY,
+        timeout REAL NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE tools (
+        name TEXT PRIMARY KEY,
+        task_class TEXT NOT NULL REFERENCES task_classes(name) ON UPDATE CASCADE,
+        description TEXT NOT NULL DEFAULT '',
+        command TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE prompts (
+        command TEXT PRIMARY KEY,
+        label TEXT NOT NULL,
+        template_text TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE settings (
+        namespace TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (namespace, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database to SCHEMA_VERSION; return the version it had before.
+
+    Refuses a database written by a newer SparkQ (its version is above ours)."""
+    before = conn.execute("PRAGMA user_version").fetchone()[0]
+    if before > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"the database has schema version {before}, newer than this SparkQ's "
+            f"{SCHEMA_VERSION}: upgrade SparkQ"
+        )
+    for version in range(before, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return before
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (triggers hold semicolons inside BEGIN…END)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

@@ -1,0 +1,399 @@
+"""Tasks: enqueue, claim, heartbeat, complete, fail, requeue, rerun, update, delete, list.
+
+Every state change is one UPDATE guarded by the state it expects (``AND status = …``), so a
+late sweeper can never overwrite a task that has just completed, and a claim is a single
+``UPDATE … RETURNING`` that only one claimer can win."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sparkq_daemon.errors import Conflict, NotFound, Validation
+from sparkq_daemon.ids import friendly_id, new_id
+from sparkq_daemon.store import queues as queue_store
+from sparkq_daemon.store import rows
+from sparkq_daemon.store import sessions as session_store
+from sparkq_daemon.store.rows import TASK_COLUMNS
+from sparkq_daemon.store.tx import Tx
+
+MAX_LIMIT = 1000
+_SELECT = f"SELECT seq, {TASK_COLUMNS} FROM tasks"
+
+
+def _queue_name(conn: sqlite3.Connection, queue_id: str) -> str:
+    row = conn.execute("SELECT name FROM queues WHERE id = ?", (queue_id,)).fetchone()
+    return row[0] if row else ""
+
+
+def _out(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
+    task = rows.task(row, _queue_name(conn, row["queue_id"]))
+    task.pop("seq", None)
+    return task
+
+
+def find(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
+    """The task with this id or friendly id, or NotFound naming it."""
+    row = conn.execute(f"{_SELECT} WHERE id = ?", (ref,)).fetchone()
+    if row is None:
+        row = conn.execute(f"{_SELECT} WHERE friendly_id = ?", (ref.upper(),)).fetchone()
+    if row is None:
+        raise NotFound(f"task {ref!r} does not exist", id=ref)
+    return row
+
+
+def get(conn: sqlite3.Connection, ref: str) -> dict[str, Any]:
+    return _out(conn, find(conn, ref))
+
+
+def _emit(tx: Tx, type_: str, task: dict[str, Any]) -> None:
+    tx.emit(
+        "task",
+        type_,
+        id=task["id"],
+        friendly_id=task["friendly_id"],
+        queue_id=task["queue_id"],
+        status=task["status"],
+    )
+
+
+def _resolve_timing(tx: Tx, tool: str, task_class: str | None, timeout: float | None):
+    tool_spec = tx.catalog.tools.get(tool)
+    if tool_spec is None:
+        known = ", ".join(sorted(tx.catalog.tools)) or "none"
+        raise Validation(f"unknown tool {tool!r} (known: {known})", field="tool")
+    cls = task_class or tool_spec["task_class"]
+    class_spec = tx.catalog.task_classes.get(cls)
+    if class_spec is None:
+        known = ", ".join(sorted(tx.catalog.task_classes)) or "none"
+        raise Validation(f"unknown task class {cls!r} (known: {known})", field="task_class")
+    return cls, float(timeout if timeout is not None else class_spec["timeout"])
+
+
+def _writable_queue(tx: Tx, ref: str) -> sqlite3.Row:
+    queue = queue_store.find(tx.conn, ref)
+    if queue["state"] in ("ended", "archived"):
+        raise Conflict(
+            f"queue {queue['name']!r} is {queue['state']}; no task can be enqueued into it",
+            status=queue["state"],
+        )
+    return queue
+
+
+def enqueue(tx: Tx, queue_ref: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert ``items`` (tool, payload_json, task_class, timeout, priority) into one queue."""
+    queue = _writable_queue(tx, queue_ref)
+    timings = [
+        _resolve_timing(tx, it["tool"], it.get("task_class"), it.get("timeout")) for it in items
+    ]
+    last = tx.conn.execute(
+        "UPDATE queues SET next_number = next_number + ? WHERE id = ? RETURNING next_number",
+        (len(items), queue["id"]),
+    ).fetchone()[0]
+    first_number = last - len(items) + 1
+    out = []
+    for offset, (item, (cls, timeout)) in enumerate(zip(items, timings, strict=True)):
+        task = {
+            "id": new_id("tsk"),
+            "friendly_id": friendly_id(queue["prefix"], first_number + offset),
+            "queue_id": queue["id"],
+            "queue_name": queue["name"],
+            "tool": item["tool"],
+            "task_class": cls,
+            "payload": item.get("payload"),
+            "status": "queued",
+            "priority": item.get("priority") or 0,
+            "timeout": timeout,
+            "attempts": 0,
+            "worker": None,
+            "result": None,
+            "error": None,
+            "stdout": None,
+            "stderr": None,
+            "created_at": tx.now,
+            "updated_at": tx.now,
+            "claimed_at": None,
+            "heartbeat_at": None,
+            "finished_at": None,
+            "stale_warned_at": None,
+        }
+        out.append(task)
+    tx.conn.executemany(
+        "INSERT INTO tasks (id, friendly_id, queue_id, tool, task_class, payload, status, "
+        "priority, timeout, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+        [
+            (
+                t["id"],
+                t["friendly_id"],
+                t["queue_id"],
+                t["tool"],
+                t["task_class"],
+                item.get("payload_json"),
+                t["priority"],
+                t["timeout"],
+                tx.now,
+                tx.now,
+            )
+            for t, item in zip(out, items, strict=True)
+        ],
+    )
+    for t in out:
+        _emit(tx, "task.enqueued", t)
+    return out
+
+
+_CLAIM_SET = (
+    "UPDATE tasks SET status = 'running', worker = ?, claimed_at = ?, heartbeat_at = NULL, "
+    "beat = ?, attempts = attempts + 1, updated_at = ?, stale_warned_at = NULL, "
+    "finished_at = NULL, result = NULL, error = NULL "
+)
+_RETURNING = f" RETURNING seq, {TASK_COLUMNS}"
+
+
+def claim(
+    tx: Tx, queue_ref: str | None, task_ref: str | None, worker: str | None
+) -> dict[str, Any] | None:
+    """Hand the next task (or the named one) to ``worker``; None when there is none."""
+    args = (worker, tx.now, tx.ts, tx.now)
+    if task_ref is not None:
+        target = find(tx.conn, task_ref)
+        if target["status"] != "queued":
+            holder = f" by {target['worker']}" if target["worker"] else ""
+            raise Conflict(
+                f"task {target['friendly_id']} is {target['status']}{holder}; only a queued "
+                "task can be claimed",
+                id=target["id"],
+                status=target["status"],
+            )
+        row = tx.conn.execute(
+            _CLAIM_SET + "WHERE seq = ? AND status = 'queued'" + _RETURNING,
+            (*args, target["seq"]),
+        ).fetchone()
+    elif queue_ref is not None:
+        queue = queue_store.find(tx.conn, queue_ref)
+        if queue["paused"] or queue["state"] == "archived":
+            return None
+        row = tx.conn.execute(
+            _CLAIM_SET + "WHERE seq = (SELECT seq FROM tasks WHERE queue_id = ? AND "
+            "status = 'queued' ORDER BY priority DESC, seq LIMIT 1)" + _RETURNING,
+            (*args, queue["id"]),
+        ).fetchone()
+    else:
+        row = tx.conn.execute(
+            _CLAIM_SET + "WHERE seq = (SELECT t.seq FROM tasks t JOIN queues q ON q.id = "
+            "t.queue_id WHERE t.status = 'queued' AND q.paused = 0 AND q.state IS NULL "
+            "ORDER BY t.priority DESC, t.seq LIMIT 1)" + _RETURNING,
+            args,
+        ).fetchone()
+    if row is None:
+        return None
+    task = _out(tx.conn, row)
+    _emit(tx, "task.claimed", task)
+    return task
+
+
+def _running(tx: Tx, ref: str, worker: str | None, action: str) -> sqlite3.Row:
+    row = find(tx.conn, ref)
+    if row["status"] != "running":
+        raise Conflict(
+            f"task {row['friendly_id']} is {row['status']}, not running; it cannot be {action}",
+            id=row["id"],
+            status=row["status"],
+        )
+    if worker is not None and row["worker"] not in (None, worker):
+        raise Conflict(
+            f"task {row['friendly_id']} is held by {row['worker']!r}, not {worker!r}",
+            id=row["id"],
+            status=row["status"],
+        )
+    return row
+
+
+def heartbeat(tx: Tx, ref: str, worker: str | None) -> dict[str, Any]:
+    row = _running(tx, ref, worker, "heartbeated")
+    updated = tx.conn.execute(
+        "UPDATE tasks SET heartbeat_at = ?, beat = ?, stale_warned_at = NULL, updated_at = ? "
+        "WHERE seq = ? AND status = 'running'" + _RETURNING,
+        (tx.now, tx.ts, tx.now, row["seq"]),
+    ).fetchone()
+    return _out(tx.conn, updated)
+
+
+def finish(
+    tx: Tx,
+    ref: str,
+    status: str,
+    result_json: str | None,
+    error: str | None,
+    stdout: str | None,
+    stderr: str | None,
+    worker: str | None,
+) -> dict[str, Any]:
+    """complete (status 'succeeded') or fail (status 'failed') a running task."""
+    row = _running(tx, ref, worker, "completed" if status == "succeeded" else "failed")
+    updated = tx.conn.execute(
+        "UPDATE tasks SET status = ?, result = ?, error = ?, stdout = COALESCE(?, stdout), "
+        "stderr = COALESCE(?, stderr), finished_at = ?, updated_at = ? "
+        "WHERE seq = ? AND status = 'running'" + _RETURNING,
+        (status, result_json, error, stdout, stderr, tx.now, tx.now, row["seq"]),
+    ).fetchone()
+    task = _out(tx.conn, updated)
+    _emit(tx, "task.completed" if status == "succeeded" else "task.failed", task)
+    return task
+
+
+def requeue(tx: Tx, ref: str) -> dict[str, Any]:
+    row = find(tx.conn, ref)
+    if row["status"] == "queued":
+        raise Conflict(
+            f"task {row['friendly_id']} is already queued", id=row["id"], status="queued"
+        )
+    updated = tx.conn.execute(
+        "UPDATE tasks SET status = 'queued', worker = NULL, claimed_at = NULL, "
+        "heartbeat_at = NULL, beat = NULL, finished_at = NULL, stale_warned_at = NULL, "
+        "result = NULL, error = NULL, updated_at = ? WHERE seq = ? AND status = ?" + _RETURNING,
+        (tx.now, row["seq"], row["status"]),
+    ).fetchone()
+    task = _out(tx.conn, updated)
+    _emit(tx, "task.requeued", task)
+    return task
+
+
+def rerun(tx: Tx, ref: str) -> dict[str, Any]:
+    row = find(tx.conn, ref)
+    item = {
+        "tool": row["tool"],
+        "payload": rows.decode(row["payload"]),
+        "payload_json": row["payload"],
+        "task_class": row["task_class"],
+        "timeout": row["timeout"],
+        "priority": row["priority"],
+    }
+    return enqueue(tx, row["queue_id"], [item])[0]
+
+
+def update(tx: Tx, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change payload, priority, timeout or tool of a queued task."""
+    row = find(tx.conn, ref)
+    if row["status"] != "queued":
+        raise Conflict(
+            f"task {row['friendly_id']} is {row['status']}; only a queued task can be updated",
+            id=row["id"],
+            status=row["status"],
+        )
+    sets: dict[str, Any] = {}
+    if "tool" in changes:
+        sets["tool"] = changes["tool"]
+        sets["task_class"], timeout = _resolve_timing(tx, changes["tool"], None, None)
+        sets.setdefault("timeout", timeout)
+    if "payload_json" in changes:
+        sets["payload"] = changes["payload_json"]
+    for key in ("priority", "timeout"):
+        if key in changes:
+            sets[key] = changes[key]
+    sets["updated_at"] = tx.now
+    assignments = ", ".join(f"{key} = ?" for key in sets)
+    updated = tx.conn.execute(
+        f"UPDATE tasks SET {assignments} WHERE seq = ? AND status = 'queued'" + _RETURNING,
+        (*sets.values(), row["seq"]),
+    ).fetchone()
+    task = _out(tx.conn, updated)
+    _emit(tx, "task.updated", task)
+    return task
+
+
+def delete(tx: Tx, ref: str) -> dict[str, Any]:
+    row = find(tx.conn, ref)
+    tx.conn.execute("DELETE FROM tasks WHERE seq = ?", (row["seq"],))
+    task = _out(tx.conn, row)
+    task["status"] = "deleted"
+    _emit(tx, "task.deleted", task)
+    return {"deleted": True}
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_(
+    conn: sqlite3.Connection,
+    queue: str | None,
+    session: str | None,
+    status: str | None,
+    tool: str | None,
+    search: str | None,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    """Newest first. ``total`` comes from the per-queue counters when it can."""
+    where, args = [], []
+    queue_ids: list[str] | None = None
+    if queue:
+        queue_ids = [queue_store.find(conn, queue)["id"]]
+    if session:
+        sid = session_store.find(conn, session)["id"]
+        in_session = [
+            r[0] for r in conn.execute("SELECT id FROM queues WHERE session_id = ?", (sid,))
+        ]
+        queue_ids = in_session if queue_ids is None else [q for q in queue_ids if q in in_session]
+    if queue_ids is not None:
+        where.append(f"queue_id IN ({', '.join('?' * len(queue_ids)) or 'NULL'})")
+        args += queue_ids
+    if status:
+        where.append("status = ?")
+        args.append(status)
+    if tool:
+        where.append("tool = ?")
+        args.append(tool)
+    if search:
+        where.append(
+            "(friendly_id LIKE ? ESCAPE '\\' OR payload LIKE ? ESCAPE '\\' "
+            "OR tool LIKE ? ESCAPE '\\' OR error LIKE ? ESCAPE '\\')"
+        )
+        args += [_like(search)] * 4
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    applied = min(limit, MAX_LIMIT)
+    found = conn.execute(
+        f"{_SELECT}{clause} ORDER BY seq DESC LIMIT ? OFFSET ?", (*args, applied, offset)
+    ).fetchall()
+    names = {r[0]: r[1] for r in conn.execute("SELECT id, name FROM queues")} if found else {}
+    tasks = []
+    for row in found:
+        task = rows.task(row, names.get(row["queue_id"], ""))
+        task.pop("seq", None)
+        tasks.append(task)
+    if tool or search:
+        total = conn.execute(f"SELECT COUNT(*) FROM tasks{clause}", args).fetchone()[0]
+    else:
+        total = _counted_total(conn, queue_ids, status)
+    return {
+        "tasks": tasks,
+        "total": total,
+        "limit_applied": applied,
+        "truncated": offset + len(tasks) < total,
+        "max_limit": MAX_LIMIT,
+    }
+
+
+def _counted_total(conn: sqlite3.Connection, queue_ids: list[str] | None, status: str | None):
+    where, args = [], []
+    if queue_ids is not None:
+        where.append(f"queue_id IN ({', '.join('?' * len(queue_ids)) or 'NULL'})")
+        args += queue_ids
+    if status:
+        where.append("status = ?")
+        args.append(status)
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    return conn.execute(f"SELECT COALESCE(SUM(n), 0) FROM queue_counts{clause}", args).fetchone()[0]
+
+
+def peek(conn: sqlite3.Connection, queue_ref: str) -> dict[str, Any] | None:
+    queue = queue_store.find(conn, queue_ref)
+    if queue["paused"] or queue["state"] == "archived":
+        return None
+    row = conn.execute(
+        f"{_SELECT} WHERE queue_id = ? AND status = 'queued' ORDER BY priority DESC, seq LIMIT 1",
+        (queue["id"],),
+    ).fetchone()
+    return None if row is None else _out(conn, row)
