@@ -1,0 +1,155 @@
+"""``sparkq``: the command line. With no command it opens the cockpit.
+
+Exit codes: 0 done, 1 the daemon refused (its message on stderr), 2 usage, 3 no daemon.
+Only the cockpit path imports Textual; every other command stays light."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sparkq_tui import __version__
+from sparkq_tui.commands import (
+    catalog,
+    config_cmds,
+    queues,
+    rpc,
+    scripts,
+    server,
+    sessions,
+    tasks,
+)
+from sparkq_tui.commands.context import Context, UsageError
+from sparkq_tui.errors import DaemonUnavailable, SparkQError
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NO_DAEMON = 0, 1, 2, 3
+COMMAND_GROUPS = (server, sessions, queues, tasks, catalog, config_cmds, scripts, rpc)
+_VALUE_OPTIONS = ("--socket", "--config")
+
+EPILOG = """\
+Run `sparkq` alone to open the cockpit, `sparkq start` to start the daemon in the background,
+`sparkq COMMAND -h` for a command's options. Exit codes: 0 done, 1 refused by the daemon,
+2 usage, 3 no daemon."""
+
+
+def _add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    group = parser.add_argument_group("global options")
+    group.add_argument("--socket", metavar="PATH", default=default, help="the daemon's socket")
+    group.add_argument("--config", metavar="PATH", default=default, help="the sparkq.yml to use")
+    group.add_argument(
+        "--json", action="store_true", default=default, help="print JSON instead of tables"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser: global options, then one sub-command per CLI verb."""
+    # Global options are accepted after the command too; SUPPRESS keeps the sub-parser from
+    # overwriting a value given before the command.
+    common = argparse.ArgumentParser(add_help=False)
+    _add_global_options(common, argparse.SUPPRESS)
+    parser = argparse.ArgumentParser(
+        prog="sparkq",
+        description="SparkQ, a local-first task queue. Commands talk to the daemon on its socket.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_global_options(parser, None)
+    parser.set_defaults(json=False)
+    parser.add_argument("--version", action="version", version=f"sparkq {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for group in COMMAND_GROUPS:
+        group.register(sub, common)
+    sub.add_parser("runner", help="claim tasks and run them (see `sparkq runner -h`)")
+    return parser
+
+
+def _split_command(argv: list[str]) -> tuple[list[str], str | None, list[str]]:
+    """Split ``argv`` into global options, the command word and what follows it."""
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word in _VALUE_OPTIONS:
+            i += 2
+        elif word.startswith("-"):
+            i += 1
+        else:
+            return argv[:i], word, argv[i + 1 :]
+    return argv, None, []
+
+
+def _global_values(head: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="sparkq", add_help=False)
+    _add_global_options(parser, None)
+    parser.add_argument("--version", action="store_true")
+    parser.add_argument("-h", "--help", action="store_true")
+    return parser.parse_args(head)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``sparkq`` invocation and return its exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `sparkq tasks | head`: the reader left; that is not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def _main(argv: list[str]) -> int:
+    head, command, rest = _split_command(argv)
+    if command in (None, "runner"):
+        try:
+            opts = _global_values(head)
+        except SystemExit as exc:
+            return _exit_code(exc)
+        if opts.help or opts.version:
+            return _run_parser(argv)
+        if command == "runner":
+            from sparkq_tui.runner import main as runner_main
+
+            return runner_main(rest, socket=opts.socket, config=opts.config)
+        from sparkq_tui.app import run_cockpit
+
+        return run_cockpit(socket=opts.socket, config=opts.config)
+    return _run_parser(argv)
+
+
+def _run_parser(argv: list[str]) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return _exit_code(exc)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_OK
+    ctx = Context(args)
+    try:
+        return handler(ctx) or EXIT_OK
+    except UsageError as exc:
+        print(f"sparkq: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DaemonUnavailable as exc:
+        print(f"sparkq: {exc.message}", file=sys.stderr)
+        return EXIT_NO_DAEMON
+    except SparkQError as exc:
+        print(f"sparkq: {exc.message}", file=sys.stderr)
+        return EXIT_REFUSED
+    finally:
+        ctx.close()
+
+
+def _exit_code(exc: SystemExit) -> int:
+    code = exc.code
+    if code is None:
+        return EXIT_OK
+    return code if isinstance(code, int) else EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""The commented ``sparkq.yml`` that ``sparkq setup`` writes (every key, with its default)."""
+
+from __future__ import annotations
+
+import json
+
+TEMPLATE = """\
+# SparkQ configuration, written by `sparkq setup`.
+# Every key is optional; the values shown are the defaults. Relative paths are relative to
+# this file's folder. After the first start, values changed with `sparkq config set`,
+# `sparkq tools add` … win over this file; `sparkq config-export` writes them back out.
+
+server:
+  socket: {socket}                 # null: <user runtime dir>/sparkq/sparkq.sock
+
+database:
+  path: {db}                   # null: <user data dir>/sparkq/sparkq.db
+
+purge:
+  older_than_days: 3           # finished tasks older than this are deleted
+  interval_seconds: 3600       # how often purge runs
+
+queue_runner:
+  auto_fail_interval_seconds: 30   # how often stale running tasks are checked
+  poll_interval: 30            # only for runners that cannot wait on the socket
+
+task_classes:                  # a task's timeout comes from its class
+  FAST_SCRIPT:   {{timeout: 120}}
+  MEDIUM_SCRIPT: {{timeout: 600}}
+  LLM_LITE:      {{timeout: 480}}
+  LLM_HEAVY:     {{timeout: 1200}}
+
+tools:                         # command: the argv a runner executes for LLM tools;
+                               # {{prompt}} / {{prompt_file}} are filled in, never via a shell
+  run-bash:   {{description: Execute a bash script, task_class: MEDIUM_SCRIPT}}
+  run-python: {{description: Execute a python script, task_class: MEDIUM_SCRIPT}}
+  llm-haiku:  {{description: "Fast, cheap LLM prompt", task_class: LLM_LITE, command: null}}
+  llm-sonnet: {{description: Balanced LLM prompt, task_class: LLM_HEAVY, command: null}}
+
+script_dirs: []                # folders indexed by `sparkq scripts`
+
+backups:
+  keep: 3                      # database copies taken at each daemon start
+"""
+
+
+def render(socket: str | None = None, db: str | None = None) -> str:
+    """The template with ``server.socket`` and ``database.path`` filled in (null: default)."""
+    return TEMPLATE.format(socket=json.dumps(socket), db=json.dumps(db))

@@ -1,0 +1,340 @@
+"""Task commands: ``enqueue``, ``peek``, ``claim``, ``complete``, ``fail``, ``requeue``,
+``rerun``, ``task ID``, ``tasks`` and ``purge``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from sparkq_tui.commands import add_command
+from sparkq_tui.commands.context import Context, UsageError
+from sparkq_tui.commands.output import (
+    ago,
+    emit,
+    local_time,
+    print_fields,
+    print_table,
+    say,
+    short,
+    warn,
+)
+
+STATUSES = ("queued", "running", "succeeded", "failed")
+
+
+def register(sub: Any, common: Any) -> None:
+    p = add_command(
+        sub,
+        common,
+        "enqueue",
+        enqueue,
+        "add a task to a queue",
+        description=(
+            "Add a task to a queue. The payload is one of: --payload JSON (any JSON value), "
+            '--script TEXT (becomes {"script": TEXT}), --file F (the file\'s text is copied '
+            'into the task: {"script": TEXT, "file": "/abs/path/F"}, so a rerun runs the same '
+            "code), or stdin when it is piped (read as script text). Use - for TEXT or JSON to "
+            "read it from stdin."
+        ),
+    )
+    p.add_argument("queue", help="queue name or id")
+    p.add_argument("tool", help="tool name, e.g. run-bash, run-python, llm-haiku")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("-p", "--payload", metavar="JSON", help="the payload as JSON")
+    source.add_argument("-s", "--script", metavar="TEXT", help='payload {"script": TEXT}')
+    source.add_argument("-f", "--file", metavar="F", help="payload from a script file")
+    p.add_argument("--task-class", default=None, help="overrides the tool's task class")
+    p.add_argument("--timeout", type=_non_negative_float, default=None, help="seconds")
+    p.add_argument("--priority", type=int, default=None, help="higher is claimed first")
+
+    p = add_command(sub, common, "peek", peek, "show the task `claim` would take next")
+    p.add_argument("queue", help="queue name or id")
+
+    p = add_command(sub, common, "claim", claim, "take the next task (marks it running)")
+    p.add_argument("queue", nargs="?", default=None, help="queue name or id (default: any)")
+    p.add_argument("--id", default=None, help="claim this task rather than the next one")
+    p.add_argument("-w", "--worker", default=None, help="who holds the task (default cli@host)")
+    p.add_argument("--wait", type=_non_negative_float, default=None, help="wait up to S seconds")
+
+    p = add_command(sub, common, "complete", complete, "mark a running task succeeded")
+    p.add_argument("id", help="task id or friendly id (BACKEND-0007)")
+    p.add_argument("-r", "--result", metavar="JSON", default=None, help="the result as JSON")
+    _output_options(p)
+
+    p = add_command(sub, common, "fail", fail, "mark a running task failed")
+    p.add_argument("id", help="task id or friendly id")
+    p.add_argument("error", help="what went wrong")
+    _output_options(p)
+
+    for name, handler, text in (
+        ("requeue", requeue, "put a task back in its queue"),
+        ("rerun", rerun, "enqueue a new task with the same queue, tool and payload"),
+        ("task", show, "one task in full: payload, result, output"),
+    ):
+        p = add_command(sub, common, name, handler, text)
+        p.add_argument("id", help="task id or friendly id")
+
+    p = add_command(sub, common, "tasks", list_tasks, "list tasks, newest first")
+    p.add_argument("-q", "--queue", default=None, help="queue name or id")
+    p.add_argument("-s", "--session", default=None, help="session name or id")
+    p.add_argument("--status", choices=STATUSES, default=None)
+    p.add_argument("-t", "--tool", default=None)
+    p.add_argument("--search", "--text", dest="search", default=None, help="text to look for")
+    p.add_argument("-n", "--limit", type=_positive_int, default=None, help="at most N (100)")
+    p.add_argument("--offset", type=_non_negative_int, default=None)
+
+    p = add_command(sub, common, "purge", purge, "delete finished tasks older than N days")
+    p.add_argument("--older-than-days", type=_non_negative_float, required=True, metavar="N")
+
+
+def _output_options(p: Any) -> None:
+    p.add_argument("--stdout", default=None, help="captured standard output")
+    p.add_argument("--stderr", default=None, help="captured standard error")
+    p.add_argument("-w", "--worker", default=None, help="must match the task's worker")
+
+
+def _non_negative_float(text: str) -> float:
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0 or value != value:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return int(value) if value.is_integer() else value
+
+
+def _non_negative_int(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    import argparse
+
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _stdin_text() -> str:
+    return sys.stdin.read()
+
+
+def parse_json(text: str, what: str) -> Any:
+    """``text`` as JSON, or a ``UsageError`` naming ``what`` and the problem."""
+    if text == "-":
+        text = _stdin_text()
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{what} is not valid JSON ({exc}): {short(text, 60)}") from None
+
+
+def build_payload(args: Any) -> Any:
+    """The task payload from --payload, --script, --file or piped stdin (None when none)."""
+    if args.payload is not None:
+        return parse_json(args.payload, "--payload")
+    if args.script is not None:
+        return {"script": _stdin_text() if args.script == "-" else args.script}
+    if args.file is not None:
+        path = Path(args.file).expanduser().resolve()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read --file {args.file}: {exc}") from None
+        return {"script": text, "file": str(path)}
+    if sys.stdin is not None and not sys.stdin.isatty():
+        text = _stdin_text()
+        if text.strip():
+            return {"script": text}
+    return None
+
+
+def enqueue(ctx: Context) -> int:
+    args = ctx.args
+    task = ctx.call(
+        "task.enqueue",
+        queue=args.queue,
+        tool=args.tool,
+        payload=build_payload(args),
+        task_class=args.task_class,
+        timeout=args.timeout,
+        priority=args.priority,
+    )
+    emit(
+        ctx.json,
+        task,
+        lambda: say(f"enqueued {task['friendly_id']} ({task['id']}) in {task['queue_name']}"),
+    )
+    return 0
+
+
+def render_task(task: dict[str, Any]) -> None:
+    def block(value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        return value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
+
+    fields = [
+        ("task", f"{task.get('friendly_id')}  ({task.get('id')})"),
+        ("status", task.get("status")),
+        ("queue", task.get("queue_name")),
+        ("tool", f"{task.get('tool')}  (class {task.get('task_class')})"),
+        ("priority", task.get("priority")),
+        ("timeout", f"{task.get('timeout')} s"),
+        ("attempts", task.get("attempts")),
+        ("worker", task.get("worker")),
+        ("created", local_time(task.get("created_at"))),
+        ("claimed", local_time(task.get("claimed_at"))),
+        ("heartbeat", local_time(task.get("heartbeat_at"))),
+        ("finished", local_time(task.get("finished_at"))),
+        ("stale since", local_time(task.get("stale_warned_at"))),
+        ("error", task.get("error")),
+        ("payload", block(task.get("payload"))),
+        ("result", block(task.get("result"))),
+        ("stdout", block(task.get("stdout"))),
+        ("stderr", block(task.get("stderr"))),
+    ]
+    print_fields([(k, v) for k, v in fields if v not in (None, "")])
+
+
+def _print_one(ctx: Context, task: dict[str, Any], message: str) -> int:
+    emit(ctx.json, task, lambda: say(message))
+    return 0
+
+
+def peek(ctx: Context) -> int:
+    task = ctx.call("task.peek", queue=ctx.args.queue)["task"]
+    if task is None and not ctx.json:
+        say(f"nothing to claim in {ctx.args.queue}")
+        return 0
+    emit(ctx.json, task, lambda: render_task(task))
+    return 0
+
+
+def claim(ctx: Context) -> int:
+    args = ctx.args
+    worker = args.worker
+    if worker is None:
+        import socket
+
+        worker = f"cli@{socket.gethostname()}"
+    if args.wait:
+        # The call itself waits up to `wait`; leave room for the reply.
+        ctx.connection.timeout = args.wait + 30
+    task = ctx.call("task.claim", queue=args.queue, id=args.id, worker=worker, wait=args.wait)[
+        "task"
+    ]
+    if task is None and not ctx.json:
+        warn("no task to claim")
+        return 0
+    emit(ctx.json, task, lambda: render_task(task))
+    return 0
+
+
+def complete(ctx: Context) -> int:
+    args = ctx.args
+    result = parse_json(args.result, "--result") if args.result is not None else None
+    task = ctx.call(
+        "task.complete",
+        id=args.id,
+        result=result,
+        stdout=args.stdout,
+        stderr=args.stderr,
+        worker=args.worker,
+    )
+    return _print_one(ctx, task, f"{task['friendly_id']} succeeded")
+
+
+def fail(ctx: Context) -> int:
+    args = ctx.args
+    task = ctx.call(
+        "task.fail",
+        id=args.id,
+        error=args.error,
+        stdout=args.stdout,
+        stderr=args.stderr,
+        worker=args.worker,
+    )
+    return _print_one(ctx, task, f"{task['friendly_id']} failed: {task.get('error')}")
+
+
+def requeue(ctx: Context) -> int:
+    task = ctx.call("task.requeue", id=ctx.args.id)
+    return _print_one(ctx, task, f"{task['friendly_id']} is queued again")
+
+
+def rerun(ctx: Context) -> int:
+    task = ctx.call("task.rerun", id=ctx.args.id)
+    return _print_one(
+        ctx, task, f"enqueued {task['friendly_id']} ({task['id']}) in {task['queue_name']}"
+    )
+
+
+def show(ctx: Context) -> int:
+    task = ctx.call("task.get", id=ctx.args.id)
+    emit(ctx.json, task, lambda: render_task(task))
+    return 0
+
+
+def list_tasks(ctx: Context) -> int:
+    args = ctx.args
+    result = ctx.call(
+        "task.list",
+        queue=args.queue,
+        session=args.session,
+        status=args.status,
+        tool=args.tool,
+        search=args.search,
+        limit=args.limit,
+        offset=args.offset,
+    )
+    if ctx.json:
+        emit(True, result, lambda: None)
+        return 0
+    tasks = result["tasks"]
+    rows = [
+        (
+            t.get("friendly_id"),
+            t.get("status"),
+            t.get("queue_name"),
+            t.get("tool"),
+            t.get("priority"),
+            ago(t.get("created_at")),
+            short(t.get("error") or t.get("payload")),
+        )
+        for t in tasks
+    ]
+    print_table(
+        ("ID", "STATUS", "QUEUE", "TOOL", "PRI", "AGE", "PAYLOAD / ERROR"),
+        rows,
+        empty="no tasks match" if _filtered(args) else "no tasks yet: `sparkq enqueue QUEUE TOOL`",
+    )
+    total = result.get("total")
+    if tasks and isinstance(total, int) and total > len(tasks):
+        say(f"{len(tasks)} of {total} tasks shown (--limit, --offset for more)")
+    return 0
+
+
+def _filtered(args: Any) -> bool:
+    return any(
+        getattr(args, k) is not None for k in ("queue", "session", "status", "tool", "search")
+    )
+
+
+def purge(ctx: Context) -> int:
+    result = ctx.call("purge.run", older_than_days=ctx.args.older_than_days)
+    emit(ctx.json, result, lambda: say(f"purged {result.get('deleted', 0)} finished tasks"))
+    return 0
