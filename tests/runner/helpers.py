@@ -1,0 +1,86 @@
+"""Helpers for runner tests: start ``sparkq runner`` in a subprocess, wait for task states."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sparkq_tui.client import Client
+from tests.daemon_process import DaemonProcess
+
+T = TypeVar("T")
+FINISHED = ("succeeded", "failed")
+
+
+def runner_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "sparkq_tui.runner", *args]
+
+
+def start_runner(daemon: DaemonProcess, *args: str) -> subprocess.Popen[str]:
+    """``sparkq runner ARGS`` against ``daemon``, its output captured."""
+    return subprocess.Popen(
+        runner_argv(*args),
+        env=daemon.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def run_runner(
+    daemon: DaemonProcess, *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    """Run ``sparkq runner ARGS`` (with --drain or --once) to its end."""
+    return subprocess.run(
+        runner_argv(*args), env=daemon.env(), capture_output=True, text=True, timeout=timeout
+    )
+
+
+def wait_for(condition: Callable[[], T], timeout: float = 15.0, what: str = "condition") -> T:
+    """Poll ``condition`` until it returns something truthy, at most ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def wait_status(client: Client, task_id: str, statuses: tuple[str, ...], timeout: float = 15.0):
+    """The task once its status is one of ``statuses``."""
+
+    def check() -> dict[str, Any] | None:
+        task = client.call("task.get", id=task_id)
+        return task if task["status"] in statuses else None
+
+    return wait_for(check, timeout, f"task {task_id} to become {'/'.join(statuses)}")
+
+
+def make_queue(client: Client, name: str = "work", instructions: str | None = None) -> str:
+    """A fresh session with one queue; the queue's name."""
+    client.call("session.create", name=f"s-{name}")
+    client.call("queue.create", name=name, session=f"s-{name}", instructions=instructions)
+    return name
+
+
+def live_processes_with(marker: str) -> list[int]:
+    """Pids of live (not zombie) processes whose command line contains ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found
