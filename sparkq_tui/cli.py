@@ -42,8 +42,10 @@ def _add_global_options(parser: argparse.ArgumentParser, default: object) -> Non
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser: global options, then one sub-command per CLI verb."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser: global options, then one sub-command per CLI verb. Given the ``command``
+    word, only that command's group is registered: building all of them costs more than a
+    whole daemon round trip."""
     # Global options are accepted after the command too; SUPPRESS keeps the sub-parser from
     # overwriting a value given before the command.
     common = argparse.ArgumentParser(add_help=False)
@@ -58,9 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(json=False)
     parser.add_argument("--version", action="version", version=f"sparkq {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for group in COMMAND_GROUPS:
+    groups = [g for g in COMMAND_GROUPS if command in g.NAMES] or COMMAND_GROUPS
+    for group in groups:
         group.register(sub, common)
-    sub.add_parser("runner", help="claim tasks and run them (see `sparkq runner -h`)")
+    if len(groups) > 1:
+        sub.add_parser("runner", help="claim tasks and run them (see `sparkq runner -h`)")
     return parser
 
 
@@ -107,7 +111,7 @@ def _main(argv: list[str]) -> int:
         except SystemExit as exc:
             return _exit_code(exc)
         if opts.help or opts.version:
-            return _run_parser(argv)
+            return _run_parser(argv, None)
         if command == "runner":
             from sparkq_tui.runner import main as runner_main
 
@@ -115,11 +119,11 @@ def _main(argv: list[str]) -> int:
         from sparkq_tui.app import run_cockpit
 
         return run_cockpit(socket=opts.socket, config=opts.config)
-    return _run_parser(argv)
+    return _run_parser(argv, command)
 
 
-def _run_parser(argv: list[str]) -> int:
-    parser = build_parser()
+def _run_parser(argv: list[str], command: str | None) -> int:
+    parser = build_parser(command)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:

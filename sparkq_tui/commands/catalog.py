@@ -8,7 +8,10 @@ from typing import Any
 
 from sparkq_tui.commands import add_actions, add_command
 from sparkq_tui.commands.context import Context, UsageError
-from sparkq_tui.commands.output import emit, print_fields, print_table, say, short
+from sparkq_tui.commands.output import emit, print_fields, print_table, say, seconds, short
+
+# The top-level command words this module registers (the CLI builds only the one used).
+NAMES = ("tools", "task-classes", "prompts")
 
 
 def register(sub: Any, common: Any) -> None:
@@ -81,7 +84,7 @@ def list_tools(ctx: Context) -> int:
         (
             t.get("name"),
             t.get("task_class"),
-            _seconds(t.get("timeout")),
+            seconds(t.get("timeout")),
             shlex.join(t["command"]) if t.get("command") else "",
             t.get("description") or "",
         )
@@ -128,7 +131,7 @@ def remove_tool(ctx: Context) -> int:
 def list_classes(ctx: Context) -> int:
     result = ctx.call("task_class.list")
     rows = [
-        (c.get("name"), _seconds(c.get("timeout")), c.get("description") or "")
+        (c.get("name"), seconds(c.get("timeout")), c.get("description") or "")
         for c in result["task_classes"]
     ]
     emit(
@@ -251,11 +254,3 @@ def remove_prompt(ctx: Context) -> int:
     result = ctx.call("prompt.delete", command=command)
     emit(ctx.json, result, lambda: say(f"removed prompt /{command}"))
     return 0
-
-
-def _seconds(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return f"{value} s"

@@ -24,6 +24,9 @@ from sparkq_tui.commands.output import (
 )
 from sparkq_tui.errors import SparkQError
 
+# The top-level command words this module registers (the CLI builds only the one used).
+NAMES = ("config", "config-export", "backup-list", "backup-restore")
+
 
 def register(sub: Any, common: Any) -> None:
     group = add_command(sub, common, "config", config_get, "live settings: get, set")
@@ -128,7 +131,7 @@ def live_config(ctx: Context) -> dict[str, Any]:
 
 
 def _without_none(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
+    return {k: v for k, v in values.items() if v not in (None, "")}
 
 
 def config_export(ctx: Context) -> int:

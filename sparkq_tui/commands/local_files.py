@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from sparkq_daemon import paths
-
 from sparkq_tui.commands.context import UsageError
 
 

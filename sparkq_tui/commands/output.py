@@ -26,6 +26,15 @@ def _console() -> Any:
     return Console(width=width, highlight=False, soft_wrap=False)
 
 
+def _print(renderable: Any) -> None:
+    # rich pads every cell to its column's width; trailing blanks only clutter captures.
+    console = _console()
+    with console.capture() as capture:
+        console.print(renderable)
+    text = "\n".join(line.rstrip() for line in capture.get().splitlines())
+    sys.stdout.write(text + "\n")
+
+
 def print_table(
     columns: Sequence[str], rows: Iterable[Row], *, title: str | None = None, empty: str = ""
 ) -> None:
@@ -34,15 +43,14 @@ def print_table(
     if not rows and empty:
         sys.stdout.write(empty + "\n")
         return
-    from rich import box
     from rich.table import Table
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    table = Table(title=title, box=None, title_justify="left", pad_edge=False)
     for name in columns:
         table.add_column(name, overflow="fold")
     for row in rows:
         table.add_row(*("" if cell is None else str(cell) for cell in row))
-    _console().print(table)
+    _print(table)
 
 
 def print_fields(fields: Sequence[tuple[str, Any]], *, title: str | None = None) -> None:
@@ -54,10 +62,9 @@ def print_fields(fields: Sequence[tuple[str, Any]], *, title: str | None = None)
     table.add_column(overflow="fold")
     for label, value in fields:
         table.add_row(label, "" if value is None else str(value))
-    console = _console()
     if title:
-        console.print(f"[bold]{title}[/bold]")
-    console.print(table)
+        _print(f"[bold]{title}[/bold]")
+    _print(table)
 
 
 def emit(as_json: bool, data: Any, render: Callable[[], None]) -> None:
@@ -143,3 +150,12 @@ def human_bytes(n: int | None) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} B"
+
+
+def seconds(value: Any) -> str:
+    """``600 s`` for 600 or 600.0; empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value} s"

@@ -11,6 +11,9 @@ from sparkq_tui.commands.context import Context
 from sparkq_tui.commands.output import emit, print_table, say
 from sparkq_tui.errors import DaemonUnavailable
 
+# The top-level command words this module registers (the CLI builds only the one used).
+NAMES = ("scripts",)
+
 
 def register(sub: Any, common: Any) -> None:
     group = add_command(sub, common, "scripts", list_scripts, "scripts in the script folders")
@@ -27,7 +30,6 @@ def script_dirs(ctx: Context) -> list[str]:
         return list((config.get("scripts") or {}).get("dirs") or [])
     except DaemonUnavailable:
         from sparkq_daemon import paths
-
         from sparkq_tui.commands.local_files import read_config
 
         path = paths.find_config_file(ctx.config_option)

@@ -24,6 +24,9 @@ from sparkq_tui.commands.output import (
 )
 from sparkq_tui.errors import DaemonUnavailable, SparkQError
 
+# The top-level command words this module registers (the CLI builds only the one used).
+NAMES = ("start", "stop", "restart", "status", "run", "setup", "teardown")
+
 
 def register(sub: Any, common: Any) -> None:
     p = add_command(sub, common, "start", start, "start the daemon in the background")
@@ -257,7 +260,6 @@ def setup(ctx: Context) -> int:
 def _teardown_targets(ctx: Context) -> tuple[list[Path], bool]:
     """Files and folders SparkQ created, and whether a daemon runs (it is stopped first)."""
     from sparkq_daemon import paths
-
     from sparkq_tui import daemon_control
     from sparkq_tui.commands.local_files import configured_db
 
@@ -282,7 +284,6 @@ def _teardown_targets(ctx: Context) -> tuple[list[Path], bool]:
 
 def teardown(ctx: Context) -> int:
     from sparkq_daemon import paths
-
     from sparkq_tui import daemon_control
 
     targets, running = _teardown_targets(ctx)

@@ -17,11 +17,27 @@ from sparkq_tui.commands.output import (
     print_fields,
     print_table,
     say,
+    seconds,
     short,
     warn,
 )
 
 STATUSES = ("queued", "running", "succeeded", "failed")
+
+
+# The top-level command words this module registers (the CLI builds only the one used).
+NAMES = (
+    "enqueue",
+    "peek",
+    "claim",
+    "complete",
+    "fail",
+    "requeue",
+    "rerun",
+    "task",
+    "tasks",
+    "purge",
+)
 
 
 def register(sub: Any, common: Any) -> None:
@@ -193,7 +209,7 @@ def render_task(task: dict[str, Any]) -> None:
         ("queue", task.get("queue_name")),
         ("tool", f"{task.get('tool')}  (class {task.get('task_class')})"),
         ("priority", task.get("priority")),
-        ("timeout", f"{task.get('timeout')} s"),
+        ("timeout", seconds(task.get("timeout"))),
         ("attempts", task.get("attempts")),
         ("worker", task.get("worker")),
         ("created", local_time(task.get("created_at"))),
