@@ -1,0 +1,24 @@
+"""Fixtures for talking to a real daemon over its socket."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.daemon_process import DaemonProcess
+from tests.wire import Wire
+
+
+@pytest.fixture
+def wire(daemon: DaemonProcess) -> Iterator[Wire]:
+    with Wire(daemon.socket) as w:
+        yield w
+
+
+@pytest.fixture
+def queue(wire: Wire) -> str:
+    """A session ``work`` with a queue ``jobs``; returns the queue name."""
+    wire.call("session.create", name="work")
+    wire.call("queue.create", name="jobs", session="work")
+    return "jobs"
