@@ -125,8 +125,7 @@ def live_config(ctx: Context) -> dict[str, Any]:
         "script_dirs": (config.get("scripts") or {}).get("dirs", []),
         "backups": config.get("backups") or {},
     }
-    if config.get("ui"):
-        out["ui"] = config["ui"]
+    # The `ui` namespace stays out: it is the cockpit's, and sparkq.yml has no such section.
     return out
 
 

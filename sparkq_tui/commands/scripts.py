@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 from sparkq_tui.commands import add_actions, add_command
@@ -29,13 +27,9 @@ def script_dirs(ctx: Context) -> list[str]:
         config = ctx.call("config.get", namespace="scripts").get("config", {})
         return list((config.get("scripts") or {}).get("dirs") or [])
     except DaemonUnavailable:
-        from sparkq_daemon import paths
-        from sparkq_tui.commands.local_files import read_config
+        from sparkq_tui.commands.local_files import load_config
 
-        path = paths.find_config_file(ctx.config_option)
-        dirs = read_config(path).get("script_dirs") or []
-        base = path.parent if path is not None else Path.cwd()
-        return [str(base / os.path.expanduser(str(d))) for d in dirs if d]
+        return [str(d) for d in load_config(ctx.config_option).script_dirs]
 
 
 def _show(ctx: Context, dirs: list[str], scripts: list[Any], empty: str) -> int:

@@ -273,7 +273,7 @@ def _teardown_targets(ctx: Context) -> tuple[list[Path], bool]:
     else:
         db = configured_db(ctx.config_option)
         config = paths.find_config_file(ctx.config_option)
-    targets = [Path(str(db) + suffix) for suffix in ("", "-wal", "-shm")]
+    targets = [Path(str(db) + suffix) for suffix in ("", "-wal", "-shm", ".lock")]
     # Only our own backup files: the folder may hold other things next to a custom database.
     targets += sorted((db.parent / "backups").glob("sparkq-*.db"))
     if config is not None:
@@ -306,7 +306,8 @@ def teardown(ctx: Context) -> int:
             shutil.rmtree(target, ignore_errors=True)
         else:
             target.unlink(missing_ok=True)
-    for folder in (*leftover_folders, paths.data_dir(), paths.config_dir()):
+    own_folders = (paths.data_dir(), paths.config_dir(), paths.log_dir().parent)
+    for folder in (*leftover_folders, *own_folders):
         # Leave a folder alone unless it is SparkQ's own and now empty.
         with contextlib.suppress(OSError):
             folder.rmdir()
