@@ -18,6 +18,7 @@ def add_command(
     *,
     aliases: tuple[str, ...] = (),
     description: str | None = None,
+    **parser_options: Any,
 ) -> argparse.ArgumentParser:
     """Add the sub-command ``name`` that runs ``handler(ctx)``; global options apply to it."""
     parser = sub.add_parser(
@@ -26,6 +27,7 @@ def add_command(
         help=help,
         description=description or help,
         aliases=list(aliases),
+        **parser_options,
     )
     parser.set_defaults(handler=handler)
     return parser

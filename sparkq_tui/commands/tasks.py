@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -23,6 +24,17 @@ from sparkq_tui.commands.output import (
 )
 
 STATUSES = ("queued", "running", "succeeded", "failed")
+SCRIPT_TOOLS = ("run-bash", "run-python")
+ENQUEUE_HELP = """\
+Add a task to a queue. The payload comes from one of:
+  --payload JSON   any JSON value, as is
+  --script TEXT    {"script": TEXT}
+  --prompt TEXT    {"prompt": TEXT}
+  --file F         run-python: {"file": "/abs/F"} (the runner runs the file where it is);
+                   run-bash: {"script": <F's text>} (a copy: a rerun runs the same code);
+                   other tools: {"prompt": <F's text>}
+  stdin, piped     its text, as --script for run-bash/run-python, else as --prompt
+TEXT or JSON given as - is read from stdin. --arg and --cwd add "args" and "cwd"."""
 
 
 # The top-level command words this module registers (the CLI builds only the one used).
@@ -47,20 +59,18 @@ def register(sub: Any, common: Any) -> None:
         "enqueue",
         enqueue,
         "add a task to a queue",
-        description=(
-            "Add a task to a queue. The payload is one of: --payload JSON (any JSON value), "
-            '--script TEXT (becomes {"script": TEXT}), --file F (the file\'s text is copied '
-            'into the task: {"script": TEXT, "file": "/abs/path/F"}, so a rerun runs the same '
-            "code), or stdin when it is piped (read as script text). Use - for TEXT or JSON to "
-            "read it from stdin."
-        ),
+        description=ENQUEUE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("queue", help="queue name or id")
     p.add_argument("tool", help="tool name, e.g. run-bash, run-python, llm-haiku")
     source = p.add_mutually_exclusive_group()
     source.add_argument("-p", "--payload", metavar="JSON", help="the payload as JSON")
     source.add_argument("-s", "--script", metavar="TEXT", help='payload {"script": TEXT}')
-    source.add_argument("-f", "--file", metavar="F", help="payload from a script file")
+    source.add_argument("-f", "--file", metavar="F", help="the tool's input from a file")
+    source.add_argument("--prompt", metavar="TEXT", help='payload {"prompt": TEXT}')
+    p.add_argument("--arg", action="append", default=None, help="an argument (repeatable)")
+    p.add_argument("--cwd", default=None, help="the folder the task runs in")
     p.add_argument("--task-class", default=None, help="overrides the tool's task class")
     p.add_argument("--timeout", type=_non_negative_float, default=None, help="seconds")
     p.add_argument("--priority", type=int, default=None, help="higher is claimed first")
@@ -112,8 +122,6 @@ def _output_options(p: Any) -> None:
 
 
 def _non_negative_float(text: str) -> float:
-    import argparse
-
     try:
         value = float(text)
     except ValueError:
@@ -124,8 +132,6 @@ def _non_negative_float(text: str) -> float:
 
 
 def _non_negative_int(text: str) -> int:
-    import argparse
-
     try:
         value = int(text)
     except ValueError:
@@ -136,8 +142,6 @@ def _non_negative_int(text: str) -> int:
 
 
 def _positive_int(text: str) -> int:
-    import argparse
-
     value = _non_negative_int(text)
     if value == 0:
         raise argparse.ArgumentTypeError("must be 1 or more")
@@ -158,24 +162,50 @@ def parse_json(text: str, what: str) -> Any:
         raise UsageError(f"{what} is not valid JSON ({exc}): {short(text, 60)}") from None
 
 
+def _text_payload(tool: str, text: str) -> dict[str, Any]:
+    return {"script": text} if tool in SCRIPT_TOOLS else {"prompt": text}
+
+
+def _file_payload(tool: str, name: str) -> dict[str, Any]:
+    path = Path(name).expanduser().resolve()
+    if tool == "run-python":
+        if not path.is_file():
+            raise UsageError(f"--file {name}: no such file")
+        return {"file": str(path)}
+    try:
+        return _text_payload(tool, path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read --file {name}: {exc}") from None
+
+
 def build_payload(args: Any) -> Any:
-    """The task payload from --payload, --script, --file or piped stdin (None when none)."""
+    """The task payload from --payload, --script, --prompt, --file or piped stdin, with
+    --arg and --cwd added (None when nothing was given)."""
+    payload: Any = None
     if args.payload is not None:
-        return parse_json(args.payload, "--payload")
-    if args.script is not None:
-        return {"script": _stdin_text() if args.script == "-" else args.script}
-    if args.file is not None:
-        path = Path(args.file).expanduser().resolve()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read --file {args.file}: {exc}") from None
-        return {"script": text, "file": str(path)}
-    if sys.stdin is not None and not sys.stdin.isatty():
+        payload = parse_json(args.payload, "--payload")
+    elif args.script is not None:
+        payload = {"script": _stdin_text() if args.script == "-" else args.script}
+    elif args.prompt is not None:
+        payload = {"prompt": _stdin_text() if args.prompt == "-" else args.prompt}
+    elif args.file is not None:
+        payload = _file_payload(args.tool, args.file)
+    elif sys.stdin is not None and not sys.stdin.isatty():
         text = _stdin_text()
         if text.strip():
-            return {"script": text}
-    return None
+            payload = _text_payload(args.tool, text)
+    extra: dict[str, Any] = {}
+    if args.arg is not None:
+        extra["args"] = args.arg
+    if args.cwd is not None:
+        extra["cwd"] = str(Path(args.cwd).expanduser().resolve())
+    if extra:
+        if payload is None:
+            payload = {}
+        if not isinstance(payload, dict):
+            raise UsageError("--arg and --cwd need a payload that is a JSON object")
+        payload = {**payload, **extra}
+    return payload
 
 
 def enqueue(ctx: Context) -> int:
