@@ -1,0 +1,302 @@
+"""What the cockpit's keys do: actions on tasks, queues and sessions, and quick-add.
+
+A mixin of ``SparkQApp``: every action that asks a question or talks to the daemon runs in a
+Textual worker, so the UI never waits on the socket."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+
+from sparkq_tui.errors import NotFoundError, SparkQError
+from sparkq_tui.quick_add import QuickAddError, parse_quick_add
+from sparkq_tui.screens.confirm_dialog import ConfirmDialog
+from sparkq_tui.screens.task_detail import TaskDetailScreen
+from sparkq_tui.screens.text_prompt_dialog import TextPromptDialog
+from sparkq_tui.widgets.queue_list import QueueList
+from sparkq_tui.widgets.quick_add_bar import QuickAddBar
+from sparkq_tui.widgets.session_list import SessionList
+from sparkq_tui.widgets.task_table import TaskTable
+
+if TYPE_CHECKING:
+    from sparkq_tui.app import SparkQApp
+
+Task = dict[str, Any]
+COCKPIT_WORKER = "cockpit"
+
+
+def parse_result(text: str) -> Any:
+    """A result typed by the user: JSON when it parses as JSON, else the text itself."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+class CockpitActions:
+    """Actions bound to keys and offered in the command palette."""
+
+    # ----- helpers ----------------------------------------------------------------------------
+
+    async def rpc(self: SparkQApp, method: str, **params: Any) -> Any | None:
+        """Call the daemon; on an error show its message in a toast and return None."""
+        try:
+            return await self.client.call(method, params)
+        except SparkQError as exc:
+            self.notify(exc.message, title=method, severity="error", timeout=6)
+            return None
+
+    def current_task(self: SparkQApp) -> Task | None:
+        """The task an action applies to: the open detail's, else the table's cursor row."""
+        if isinstance(self.screen, TaskDetailScreen):
+            return self.screen.task_data
+        return self.query_one(TaskTable).current_task
+
+    def _task_or_warn(self: SparkQApp) -> Task | None:
+        task = self.current_task()
+        if task is None:
+            self.notify("No task selected.", severity="warning", timeout=3)
+        return task
+
+    def _label(self: SparkQApp, task: Task) -> str:
+        return task.get("friendly_id") or task["id"]
+
+    def _done(self: SparkQApp, message: str) -> None:
+        self.notify(message, timeout=2)
+        self.refresh_soon()
+
+    # ----- tasks ------------------------------------------------------------------------------
+
+    def action_claim_task(self: SparkQApp) -> None:
+        task = self._task_or_warn()
+        if task is not None:
+            self._simple_task_call("task.claim", task, "claimed", worker=COCKPIT_WORKER)
+
+    def action_requeue_task(self: SparkQApp) -> None:
+        task = self._task_or_warn()
+        if task is not None:
+            self._simple_task_call("task.requeue", task, "requeued")
+
+    def action_rerun_task(self: SparkQApp) -> None:
+        task = self._task_or_warn()
+        if task is not None:
+            self._simple_task_call("task.rerun", task, "rerun as a new task")
+
+    @work(group="actions")
+    async def _simple_task_call(
+        self: SparkQApp, method: str, task: Task, verb: str, **params: Any
+    ) -> None:
+        if await self.rpc(method, id=task["id"], **params) is not None:
+            self._done(f"{self._label(task)} {verb}")
+
+    def action_complete_task(self: SparkQApp) -> None:
+        task = self._task_or_warn()
+        if task is not None:
+            self._complete_task(task)
+
+    @work(group="actions")
+    async def _complete_task(self: SparkQApp, task: Task) -> None:
+        text = await self.push_screen_wait(
+            TextPromptDialog(
+                f"Complete {self._label(task)}: its result (JSON or text, may be empty)",
+                allow_empty=True,
+            )
+        )
+        if text is None:
+            return
+        result = parse_result(text) if text.strip() else None
+        if await self.rpc("task.complete", id=task["id"], result=result) is not None:
+            self._done(f"{self._label(task)} completed")
+
+    def action_fail_task(self: SparkQApp) -> None:
+        task = self._task_or_warn()
+        if task is not None:
+            self._fail_task(task)
+
+    @work(group="actions")
+    async def _fail_task(self: SparkQApp, task: Task) -> None:
+        error = await self.push_screen_wait(
+            TextPromptDialog(f"Fail {self._label(task)}: why?", placeholder="the error")
+        )
+        if error is None:
+            return
+        if await self.rpc("task.fail", id=task["id"], error=error) is not None:
+            self._done(f"{self._label(task)} failed")
+
+    def action_delete_task(self: SparkQApp) -> None:
+        task = self._task_or_warn()
+        if task is not None:
+            self._delete_task(task)
+
+    @work(group="actions")
+    async def _delete_task(self: SparkQApp, task: Task) -> None:
+        label = self._label(task)
+        if not await self.push_screen_wait(ConfirmDialog(f"Delete task {label}?")):
+            return
+        if await self.rpc("task.delete", id=task["id"]) is not None:
+            if isinstance(self.screen, TaskDetailScreen) and self.screen.task_id == task["id"]:
+                self.pop_screen()
+            self._done(f"{label} deleted")
+
+    def action_open_task(self: SparkQApp) -> None:
+        task = self.query_one(TaskTable).current_task
+        if task is not None:
+            self.open_task(task)
+
+    def open_task(self: SparkQApp, task: Task) -> None:
+        if not isinstance(self.screen, TaskDetailScreen):
+            self.push_screen(TaskDetailScreen(task, clock=self.clock))
+            self.refresh_detail()
+
+    # ----- queues -----------------------------------------------------------------------------
+
+    def _queue_or_warn(self: SparkQApp) -> dict[str, Any] | None:
+        queue = self.query_one(QueueList).selected
+        if queue is None:
+            self.notify("No queue selected.", severity="warning", timeout=3)
+        return queue
+
+    def action_new_queue(self: SparkQApp) -> None:
+        session = self.query_one(SessionList).selected
+        if session is None:
+            self.notify("Create a session first (n in Sessions).", severity="warning")
+            return
+        self._new_queue(session)
+
+    @work(group="actions")
+    async def _new_queue(self: SparkQApp, session: dict[str, Any]) -> None:
+        name = await self.push_screen_wait(
+            TextPromptDialog(f"New queue in session {session['name']}", placeholder="name")
+        )
+        if name is None:
+            return
+        queue = await self.rpc("queue.create", name=name.strip(), session=session["id"])
+        if queue is not None:
+            self.pending_queue = queue["id"]
+            self._done(f"Queue {queue['name']} created")
+
+    def action_end_queue(self: SparkQApp) -> None:
+        queue = self._queue_or_warn()
+        if queue is not None:
+            self._queue_call("queue.end", queue, "ended")
+
+    def action_toggle_pause_queue(self: SparkQApp) -> None:
+        queue = self._queue_or_warn()
+        if queue is not None:
+            if queue.get("paused"):
+                self._queue_call("queue.resume", queue, "resumed")
+            else:
+                self._queue_call("queue.pause", queue, "paused")
+
+    def action_toggle_archive_queue(self: SparkQApp) -> None:
+        queue = self._queue_or_warn()
+        if queue is not None:
+            if queue.get("status") == "archived":
+                self._queue_call("queue.unarchive", queue, "unarchived")
+            else:
+                self._queue_call("queue.archive", queue, "archived")
+
+    @work(group="actions")
+    async def _queue_call(self: SparkQApp, method: str, queue: dict[str, Any], verb: str) -> None:
+        if await self.rpc(method, queue=queue["id"]) is not None:
+            self._done(f"Queue {queue['name']} {verb}")
+
+    def action_delete_queue(self: SparkQApp) -> None:
+        queue = self._queue_or_warn()
+        if queue is not None:
+            self._delete_queue(queue)
+
+    @work(group="actions")
+    async def _delete_queue(self: SparkQApp, queue: dict[str, Any]) -> None:
+        question = f"Delete queue {queue['name']} and all its tasks?"
+        if not await self.push_screen_wait(ConfirmDialog(question)):
+            return
+        if await self.rpc("queue.delete", queue=queue["id"]) is not None:
+            self._done(f"Queue {queue['name']} deleted")
+
+    # ----- sessions ---------------------------------------------------------------------------
+
+    def _session_or_warn(self: SparkQApp) -> dict[str, Any] | None:
+        session = self.query_one(SessionList).selected
+        if session is None:
+            self.notify("No session selected.", severity="warning", timeout=3)
+        return session
+
+    def action_new_session(self: SparkQApp) -> None:
+        self._new_session()
+
+    @work(group="actions")
+    async def _new_session(self: SparkQApp) -> None:
+        name = await self.push_screen_wait(TextPromptDialog("New session", placeholder="name"))
+        if name is None:
+            return
+        session = await self.rpc("session.create", name=name.strip())
+        if session is not None:
+            self.pending_session = session["id"]
+            self._done(f"Session {session['name']} created")
+
+    def action_end_session(self: SparkQApp) -> None:
+        session = self._session_or_warn()
+        if session is not None:
+            self._end_session(session)
+
+    @work(group="actions")
+    async def _end_session(self: SparkQApp, session: dict[str, Any]) -> None:
+        if await self.rpc("session.end", session=session["id"]) is not None:
+            self._done(f"Session {session['name']} ended")
+
+    def action_delete_session(self: SparkQApp) -> None:
+        session = self._session_or_warn()
+        if session is not None:
+            self._delete_session(session)
+
+    @work(group="actions")
+    async def _delete_session(self: SparkQApp, session: dict[str, Any]) -> None:
+        question = f"Delete session {session['name']} with all its queues and tasks?"
+        if not await self.push_screen_wait(ConfirmDialog(question)):
+            return
+        if await self.rpc("session.delete", session=session["id"]) is not None:
+            self._done(f"Session {session['name']} deleted")
+
+    # ----- quick-add --------------------------------------------------------------------------
+
+    def action_quick_add(self: SparkQApp) -> None:
+        if isinstance(self.screen, TaskDetailScreen):
+            self.pop_screen()
+        self.query_one(QuickAddBar).open()
+
+    def on_quick_add_bar_submitted(self: SparkQApp, event: QuickAddBar.Submitted) -> None:
+        self._quick_add(event.line, event.tool)
+
+    @work(group="quick-add", exclusive=True)
+    async def _quick_add(self: SparkQApp, line: str, tool: str) -> None:
+        queue = self.query_one(QueueList).selected
+        if queue is None:
+            self.notify("Select a queue first (or create one: n in Queues).", severity="error")
+            return
+        try:
+            request = parse_quick_add(line, tool=tool, prompts=self.prompts)
+        except QuickAddError as exc:
+            self.notify(str(exc), title="quick-add", severity="error", timeout=6)
+            return
+        task = await self.rpc(
+            "task.enqueue", queue=queue["id"], tool=request.tool, payload=request.payload
+        )
+        if task is None:
+            return  # the toast said why; the line stays in the input
+        bar = self.query_one(QuickAddBar)
+        if bar.input.value == line:
+            bar.input.value = ""
+        self._done(f"{self._label(task)} enqueued ({request.tool})")
+
+    async def refresh_task(self: SparkQApp, task_id: str) -> Task | None:
+        """Re-read one task; None (and a toast) when it is gone."""
+        try:
+            return await self.client.call("task.get", {"id": task_id})
+        except NotFoundError:
+            self.notify(f"Task {task_id} no longer exists.", severity="warning", timeout=4)
+            return None
+        except SparkQError:
+            return None

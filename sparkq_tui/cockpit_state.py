@@ -1,0 +1,148 @@
+"""Pure helpers of the cockpit: times, task summaries, filters and counts (no Textual here)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+STATUSES = ("queued", "running", "succeeded", "failed")
+STATUS_GLYPHS = {"queued": "○", "running": "▶", "succeeded": "✓", "failed": "✗"}
+STATUS_PREFIXES = ("status:", "is:")
+
+T = TypeVar("T")
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """An ISO 8601 time from the wire, or None."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def format_duration(seconds: float | None) -> str:
+    """A short duration: ``42s``, ``3m07s``, ``2h05m``, ``3d04h``."""
+    if seconds is None:
+        return ""
+    total = max(0, int(seconds))
+    if total < 60:
+        return f"{total}s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h"
+
+
+def task_elapsed(task: Mapping[str, Any], now: datetime) -> float | None:
+    """Seconds a task ran (so far, when it is running); None when it never started."""
+    started = parse_time(task.get("claimed_at"))
+    if started is None:
+        return None
+    finished = parse_time(task.get("finished_at"))
+    end = finished if finished and task.get("status") != "running" else now
+    return (end - started).total_seconds()
+
+
+def task_age(task: Mapping[str, Any], now: datetime) -> float | None:
+    created = parse_time(task.get("created_at"))
+    return None if created is None else (now - created).total_seconds()
+
+
+def task_time_cell(task: Mapping[str, Any], now: datetime) -> str:
+    """The table's time column: running time when it ran, else its age."""
+    elapsed = task_elapsed(task, now)
+    if elapsed is not None:
+        return format_duration(elapsed)
+    return format_duration(task_age(task, now))
+
+
+def is_stale(task: Mapping[str, Any]) -> bool:
+    """A running task the sweeper warned about (no heartbeat within its timeout)."""
+    return task.get("status") == "running" and bool(task.get("stale_warned_at"))
+
+
+def task_summary(task: Mapping[str, Any]) -> str:
+    """One line describing what a task does: its prompt or script, else its payload."""
+    payload = task.get("payload")
+    if isinstance(payload, Mapping):
+        for key in ("prompt", "script", "command", "text"):
+            value = payload.get(key)
+            if isinstance(value, str) and value.strip():
+                return " ".join(value.split())
+    if payload is None:
+        return ""
+    if isinstance(payload, str):
+        return " ".join(payload.split())
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def pretty_json(value: Any) -> str:
+    """A JSON value indented for reading."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What the Tasks pane shows: free text (the daemon's ``search``) and a status."""
+
+    search: str = ""
+    status: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.search or self.status)
+
+    def describe(self) -> str:
+        parts = [f"status:{self.status}"] if self.status else []
+        if self.search:
+            parts.append(repr(self.search))
+        return " ".join(parts)
+
+
+def parse_filter(text: str) -> TaskFilter:
+    """Parse ``status:running some words`` (``is:`` works too; a status may be abbreviated)."""
+    status: str | None = None
+    words: list[str] = []
+    for word in text.split():
+        lowered = word.lower()
+        prefix = next((p for p in STATUS_PREFIXES if lowered.startswith(p)), None)
+        if prefix is not None:
+            wanted = lowered[len(prefix) :]
+            match = [s for s in STATUSES if wanted and s.startswith(wanted)]
+            if len(match) == 1:
+                status = match[0]
+                continue
+        words.append(word)
+    return TaskFilter(search=" ".join(words), status=status)
+
+
+def format_counts(counts: Mapping[str, int]) -> str:
+    """``○ 3  ▶ 1  ✓ 12  ✗ 0`` in status order."""
+    return "  ".join(f"{STATUS_GLYPHS[s]} {counts.get(s, 0)}" for s in STATUSES)
+
+
+def cycle(items: Sequence[T], current: T | None, step: int = 1) -> T:
+    """The item after ``current`` (wrapping); the first when ``current`` is not there."""
+    if not items:
+        raise ValueError("nothing to cycle through")
+    try:
+        index = items.index(current)  # type: ignore[arg-type]
+    except ValueError:
+        return items[0]
+    return items[(index + step) % len(items)]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,55 @@
+"""The keys of the cockpit, on ``?``."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HELP_TEXT = """\
+[b]Everywhere[/b]
+  a         quick-add a task to the selected queue
+              text → selected tool · /name text → prompt template · !script → run-bash
+              Tab / shift+Tab cycle the tool · Esc closes
+  /         filter tasks: words and status:queued|running|succeeded|failed
+  tab       next pane            t   next theme
+  ctrl+p    command palette      ?   this help       q   quit
+
+[b]Tasks[/b]
+  enter     open the task        c   claim           d   complete (asks a result)
+  f         fail (asks why)      r   requeue         R   rerun (a new task)
+  x         delete (confirm)     ↑↓ PgUp PgDn Home End  move
+
+[b]Queues[/b]
+  n new · e end · p pause/resume · A archive/unarchive · x delete (confirm)
+
+[b]Sessions[/b]
+  n new · e end · x delete (confirm; its queues and tasks go too)
+
+[b]Task detail[/b]
+  esc / backspace  back · the task keys above work here too
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close")]
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 90; max-width: 100%; height: auto; max-height: 100%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = "Keys"
+            yield Static(HELP_TEXT)
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

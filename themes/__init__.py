@@ -1,0 +1,1 @@
+"""Theme files shipped with the cockpit (YAML, one Textual theme per file)."""
