@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         return _run(serve(config, socket_path, db_path))
-    except (OSError, RuntimeError) as exc:
+    except (OSError, RuntimeError, sqlite3.Error) as exc:
         log.error("cannot start: %s", exc)
         return 1
     finally:

@@ -54,14 +54,19 @@ class Database:
         self._writer: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
+        """Open both connections, set the pragmas, migrate, load the catalogue."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._wconn = await aiosqlite.connect(self.path, isolation_level=None)
-        await _hop(self._wconn, self._prepare_writer, self._wconn._conn)
-        self._rconn = await aiosqlite.connect(
-            f"file:{self.path}?mode=ro", uri=True, isolation_level=None
-        )
-        await _hop(self._rconn, self._prepare_reader, self._rconn._conn)
-        self.catalog = await self.read(catalog_store.load)
+        try:
+            self._wconn = await aiosqlite.connect(self.path, isolation_level=None)
+            await _hop(self._wconn, self._prepare_writer, self._wconn._conn)
+            self._rconn = await aiosqlite.connect(
+                f"file:{self.path}?mode=ro", uri=True, isolation_level=None
+            )
+            await _hop(self._rconn, self._prepare_reader, self._rconn._conn)
+            self.catalog = await self.read(catalog_store.load)
+        except BaseException:
+            await self.close()
+            raise
         self._writer = asyncio.create_task(self._write_loop(), name="sparkq-writer")
 
     def _prepare_writer(self, conn: sqlite3.Connection) -> None:

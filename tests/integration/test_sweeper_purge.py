@@ -1,0 +1,102 @@
+"""The sweeper (stale at 1×, failed at 2× the timeout) and purge, with short intervals."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tests.daemon_process import DaemonProcess
+from tests.wire import Wire
+
+FAST = {"queue_runner": {"auto_fail_interval_seconds": 0.2}}
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def _setup(w: Wire) -> None:
+    w.call("session.create", name="s")
+    w.call("queue.create", name="q", session="s")
+
+
+def test_silent_task_is_warned_then_failed(make_daemon) -> None:
+    d: DaemonProcess = make_daemon(FAST)
+    with Wire(d.socket) as w, Wire(d.socket) as listener:
+        _setup(w)
+        listener.call("events.subscribe", topics=["task"])
+        task = w.call("task.enqueue", queue="q", tool="run-bash", timeout=0.6)
+        w.call("task.claim", queue="q", worker="w")
+        stale = wait_for(lambda: w.call("task.get", id=task["id"])["stale_warned_at"])
+        assert w.call("task.get", id=task["id"])["status"] == "running"
+        assert stale
+        failed = wait_for(
+            lambda: (t := w.call("task.get", id=task["id"]))["status"] == "failed" and t
+        )
+        assert failed["error"] == "Task exceeded timeout"
+        types = []
+        while "task.failed" not in types:
+            message = listener.read()
+            if message.get("method") == "event":
+                types.append(message["params"]["type"])
+        assert types.index("task.stale") < types.index("task.failed")
+
+
+def test_heartbeats_keep_a_task_alive(make_daemon) -> None:
+    d: DaemonProcess = make_daemon(FAST)
+    with Wire(d.socket) as w:
+        _setup(w)
+        task = w.call("task.enqueue", queue="q", tool="run-bash", timeout=0.5)
+        w.call("task.claim", queue="q")
+        deadline = time.monotonic() + 2.5  # five timeouts
+        while time.monotonic() < deadline:
+            w.call("task.heartbeat", id=task["id"])
+            time.sleep(0.15)
+        current = w.call("task.get", id=task["id"])
+        assert current["status"] == "running"
+        assert current["stale_warned_at"] is None
+        done = w.call("task.complete", id=task["id"])
+        assert done["status"] == "succeeded"
+
+
+def test_sweeper_never_overwrites_a_completed_task(make_daemon) -> None:
+    d: DaemonProcess = make_daemon(FAST)
+    with Wire(d.socket) as w:
+        _setup(w)
+        task = w.call("task.enqueue", queue="q", tool="run-bash", timeout=0.3)
+        w.call("task.claim", queue="q")
+        w.call("task.complete", id=task["id"], result=1)
+        time.sleep(1.0)
+        assert w.call("task.get", id=task["id"])["status"] == "succeeded"
+
+
+def test_purge_run_deletes_finished_tasks_only(daemon: DaemonProcess) -> None:
+    with Wire(daemon.socket) as w:
+        _setup(w)
+        done = w.call("task.enqueue", queue="q", tool="run-bash")
+        waiting = w.call("task.enqueue", queue="q", tool="run-bash")
+        w.call("task.claim", id=done["id"])
+        w.call("task.complete", id=done["id"])
+        assert w.call("purge.run", older_than_days=1) == {"deleted": 0}
+        assert w.call("purge.run", older_than_days=0) == {"deleted": 1}
+        assert w.error("task.get", id=done["id"])["code"] == -32004
+        assert w.call("task.get", id=waiting["id"])["status"] == "queued"
+        assert w.error("purge.run", older_than_days=-1)["code"] == -32602
+        assert w.error("purge.run")["code"] == -32602
+
+
+def test_purge_timer_runs_on_its_interval(make_daemon) -> None:
+    d: DaemonProcess = make_daemon({"purge": {"older_than_days": 0, "interval_seconds": 0.3}})
+    with Wire(d.socket) as w:
+        _setup(w)
+        task = w.call("task.enqueue", queue="q", tool="run-bash")
+        w.call("task.claim", queue="q")
+        w.call("task.fail", id=task["id"], error="x")
+        wait_for(lambda: w.request("task.get", {"id": task["id"]}).get("error"))

@@ -1,0 +1,22 @@
+"""sparkq.yml.example is a valid config whose values are the defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sparkq_daemon.config import Config, load_config
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "sparkq.yml.example"
+
+
+def test_example_loads_and_equals_the_defaults() -> None:
+    loaded = load_config(EXAMPLE)
+    defaults = Config()
+    assert loaded.settings == defaults.settings
+    assert loaded.task_classes == {
+        name: {"timeout": spec["timeout"], "description": ""}
+        for name, spec in defaults.task_classes.items()
+    }
+    assert {n: t["task_class"] for n, t in loaded.tools.items()} == {
+        n: t["task_class"] for n, t in defaults.tools.items()
+    }
