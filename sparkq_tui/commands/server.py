@@ -79,7 +79,10 @@ def _check_socket(path: Path) -> None:
 
 def _start(ctx: Context, config: Any, db: Any, log_file: Any) -> dict[str, Any]:
     from sparkq_tui import daemon_control
+    from sparkq_tui.commands.local_files import load_config
 
+    # The daemon would refuse a bad file too, but only in its log: say it here, plainly.
+    load_config(str(config) if config else None)
     log = Path(log_file).expanduser() if log_file else daemon_control.default_log_file()
     try:
         info = daemon_control.start_background(ctx.socket_path, config=config, db=db, log_file=log)
