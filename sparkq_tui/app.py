@@ -91,6 +91,7 @@ class SparkQApp(CockpitActions, App[int]):
         self._refresh_timer: Any = None
         self._filter_timer: Any = None
         self._shown_queue: str | None = None
+        self._task_source_set = False
         self._shown_session: str | None = None
 
     # ----- layout -----------------------------------------------------------------------------
@@ -253,8 +254,9 @@ class SparkQApp(CockpitActions, App[int]):
         queue_id = queue["id"] if queue else None
         bar = self.query_one(QuickAddBar)
         bar.target = queue["name"] if queue else ""
-        if queue_id == self._shown_queue:
+        if queue_id == self._shown_queue and self._task_source_set:
             return
+        self._task_source_set = True
         self._shown_queue = queue_id
         self._apply_task_source()
 

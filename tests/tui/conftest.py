@@ -1,0 +1,73 @@
+"""Cockpit fixtures: the real app on a real daemon, isolated settings and themes, and a bounded
+wait that polls a condition (never a bare sleep)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sparkq_tui.app import SparkQApp
+from sparkq_tui.client import AsyncClient
+from sparkq_tui.theme_files import builtin_theme_dir
+from sparkq_tui.widgets.task_table import TaskTable
+from tests.daemon_process import DaemonProcess
+
+
+async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """Let the app run until ``condition()`` is truthy; fail after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await pilot.pause(0.02)
+
+
+@pytest.fixture
+def make_app(daemon: DaemonProcess, short_dir: Path) -> Callable[..., SparkQApp]:
+    """Build a cockpit on the test daemon with its own settings file and theme folder."""
+
+    def make(**options: Any) -> SparkQApp:
+        options.setdefault("socket", daemon.socket)
+        options.setdefault("config", daemon.config_path)
+        options.setdefault("settings_path", short_dir / "cockpit.json")
+        options.setdefault("theme_dirs", [builtin_theme_dir(), short_dir / "themes"])
+        return SparkQApp(**options)
+
+    return make
+
+
+@pytest.fixture
+async def peer(daemon: DaemonProcess) -> AsyncIterator[AsyncClient]:
+    """A second client, like another terminal, to seed data and to check what the app did."""
+    async with AsyncClient(daemon.socket) as client:
+        yield client
+
+
+@pytest.fixture
+async def seeded(peer: AsyncClient) -> dict[str, Any]:
+    """A session ``work`` with queues ``backend`` (3 tasks) and ``docs`` (1 task)."""
+    session = await peer.call("session.create", name="work")
+    backend = await peer.call("queue.create", name="backend", session="work")
+    docs = await peer.call("queue.create", name="docs", session="work")
+    tasks = [
+        await peer.enqueue("backend", "llm-haiku", {"prompt": f"backend job {i}"}) for i in range(3)
+    ]
+    await peer.enqueue("docs", "run-bash", {"script": "make docs"})
+    return {"session": session, "backend": backend, "docs": docs, "tasks": tasks}
+
+
+async def wait_ready(pilot: Any) -> SparkQApp:
+    """Wait until the cockpit has read the daemon's state and its first task page."""
+    app = pilot.app
+    table = app.query_one(TaskTable)
+    await wait_for(pilot, lambda: app.ready and table.loaded, timeout=10)
+    await pilot.pause()
+    return app
