@@ -7,6 +7,7 @@ connection is re-opened on the next call (subscriptions are renewed)."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import itertools
 import os
@@ -21,6 +22,7 @@ from sparkq_daemon.paths import resolve_socket
 from sparkq_tui.errors import DaemonUnavailable, SparkQError, error_from_wire
 
 STREAM_LIMIT = 16 * 1024 * 1024 + 1024
+_CLOSED: dict[str, Any] = {"type": "client.closed"}  # ends subscribe() after close()
 DEFAULT_TOPICS = ("session", "queue", "task")
 
 
@@ -72,6 +74,9 @@ class AsyncClient:
                     f"no SparkQ daemon answers on {self.socket_path} ({exc.__class__.__name__}); "
                     "start one with `sparkq start`"
                 ) from None
+            stale = self._writer
+            if stale is not None:  # the transport of a connection the daemon dropped
+                stale.close()
             self._reader, self._writer = reader, writer
             self.connected = True
             self._read_task = asyncio.create_task(self._read_loop(reader))
@@ -82,6 +87,7 @@ class AsyncClient:
         """Close the connection for good; pending calls raise ``DaemonUnavailable``."""
         self._closed = True
         await self._drop_connection()
+        self._events.put_nowait(_CLOSED)
 
     async def _drop_connection(self) -> None:
         self.connected = False
@@ -209,9 +215,13 @@ class AsyncClient:
             await self._ensure_connected()
         while True:
             event = await self._events.get()
+            if event is _CLOSED or self._closed:
+                return
             yield event
             if event.get("type") == "connection.lost":
                 while not self.connected:
+                    if self._closed:
+                        return
                     try:
                         await self._ensure_connected()
                     except DaemonUnavailable:
@@ -257,6 +267,7 @@ class Client:
         config: str | os.PathLike[str] | None = None,
         reconnect_timeout: float = 10.0,
     ) -> None:
+        self._streams: set[concurrent.futures.Future[Any]] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
@@ -286,6 +297,8 @@ class Client:
             return
         with contextlib.suppress(SparkQError):
             self._run(self._async.close())
+        for pending in list(self._streams):  # wake threads blocked in subscribe()
+            pending.cancel()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         self._loop.close()
@@ -295,10 +308,19 @@ class Client:
         return self._run(self._async.call(method, params, **kw))
 
     def subscribe(self, topics: tuple[str, ...] | list[str] = DEFAULT_TOPICS) -> Iterator[dict]:
-        """Yield events for ever (see ``AsyncClient.subscribe``)."""
+        """Yield events until ``close()`` (see ``AsyncClient.subscribe``); safe to iterate in
+        another thread than the one calling."""
         agen = self._async.subscribe(topics)
-        while True:
-            yield self._run(agen.__anext__())
+        while not self._loop.is_closed():
+            pending = asyncio.run_coroutine_threadsafe(agen.__anext__(), self._loop)
+            self._streams.add(pending)
+            try:
+                event = pending.result()
+            except (StopAsyncIteration, concurrent.futures.CancelledError):
+                return
+            finally:
+                self._streams.discard(pending)
+            yield event
 
     def ping(self) -> dict[str, Any]:
         return self._run(self._async.ping())
