@@ -1,0 +1,92 @@
+"""The cockpit's pure logic: quick-add parsing, filters, durations, theme files, settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from sparkq_tui.cockpit_actions import parse_result
+from sparkq_tui.cockpit_settings import load_settings, save_setting
+from sparkq_tui.cockpit_state import (
+    TaskFilter,
+    cycle,
+    format_duration,
+    is_stale,
+    parse_filter,
+    task_summary,
+    task_time_cell,
+)
+from sparkq_tui.quick_add import QuickAddError, QuickAddRequest, parse_quick_add
+from sparkq_tui.theme_files import ThemeFileError, builtin_theme_dir, load_theme_file, load_themes
+
+PROMPTS = {"review": "Review this: {input}", "plain": "Be brief."}
+
+
+@pytest.mark.parametrize(
+    ("line", "tool", "expected"),
+    [
+        ("explain x", "llm-haiku", QuickAddRequest("llm-haiku", {"prompt": "explain x"})),
+        ("ls -la", "run-bash", QuickAddRequest("run-bash", {"script": "ls -la"})),
+        ("!echo hi", "llm-haiku", QuickAddRequest("run-bash", {"script": "echo hi"})),
+        (
+            "/review the diff",
+            "llm-sonnet",
+            QuickAddRequest("llm-sonnet", {"prompt": "Review this: the diff"}),
+        ),
+        ("/plain why?", "llm-haiku", QuickAddRequest("llm-haiku", {"prompt": "Be brief.\n\nwhy?"})),
+    ],
+)
+def test_quick_add_lines(line: str, tool: str, expected: QuickAddRequest) -> None:
+    assert parse_quick_add(line, tool=tool, prompts=PROMPTS) == expected
+
+
+@pytest.mark.parametrize(("line", "message"), [("   ", "type"), ("!", "script"), ("/x y", "/x")])
+def test_quick_add_refuses(line: str, message: str) -> None:
+    with pytest.raises(QuickAddError, match=message):
+        parse_quick_add(line, tool="llm-haiku", prompts=PROMPTS)
+
+
+def test_filters_parse_status_and_words() -> None:
+    assert parse_filter("status:run deploy api") == TaskFilter("deploy api", "running")
+    assert parse_filter("is:failed") == TaskFilter("", "failed")
+    assert parse_filter("status:bogus x") == TaskFilter("status:bogus x", None)
+    assert not parse_filter("").active
+
+
+def test_durations_and_time_cells() -> None:
+    assert [format_duration(s) for s in (5, 65, 3700, 90000)] == ["5s", "1m05s", "1h01m", "1d01h"]
+    now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    running = {"status": "running", "claimed_at": "2026-05-01T11:58:30+00:00"}
+    assert task_time_cell(running, now) == "1m30s"
+    queued = {"status": "queued", "created_at": "2026-05-01T11:59:50+00:00"}
+    assert task_time_cell(queued, now) == "10s"
+    assert is_stale({**running, "stale_warned_at": "2026-05-01T11:59:00+00:00"})
+    assert not is_stale({**queued, "stale_warned_at": "2026-05-01T11:59:00+00:00"})
+
+
+def test_summaries_and_results() -> None:
+    assert task_summary({"payload": {"prompt": "a\n  b"}}) == "a b"
+    assert task_summary({"payload": [1, 2]}) == "[1,2]"
+    assert parse_result('{"a": 1}') == {"a": 1}
+    assert parse_result("plain words") == "plain words"
+    assert cycle(["a", "b", "c"], "c") == "a"
+    assert cycle(["a", "b"], "zzz") == "a"
+
+
+def test_shipped_themes_load(tmp_path) -> None:
+    themes, problems = load_themes([builtin_theme_dir()])
+    names = {t.name for t in themes}
+    assert {"sparkq-dark", "sparkq-light"} <= names and not problems
+    assert next(t for t in themes if t.name == "sparkq-light").dark is False
+    bad = tmp_path / "bad.yml"
+    bad.write_text("name: bad\ncolour: red\n")
+    with pytest.raises(ThemeFileError, match="unknown theme keys: colour"):
+        load_theme_file(bad)
+
+
+def test_settings_round_trip(tmp_path) -> None:
+    path = tmp_path / "sub" / "cockpit.json"
+    assert load_settings(path) == {}
+    save_setting(path, "theme", "sparkq-light")
+    assert load_settings(path) == {"theme": "sparkq-light"}
