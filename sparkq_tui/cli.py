@@ -8,23 +8,36 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 
 from sparkq_tui import __version__
-from sparkq_tui.commands import (
-    catalog,
-    config_cmds,
-    queues,
-    rpc,
-    scripts,
-    server,
-    sessions,
-    tasks,
-)
 from sparkq_tui.commands.context import Context, UsageError
 from sparkq_tui.errors import DaemonUnavailable, SparkQError
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NO_DAEMON = 0, 1, 2, 3
-COMMAND_GROUPS = (server, sessions, queues, tasks, catalog, config_cmds, scripts, rpc)
+# Module under sparkq_tui.commands -> the command words it registers. Only the module of
+# the command used is imported and built: all of them cost more than a daemon round trip.
+COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
+    "server": ("start", "stop", "restart", "status", "run", "setup", "teardown"),
+    "sessions": ("session", "sessions"),
+    "queues": ("queue", "queues"),
+    "tasks": (
+        "enqueue",
+        "peek",
+        "claim",
+        "complete",
+        "fail",
+        "requeue",
+        "rerun",
+        "task",
+        "tasks",
+        "purge",
+    ),
+    "catalog": ("tools", "task-classes", "prompts"),
+    "config_cmds": ("config", "config-export", "backup-list", "backup-restore"),
+    "scripts": ("scripts",),
+    "rpc": ("rpc",),
+}
 _VALUE_OPTIONS = ("--socket", "--config")
 
 EPILOG = """\
@@ -43,9 +56,8 @@ def _add_global_options(parser: argparse.ArgumentParser, default: object) -> Non
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser: global options, then one sub-command per CLI verb. Given the ``command``
-    word, only that command's group is registered: building all of them costs more than a
-    whole daemon round trip."""
+    """The parser: global options, then one sub-command per CLI verb. Given a known
+    ``command`` word, only its group is imported and registered."""
     # Global options are accepted after the command too; SUPPRESS keeps the sub-parser from
     # overwriting a value given before the command.
     common = argparse.ArgumentParser(add_help=False)
@@ -60,9 +72,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.set_defaults(json=False)
     parser.add_argument("--version", action="version", version=f"sparkq {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    groups = [g for g in COMMAND_GROUPS if command in g.NAMES] or COMMAND_GROUPS
-    for group in groups:
-        group.register(sub, common)
+    groups = [m for m, names in COMMAND_GROUPS.items() if command in names] or list(COMMAND_GROUPS)
+    for module in groups:
+        import_module(f"sparkq_tui.commands.{module}").register(sub, common)
     if len(groups) > 1:
         sub.add_parser("runner", help="claim tasks and run them (see `sparkq runner -h`)")
     return parser

@@ -10,9 +10,6 @@ from sparkq_tui.commands import add_actions, add_command
 from sparkq_tui.commands.context import Context, UsageError
 from sparkq_tui.commands.output import emit, print_fields, print_table, say, seconds, short
 
-# The top-level command words this module registers (the CLI builds only the one used).
-NAMES = ("tools", "task-classes", "prompts")
-
 
 def register(sub: Any, common: Any) -> None:
     _register_tools(sub, common)

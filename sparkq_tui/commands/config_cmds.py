@@ -24,9 +24,6 @@ from sparkq_tui.commands.output import (
 )
 from sparkq_tui.errors import SparkQError
 
-# The top-level command words this module registers (the CLI builds only the one used).
-NAMES = ("config", "config-export", "backup-list", "backup-restore")
-
 
 def register(sub: Any, common: Any) -> None:
     group = add_command(sub, common, "config", config_get, "live settings: get, set")

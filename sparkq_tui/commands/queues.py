@@ -27,10 +27,6 @@ STATE_ACTIONS = {
 }
 
 
-# The top-level command words this module registers (the CLI builds only the one used).
-NAMES = ("queue", "queues")
-
-
 def register(sub: Any, common: Any) -> None:
     group = add_command(
         sub,

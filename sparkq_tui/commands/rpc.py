@@ -8,9 +8,6 @@ from sparkq_tui.commands import add_command
 from sparkq_tui.commands.context import Context, UsageError
 from sparkq_tui.commands.output import print_json
 
-# The top-level command words this module registers (the CLI builds only the one used).
-NAMES = ("rpc",)
-
 
 def register(sub: Any, common: Any) -> None:
     p = add_command(

@@ -9,9 +9,6 @@ from sparkq_tui.commands.context import Context
 from sparkq_tui.commands.output import emit, print_table, say
 from sparkq_tui.errors import DaemonUnavailable
 
-# The top-level command words this module registers (the CLI builds only the one used).
-NAMES = ("scripts",)
-
 
 def register(sub: Any, common: Any) -> None:
     group = add_command(sub, common, "scripts", list_scripts, "scripts in the script folders")

@@ -24,9 +24,6 @@ from sparkq_tui.commands.output import (
 )
 from sparkq_tui.errors import DaemonUnavailable, SparkQError
 
-# The top-level command words this module registers (the CLI builds only the one used).
-NAMES = ("start", "stop", "restart", "status", "run", "setup", "teardown")
-
 
 def register(sub: Any, common: Any) -> None:
     p = add_command(sub, common, "start", start, "start the daemon in the background")

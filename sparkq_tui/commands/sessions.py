@@ -9,9 +9,6 @@ from sparkq_tui.commands.confirm import confirm
 from sparkq_tui.commands.context import Context
 from sparkq_tui.commands.output import ago, emit, local_time, print_fields, print_table, say
 
-# The top-level command words this module registers (the CLI builds only the one used).
-NAMES = ("session", "sessions")
-
 
 def register(sub: Any, common: Any) -> None:
     group = add_command(

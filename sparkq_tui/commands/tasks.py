@@ -37,21 +37,6 @@ Add a task to a queue. The payload comes from one of:
 TEXT or JSON given as - is read from stdin. --arg and --cwd add "args" and "cwd"."""
 
 
-# The top-level command words this module registers (the CLI builds only the one used).
-NAMES = (
-    "enqueue",
-    "peek",
-    "claim",
-    "complete",
-    "fail",
-    "requeue",
-    "rerun",
-    "task",
-    "tasks",
-    "purge",
-)
-
-
 def register(sub: Any, common: Any) -> None:
     p = add_command(
         sub,

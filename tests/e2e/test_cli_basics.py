@@ -25,13 +25,13 @@ def test_help_version_and_usage_errors(sparkq: Run) -> None:
 def test_each_group_declares_the_commands_it_registers() -> None:
     full = cli.build_parser()
     choices = next(a for a in full._actions if a.dest == "command").choices
-    declared = {name for group in cli.COMMAND_GROUPS for name in group.NAMES}
+    declared = {name for names in cli.COMMAND_GROUPS.values() for name in names}
     assert set(choices) == declared | {"runner"}
-    for group in cli.COMMAND_GROUPS:
-        for name in group.NAMES:
+    for names in cli.COMMAND_GROUPS.values():
+        for name in names:
             only = cli.build_parser(name)
             sub = next(a for a in only._actions if a.dest == "command").choices
-            assert set(sub) == set(group.NAMES)
+            assert set(sub) == set(names)
 
 
 @pytest.mark.parametrize("argv", [["session"], ["queue", "list"], ["tools"]])
