@@ -14,6 +14,7 @@ from sparkq_tui.runner.capture import TailBuffer, pump
 from sparkq_tui.runner.tools import Command
 
 PIPE_DRAIN_SECONDS = 2.0
+READ_LIMIT = 64 * 1024
 
 
 @dataclass
@@ -47,6 +48,21 @@ def _seconds(value: float | None) -> str:
     return f"{value:g}" if value is not None else "?"
 
 
+class _ExitAwareProtocol(asyncio.subprocess.SubprocessStreamProtocol):
+    """Resolves ``exited`` when the process ends. ``Process.wait()`` also waits for its pipes
+    to close, which a grandchild holding them would delay for ever."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(limit=READ_LIMIT, loop=loop)
+        self.exited: asyncio.Future[int] = loop.create_future()
+
+    def process_exited(self) -> None:
+        transport = self._transport  # the base class may drop it
+        if not self.exited.done() and transport is not None:
+            self.exited.set_result(transport.get_returncode())
+        super().process_exited()
+
+
 class Execution:
     """One process group under watch. ``run()`` returns the ``Outcome``; ``stop()`` may be
     called from elsewhere (shutdown, a task taken away) to end it early."""
@@ -73,7 +89,9 @@ class Execution:
         """Start the process and wait for it (or for the timeout, or a stop)."""
         started = time.monotonic()
         cmd = self.command
-        proc = await asyncio.create_subprocess_exec(
+        loop = asyncio.get_running_loop()
+        transport, protocol = await loop.subprocess_exec(
+            lambda: _ExitAwareProtocol(loop),
             *cmd.argv,
             stdin=asyncio.subprocess.PIPE if cmd.stdin is not None else asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
@@ -82,6 +100,7 @@ class Execution:
             env=cmd.env,
             start_new_session=True,  # its own process group: a stop reaches every child
         )
+        proc = asyncio.subprocess.Process(transport, protocol, loop)
         self._proc = proc
         readers = [
             asyncio.create_task(pump(proc.stdout, self.stdout)),
@@ -89,7 +108,7 @@ class Execution:
         ]
         feeder = asyncio.create_task(self._feed_stdin(proc, cmd.stdin))
         timed_out = False
-        exited = asyncio.create_task(proc.wait())
+        exited = protocol.exited
         stop_waiter = asyncio.create_task(self._stop_requested.wait())
         try:
             done, _ = await asyncio.wait(
@@ -108,6 +127,7 @@ class Execution:
             self._signal_group(proc.pid, signal.SIGKILL)
             await self._drain(readers)
             feeder.cancel()
+            transport.close()
         returncode = exited.result()
         stopped = self._stop_reason if not timed_out else None
         return Outcome(
@@ -120,7 +140,7 @@ class Execution:
             duration_s=round(time.monotonic() - started, 3),
         )
 
-    async def _terminate(self, proc: asyncio.subprocess.Process, exited: asyncio.Task) -> None:
+    async def _terminate(self, proc: asyncio.subprocess.Process, exited: asyncio.Future) -> None:
         self._signal_group(proc.pid, signal.SIGTERM)
         done, _ = await asyncio.wait({exited}, timeout=self.kill_grace)
         if not done:
