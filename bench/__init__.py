@@ -1,0 +1,1 @@
+"""SparkQ benchmark suite: ``python bench/run.py [--quick] [--smoke] [--json]``."""

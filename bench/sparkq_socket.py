@@ -1,0 +1,216 @@
+"""SparkQ over the real socket: the installed ``sparkq-daemon``, a fresh database per run,
+driven by the bare NDJSON client (one request in flight per connection unless noted)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bench.daemon_proc import BenchDaemon
+from bench.ndjson import RpcConnection, close_all, open_many
+from bench.sizes import Sizes
+from bench.stats import Figure, Target, percentile
+
+GROUP = "sparkq"
+QUEUE = "bench"
+ITEM: dict[str, Any] = {"tool": "run-bash", "payload": {"script": "echo hello"}}
+BATCH = 1000
+CLIENTS = 8
+
+
+async def create_queue(conn: RpcConnection, queue: str = QUEUE) -> None:
+    await conn.call("session.create", {"name": f"{queue}-session"})
+    await conn.call("queue.create", {"name": queue, "session": f"{queue}-session"})
+
+
+async def fill(conn: RpcConnection, count: int, queue: str = QUEUE, window: int = 4) -> None:
+    """Enqueue ``count`` tasks in batches of 1000, a few batches in flight."""
+    lines = []
+    for start in range(0, count, BATCH):
+        size = min(BATCH, count - start)
+        lines.append(conn.encode("task.enqueue_batch", {"queue": queue, "tasks": [ITEM] * size})[1])
+    await conn.pipeline(lines, window=window)
+
+
+async def _enqueue_loop(conn: RpcConnection, count: int) -> None:
+    params = {"queue": QUEUE, **ITEM}
+    for _ in range(count):
+        await conn.call("task.enqueue", params)
+
+
+async def enqueue_sequential(path: str, count: int) -> float:
+    conn = await RpcConnection.open(path)
+    await create_queue(conn)
+    start = time.perf_counter()
+    await _enqueue_loop(conn, count)
+    elapsed = time.perf_counter() - start
+    await conn.close()
+    return count / elapsed
+
+
+async def enqueue_concurrent(path: str, count: int, clients: int = CLIENTS) -> float:
+    conns = await open_many(path, clients)
+    await create_queue(conns[0])
+    each = count // clients
+    start = time.perf_counter()
+    await asyncio.gather(*(_enqueue_loop(c, each) for c in conns))
+    elapsed = time.perf_counter() - start
+    await close_all(conns)
+    return each * clients / elapsed
+
+
+async def enqueue_batches(path: str, batches: int) -> float:
+    conn = await RpcConnection.open(path)
+    await create_queue(conn)
+    params = {"queue": QUEUE, "tasks": [ITEM] * BATCH}
+    start = time.perf_counter()
+    for _ in range(batches):
+        await conn.call("task.enqueue_batch", params)
+    elapsed = time.perf_counter() - start
+    await conn.close()
+    return batches * BATCH / elapsed
+
+
+async def _runner(conn: RpcConnection, worker: str) -> int:
+    done = 0
+    claim = {"queue": QUEUE, "worker": worker}
+    while True:
+        task = (await conn.call("task.claim", claim))["task"]
+        if task is None:
+            return done
+        await conn.call("task.complete", {"id": task["id"], "worker": worker, "result": 0})
+        done += 1
+
+
+async def drain(path: str, count: int, runners: int) -> float:
+    conns = await open_many(path, runners)
+    await create_queue(conns[0])
+    await fill(conns[0], count)
+    start = time.perf_counter()
+    done = await asyncio.gather(*(_runner(c, f"w{i}") for i, c in enumerate(conns)))
+    elapsed = time.perf_counter() - start
+    await close_all(conns)
+    if sum(done) != count:
+        raise RuntimeError(f"drained {sum(done)} of {count} tasks")
+    return count / elapsed
+
+
+async def claim_latency(path: str, samples: int) -> list[float]:
+    """Seconds from sending task.enqueue to receiving the waiting runner's claim reply."""
+    producer, runner = await open_many(path, 2)
+    await create_queue(producer)
+    params = {"queue": QUEUE, **ITEM}
+    latencies = []
+    for _ in range(samples):
+        claim_id = runner.send("task.claim", {"queue": QUEUE, "worker": "w", "wait": 10})
+        # The ping's reply proves the claim was read and its first (empty) attempt queued
+        # ahead of the enqueue; the daemon's waiter cannot miss the enqueue after that.
+        await runner.call("system.ping")
+        start = time.perf_counter()
+        await producer.call("task.enqueue", params)
+        task = (await runner.receive(claim_id))["task"]
+        latencies.append(time.perf_counter() - start)
+        if task is None:
+            raise RuntimeError("the waiting claim came back empty")
+    await close_all([producer, runner])
+    return latencies
+
+
+def on_fresh_daemon(work: Callable[[str], Awaitable[Any]]) -> Any:
+    """Run ``work(socket)`` against a new daemon on a new database, then remove both."""
+    with BenchDaemon() as daemon:
+        return asyncio.run(work(daemon.socket))
+
+
+def measure(sizes: Sizes) -> list[Figure]:
+    s = sizes
+
+    def runs(work: Callable[[str], Awaitable[Any]]) -> list[float]:
+        return [on_fresh_daemon(work) for _ in range(s.runs)]
+
+    figures = [
+        Figure(
+            "sparkq.enqueue_seq",
+            GROUP,
+            "enqueue, 1 client, sequential",
+            "tasks/s",
+            runs(lambda p: enqueue_sequential(p, s.enqueue_sequential)),
+            targets=[Target(0.5, "≥ 0.5× limit", "limit.commit_full")],
+            limit_key="limit.commit_full",
+            peer_kind="enqueue",
+        ),
+        Figure(
+            "sparkq.enqueue_8",
+            GROUP,
+            f"enqueue, {CLIENTS} concurrent clients",
+            "tasks/s",
+            runs(lambda p: enqueue_concurrent(p, s.enqueue_concurrent)),
+            targets=[
+                Target(20000, "≥ 20 000"),
+                Target(3, "≥ 3× limit", "limit.commit_full"),
+                Target(5, "≥ 5× huey", "peer.huey.enqueue"),
+            ],
+            limit_key="limit.commit_full",
+            peer_kind="enqueue",
+        ),
+        Figure(
+            "sparkq.enqueue_batch",
+            GROUP,
+            "task.enqueue_batch of 1000, 1 client",
+            "tasks/s",
+            runs(lambda p: enqueue_batches(p, s.enqueue_batches)),
+            targets=[Target(100000, "≥ 100 000")],
+            limit_key="limit.batch_rows",
+            peer_kind="enqueue",
+        ),
+    ]
+    for runners in (1, 4, 8):
+        targets = []
+        if runners == 4:
+            targets = [
+                Target(8000, "≥ 8 000"),
+                Target(3, "≥ 3× limit", "limit.cycle_full"),
+                Target(2.5, "≥ 2.5× huey", "peer.huey.drain"),
+            ]
+        figures.append(
+            Figure(
+                f"sparkq.drain_{runners}",
+                GROUP,
+                f"drain (claim+complete), {runners} runner{'s' if runners > 1 else ''}",
+                "cycles/s",
+                runs(lambda p, r=runners: drain(p, s.drain_tasks, r)),
+                targets=targets,
+                limit_key="limit.cycle_full",
+                peer_kind="drain",
+            )
+        )
+    p50s, p99s = [], []
+    for _ in range(s.runs):
+        latencies = on_fresh_daemon(lambda p: claim_latency(p, s.latency_samples))
+        p50s.append(percentile(latencies, 50) * 1000)
+        p99s.append(percentile(latencies, 99) * 1000)
+    figures += [
+        Figure(
+            "sparkq.claim_p50",
+            GROUP,
+            "enqueue→claimed, waiting runner, p50",
+            "ms",
+            p50s,
+            higher_is_better=False,
+            targets=[Target(1, "≤ 1")],
+            limit_key="limit.echo_p50",
+        ),
+        Figure(
+            "sparkq.claim_p99",
+            GROUP,
+            "enqueue→claimed, waiting runner, p99",
+            "ms",
+            p99s,
+            higher_is_better=False,
+            targets=[Target(5, "≤ 5")],
+            limit_key="limit.echo_p99",
+        ),
+    ]
+    return figures
