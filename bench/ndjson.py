@@ -4,6 +4,7 @@ client-side cost, so the figures show the daemon and not the client library."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import orjson
@@ -31,10 +32,8 @@ class RpcConnection:
 
     async def close(self) -> None:
         self.writer.close()
-        try:
+        with contextlib.suppress(ConnectionError, OSError):
             await self.writer.wait_closed()
-        except (ConnectionError, OSError):
-            pass
 
     def encode(self, method: str, params: dict[str, Any] | None = None) -> tuple[int, bytes]:
         self._next_id += 1

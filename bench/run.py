@@ -13,9 +13,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the ``bench`` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import orjson  # noqa: E402
+import orjson
 
-from bench import machine, sizes, table  # noqa: E402
+from bench import machine, sizes, table
 
 # Order matters: the ratios need the limit and peer rows that come before.
 GROUPS = {
