@@ -62,6 +62,7 @@ class TaskDetailScreen(Screen[None]):
         super().__init__()
         self.task_data = task
         self.clock = clock
+        self._composed = False
 
     @property
     def task_id(self) -> str:
@@ -87,12 +88,15 @@ class TaskDetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._composed = True
         self.show_task(self.task_data)
         self.query_one("#detail-body").focus()
 
     def show_task(self, task: Task) -> None:
         """Redraw with a fresh copy of the task."""
         self.task_data = task
+        if not self._composed:
+            return  # on_mount draws it
         status = task.get("status", "")
         self.query_one("#detail-title", Static).update(
             Content.assemble(
@@ -118,7 +122,7 @@ class TaskDetailScreen(Screen[None]):
 
     def refresh_clock(self) -> None:
         """Tick the running time of a running task."""
-        if self.task_data.get("status") == "running":
+        if self._composed and self.task_data.get("status") == "running":
             self.query_one("#detail-facts", Static).update(self._facts(self.task_data))
 
     def _facts(self, task: Task) -> Content:

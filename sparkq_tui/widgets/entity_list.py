@@ -16,10 +16,11 @@ class EntityList(DataTable):
     DEFAULT_CSS = """
     EntityList {
         height: 1fr;
-        border: round $panel-lighten-2;
-        border-title-color: $text-muted;
+        border: round $foreground 25%;
+        border-title-color: $foreground 70%;
         background: $surface;
         scrollbar-size-vertical: 1;
+        overflow-x: hidden;
     }
     EntityList:focus { border: round $primary; border-title-color: $primary; }
     """

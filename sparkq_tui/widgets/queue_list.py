@@ -20,7 +20,7 @@ STATE_MARKS = {
 
 
 class QueueList(EntityList):
-    """Queues: name, a state mark (⏸ when paused), and queued/running counts."""
+    """Queues: name, a state mark (‖ when paused), and queued/running counts."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "app.new_queue", "New queue"),
@@ -41,7 +41,7 @@ class QueueList(EntityList):
     def row_cells(self, entity: dict[str, Any]) -> Sequence[str | Text]:
         status = entity.get("status", "")
         closed = status in ("ended", "archived")
-        mark = "⏸" if entity.get("paused") else STATE_MARKS.get(status, "?")
+        mark = "‖" if entity.get("paused") else STATE_MARKS.get(status, "?")
         counts = entity.get("counts") or {}
         numbers = f"{counts.get('queued', 0)}/{counts.get('running', 0)}"
         return [

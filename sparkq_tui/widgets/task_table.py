@@ -75,11 +75,11 @@ class TaskTable(ScrollView, can_focus=True):
         overflow-x: hidden;
         background: $surface;
     }
-    TaskTable > .task-table--header { text-style: bold; color: $text-muted; }
+    TaskTable > .task-table--header { text-style: bold; color: $primary; }
     TaskTable > .task-table--cursor { background: $panel; }
     TaskTable:focus > .task-table--cursor { background: $primary 40%; text-style: bold; }
-    TaskTable > .task-table--placeholder { color: $text-disabled; }
-    TaskTable > .task-table--queued { color: $text-muted; }
+    TaskTable > .task-table--placeholder { color: $foreground 50%; }
+    TaskTable > .task-table--queued { color: $foreground; }
     TaskTable > .task-table--running { color: $accent; }
     TaskTable > .task-table--succeeded { color: $success; }
     TaskTable > .task-table--failed { color: $error; }
@@ -301,7 +301,7 @@ class TaskTable(ScrollView, can_focus=True):
     # ----- drawing --------------------------------------------------------------------------
 
     def _columns(self, width: int) -> list[tuple[str, int]]:
-        time_w, status_w = 7, 10
+        time_w, status_w = 7, 12
         id_w = self._id_width
         tool_w = 0 if width < NARROW_WIDTH else 11
         fixed = id_w + status_w + time_w + tool_w + (4 if tool_w else 3)
@@ -337,7 +337,12 @@ class TaskTable(ScrollView, can_focus=True):
         return self._task_strip(task, width, style)
 
     def _component(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True, default=Style())
+        """A component's colours and text style, without its background unless it is the
+        cursor's (a full style, so Textual has blended alpha colours against the surface)."""
+        style = self.get_component_rich_style(name, default=Style())
+        if name == "task-table--cursor":
+            return style
+        return Style(color=style.color, bold=style.bold, italic=style.italic)
 
     def _task_strip(self, task: Task, width: int, style: Style) -> Strip:
         status = task.get("status", "")

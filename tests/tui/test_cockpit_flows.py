@@ -284,11 +284,11 @@ async def test_reconnects_after_the_daemon_restarts(make_app, seeded, peer, daem
         assert header.state == "connected"
         daemon.stop()
         await wait_for(pilot, lambda: header.state == "reconnecting")
-        assert "reconnecting" in screen_text(app)
+        await wait_for(pilot, lambda: "reconnecting" in screen_text(app))
         daemon.start()
         await wait_for(pilot, lambda: header.state == "connected", timeout=10)
         await peer.enqueue("backend", "llm-haiku", {"prompt": "after the restart"})
-        await wait_for(pilot, lambda: "after the restart" in screen_text(app), timeout=5)
+        await wait_for(pilot, lambda: "after the restart" in screen_text(app), timeout=10)
 
 
 async def test_theme_cycles_persists_and_loads_user_themes(make_app, short_dir) -> None:
