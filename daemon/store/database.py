@@ -21,7 +21,7 @@ from sparkq_daemon import clock
 from sparkq_daemon.errors import Internal, RpcError
 from sparkq_daemon.store import catalog as catalog_store
 from sparkq_daemon.store.schema import migrate
-from sparkq_daemon.store.tx import Catalog, Tx
+from sparkq_daemon.store.tx import Catalog, Counters, Tx
 
 log = logging.getLogger("sparkq.store")
 MAX_GROUP = 1024
@@ -47,6 +47,7 @@ class Database:
         self.path = path
         self.synchronous = synchronous
         self.catalog = Catalog()
+        self.counters = Counters()
         self.on_commit: Callable[[list[dict[str, Any]]], None] = lambda events: None
         self._queue: asyncio.Queue[_Op | None] = asyncio.Queue()
         self._wconn: aiosqlite.Connection | None = None
@@ -64,6 +65,7 @@ class Database:
             )
             await _hop(self._rconn, self._prepare_reader, self._rconn._conn)
             self.catalog = await self.read(catalog_store.load)
+            self.counters.next_seq = await self.read(_next_task_seq)
         except BaseException:
             await self.close()
             raise
@@ -150,7 +152,7 @@ class Database:
         outcomes: list[tuple[bool, Any, Any]] = []
         conn.execute("BEGIN IMMEDIATE")
         for op in group:
-            tx = Tx(conn, ts, now, self.catalog)
+            tx = Tx(conn, ts, now, self.catalog, self.counters)
             conn.execute("SAVEPOINT op")
             try:
                 value = op.fn(tx, *op.args)
@@ -173,6 +175,10 @@ class Database:
             failure = Internal(f"the commit failed: {exc}")
             return [(False, failure, None)] * len(group)
         return outcomes
+
+
+def _next_task_seq(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM tasks").fetchone()[0]
 
 
 def _backup(conn: sqlite3.Connection, target: str) -> None:

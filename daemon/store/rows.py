@@ -23,6 +23,11 @@ def encode(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 
 
+def seconds(value: float) -> float | int:
+    """A whole number of seconds prints as an integer, like the config it came from."""
+    return int(value) if float(value).is_integer() else value
+
+
 def session(row: sqlite3.Row) -> dict[str, Any]:
     return dict(row)
 
@@ -31,7 +36,7 @@ def task(row: sqlite3.Row, queue_name: str) -> dict[str, Any]:
     out = dict(row)
     out["payload"] = decode(out["payload"])
     out["result"] = decode(out["result"])
-    out["timeout"] = float(out["timeout"])
+    out["timeout"] = seconds(out["timeout"])
     out["queue_name"] = queue_name
     return out
 

@@ -31,8 +31,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX queues_session ON queues(session_id);
     CREATE TABLE tasks (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL,
         friendly_id TEXT NOT NULL UNIQUE,
         queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
         tool TEXT NOT NULL,

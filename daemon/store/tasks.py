@@ -10,7 +10,7 @@ import sqlite3
 from typing import Any
 
 from sparkq_daemon.errors import Conflict, NotFound, Validation
-from sparkq_daemon.ids import friendly_id, new_id
+from sparkq_daemon.ids import friendly_id, seq_of_task_id, task_id
 from sparkq_daemon.store import queues as queue_store
 from sparkq_daemon.store import rows
 from sparkq_daemon.store import sessions as session_store
@@ -34,7 +34,10 @@ def _out(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
 
 def find(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
     """The task with this id or friendly id, or NotFound naming it."""
-    row = conn.execute(f"{_SELECT} WHERE id = ?", (ref,)).fetchone()
+    seq = seq_of_task_id(ref)
+    row = None
+    if seq is not None:
+        row = conn.execute(f"{_SELECT} WHERE seq = ? AND id = ?", (seq, ref)).fetchone()
     if row is None:
         row = conn.execute(f"{_SELECT} WHERE friendly_id = ?", (ref.upper(),)).fetchone()
     if row is None:
@@ -91,10 +94,12 @@ def enqueue(tx: Tx, queue_ref: str, items: list[dict[str, Any]]) -> list[dict[st
         (len(items), queue["id"]),
     ).fetchone()[0]
     first_number = last - len(items) + 1
+    first_seq = tx.counters.take(len(items))
     out = []
     for offset, (item, (cls, timeout)) in enumerate(zip(items, timings, strict=True)):
         task = {
-            "id": new_id("tsk"),
+            "seq": first_seq + offset,
+            "id": task_id(first_seq + offset),
             "friendly_id": friendly_id(queue["prefix"], first_number + offset),
             "queue_id": queue["id"],
             "queue_name": queue["name"],
@@ -103,7 +108,7 @@ def enqueue(tx: Tx, queue_ref: str, items: list[dict[str, Any]]) -> list[dict[st
             "payload": item.get("payload"),
             "status": "queued",
             "priority": item.get("priority") or 0,
-            "timeout": timeout,
+            "timeout": rows.seconds(timeout),
             "attempts": 0,
             "worker": None,
             "result": None,
@@ -119,10 +124,12 @@ def enqueue(tx: Tx, queue_ref: str, items: list[dict[str, Any]]) -> list[dict[st
         }
         out.append(task)
     tx.conn.executemany(
-        "INSERT INTO tasks (id, friendly_id, queue_id, tool, task_class, payload, status, "
-        "priority, timeout, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+        "INSERT INTO tasks (seq, id, friendly_id, queue_id, tool, task_class, payload, status, "
+        "priority, timeout, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
         [
             (
+                t.pop("seq"),
                 t["id"],
                 t["friendly_id"],
                 t["queue_id"],

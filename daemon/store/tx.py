@@ -16,12 +16,25 @@ class Catalog:
     task_classes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+@dataclass
+class Counters:
+    """The next task row number: the writer hands them out, so ids need no second index."""
+
+    next_seq: int = 1
+
+    def take(self, n: int) -> int:
+        first = self.next_seq
+        self.next_seq += n
+        return first
+
+
 @dataclass(slots=True)
 class Tx:
     conn: sqlite3.Connection
     ts: float
     now: str
     catalog: Catalog
+    counters: Counters = field(default_factory=Counters)
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def emit(self, topic: str, type_: str, **fields: Any) -> None:
