@@ -136,5 +136,7 @@ class Claimer:
             params["queue"] = queue
         if wait > 0:
             params["wait"] = wait
+        if self.options.tools is not None:
+            params["tools"] = sorted(self.options.tools)
         result = await self.client.call("task.claim", params)
         return result.get("task")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sparkq_tui.client import AsyncClient
-from sparkq_tui.errors import ConflictError, DaemonUnavailable, NotFoundError
+from sparkq_tui.errors import ConflictError, DaemonUnavailable, NotFoundError, SparkQError
 from sparkq_tui.runner.claim import Claimer
 from sparkq_tui.runner.execute import Execution, Outcome
 from sparkq_tui.runner.options import RunnerOptions
@@ -62,6 +62,7 @@ class Runner:
         self.failed = 0
         self.succeeded = 0
         self._signals = 0
+        self.claim_error = False
 
     async def run(self) -> int:
         """Run until stopped; the exit code (1 when --once / --drain saw a failure)."""
@@ -99,7 +100,7 @@ class Runner:
             self.succeeded,
             self.failed,
         )
-        if (self.options.once or self.options.drain) and self.failed:
+        if self.claim_error or ((self.options.once or self.options.drain) and self.failed):
             return 1
         return 0
 
@@ -130,6 +131,11 @@ class Runner:
                     await asyncio.wait_for(self.stopping.wait(), delay)
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
                 continue
+            except SparkQError as exc:  # the queue was deleted, a flag the daemon refuses, …
+                log.error("cannot claim: %s; stopping", exc.message)
+                self.claim_error = True
+                self.stopping.set()
+                return
             delay = RETRY_MIN_SECONDS
             if task is not None:
                 await self._handle(task)

@@ -21,15 +21,23 @@ def runner_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "sparkq_tui.runner", *args]
 
 
-def start_runner(daemon: DaemonProcess, *args: str) -> subprocess.Popen[str]:
-    """``sparkq runner ARGS`` against ``daemon``, its output captured."""
-    return subprocess.Popen(
-        runner_argv(*args),
-        env=daemon.env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def start_runner(
+    daemon: DaemonProcess, *args: str, log: Path | None = None
+) -> subprocess.Popen[str]:
+    """``sparkq runner ARGS`` against ``daemon``, its output captured (stderr into ``log``
+    when given, so a test can watch it while the runner runs)."""
+    stderr = open(log, "w") if log else subprocess.PIPE  # noqa: SIM115 - the child owns it
+    try:
+        return subprocess.Popen(
+            runner_argv(*args),
+            env=daemon.env(),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    finally:
+        if log:
+            stderr.close()
 
 
 def run_runner(

@@ -22,7 +22,8 @@ def test_results_of_tasks_finished_while_the_daemon_was_away_are_reported(
             {"script": f"while [ ! -e {gate} ]; do sleep 0.05; done\necho result\ntouch {done}\n"},
             timeout=60,
         )
-    runner = start_runner(rdaemon, "--queue", queue, "--wait", "1")
+    log = short_dir / "runner.log"
+    runner = start_runner(rdaemon, "--queue", queue, "--wait", "1", log=log)
     try:
         with Client(rdaemon.socket) as client:
             wait_status(client, task["id"], ("running",))
@@ -30,6 +31,8 @@ def test_results_of_tasks_finished_while_the_daemon_was_away_are_reported(
         rdaemon.stop()
         gate.touch()  # the task finishes while no daemon runs
         wait_for(done.exists, 10, "the task to finish")
+        # Longer than the client's own reconnect wait: the result must go to the outbox.
+        wait_for(lambda: "kept until it is back" in log.read_text(), 10, "the report to wait")
         rdaemon.start()
 
         with Client(rdaemon.socket) as client:
@@ -44,3 +47,4 @@ def test_results_of_tasks_finished_while_the_daemon_was_away_are_reported(
     finally:
         runner.terminate()
         assert runner.wait(15) == 0
+    assert "daemon is back: delivered task.complete" in log.read_text()
