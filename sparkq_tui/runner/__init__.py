@@ -18,7 +18,10 @@ RECONNECT_SECONDS = 2.0
 
 def main(argv: list[str], *, socket: str | None = None, config: str | None = None) -> int:
     """Run ``sparkq runner`` with ``argv`` (its own flags); return the exit code."""
-    options = parse_options(list(argv))
+    try:
+        options = parse_options(list(argv))
+    except SystemExit as exc:  # --help, or a usage error argparse has already explained
+        return exc.code if isinstance(exc.code, int) else 2
     logging.basicConfig(
         level=options.log_level.upper(),
         format="%(asctime)s sparkq-runner %(levelname)s %(message)s",

@@ -148,8 +148,8 @@ def format_task(task: dict[str, Any], instructions: str, prompt: str | None) -> 
         lines += ["--- payload ---", json.dumps(task.get("payload"), indent=2, ensure_ascii=False)]
     lines += [
         "--- when done ---",
-        f"sparkq complete {label}",
-        f"sparkq fail {label} --error 'what went wrong'",
+        f'sparkq complete {label} --result \'{{"answer": "..."}}\'',
+        f"sparkq fail {label} 'what went wrong'",
         "",
         "",
     ]

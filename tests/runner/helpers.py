@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -18,26 +19,25 @@ FINISHED = ("succeeded", "failed")
 
 
 def runner_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "sparkq_tui.runner", *args]
+    """The installed ``sparkq runner`` (``python -m sparkq_tui.runner`` when not on PATH)."""
+    exe = shutil.which("sparkq")
+    return [exe, "runner", *args] if exe else [sys.executable, "-m", "sparkq_tui.runner", *args]
 
 
 def start_runner(
-    daemon: DaemonProcess, *args: str, log: Path | None = None
+    daemon: DaemonProcess, *args: str, log: Path | None = None, out: Path | None = None
 ) -> subprocess.Popen[str]:
-    """``sparkq runner ARGS`` against ``daemon``, its output captured (stderr into ``log``
-    when given, so a test can watch it while the runner runs)."""
-    stderr = open(log, "w") if log else subprocess.PIPE  # noqa: SIM115 - the child owns it
+    """``sparkq runner ARGS`` against ``daemon``; stderr goes to ``log`` and stdout to ``out``
+    when given (so a test can watch them while the runner runs), else to pipes."""
+    files = [open(p, "w") if p else subprocess.PIPE for p in (out, log)]  # noqa: SIM115
     try:
         return subprocess.Popen(
-            runner_argv(*args),
-            env=daemon.env(),
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
+            runner_argv(*args), env=daemon.env(), stdout=files[0], stderr=files[1], text=True
         )
     finally:
-        if log:
-            stderr.close()
+        for f in files:
+            if f is not subprocess.PIPE:
+                f.close()
 
 
 def run_runner(

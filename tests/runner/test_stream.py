@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
+from pathlib import Path
 
 from sparkq_tui.client import Client
 from tests.daemon_process import DaemonProcess
-from tests.runner.helpers import make_queue, run_runner
+from tests.runner.helpers import make_queue, run_runner, start_runner, wait_for
 
 
 def test_stream_once_prints_the_task_and_leaves_it_running(
@@ -39,3 +41,29 @@ def test_stream_json_gives_one_object_per_task(rdaemon: DaemonProcess, client: C
     assert record["task"]["id"] == task["id"]
     assert record["task"]["payload"] == {"script": "echo hi"}
     assert record["prompt"] is None
+
+
+def test_stream_hands_out_the_next_task_once_the_last_is_finished(
+    rdaemon: DaemonProcess, client: Client, short_dir: Path
+) -> None:
+    queue = make_queue(client)
+    first = client.enqueue(queue, "llm-fake", {"prompt": "first question"})
+    second = client.enqueue(queue, "llm-fake", {"prompt": "second question"})
+    out = short_dir / "stream.out"
+    runner = start_runner(rdaemon, "--queue", queue, "--stream", "--wait", "1", out=out)
+    try:
+        wait_for(lambda: "first question" in out.read_text(), 10, "the first task")
+        assert client.call("task.get", id=second["id"])["status"] == "queued"
+        assert "second question" not in out.read_text()
+
+        client.complete(first["id"], "done")
+
+        wait_for(lambda: "second question" in out.read_text(), 10, "the second task")
+        assert client.call("task.get", id=second["id"])["status"] == "running"
+        runner.send_signal(signal.SIGTERM)
+        assert runner.wait(15) == 0
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+    # stopped while a task was handed out: it goes back to the queue
+    assert client.call("task.get", id=second["id"])["status"] == "queued"
