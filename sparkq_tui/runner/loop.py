@@ -26,6 +26,7 @@ log = logging.getLogger("sparkq.runner")
 RETRY_MIN_SECONDS = 0.2
 RETRY_MAX_SECONDS = 5.0
 IDLE_HEARTBEAT_SECONDS = 30.0
+MIN_HEARTBEAT_SECONDS = 0.1
 OUTBOX_CLOSE_SECONDS = 10.0
 
 
@@ -198,7 +199,7 @@ class Runner:
 
     async def _heartbeats(self, running: RunningTask) -> None:
         timeout = running.task.get("timeout")
-        interval = timeout / 3 if timeout else IDLE_HEARTBEAT_SECONDS
+        interval = max(timeout / 3, MIN_HEARTBEAT_SECONDS) if timeout else IDLE_HEARTBEAT_SECONDS
         params = {"id": running.task["id"], "worker": self.options.worker}
         while True:
             await asyncio.sleep(interval)  # a timer, not a poll: it only sends

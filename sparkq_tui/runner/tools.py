@@ -57,11 +57,12 @@ def build_command(
         return Command([sys.executable, target, *_payload_args(payload)], cwd, env)
     template = (tool or {}).get("command")
     if not template:
+        task_class = (tool or {}).get("task_class") or task.get("task_class") or "LLM_LITE"
         raise TaskSetupError(
-            f"tool {name!r} has no command configured: set it in sparkq.yml under "
-            f"tools: {{{name}: {{command: [program, arg, '{{prompt}}']}}}} "
-            "(an argv list; {prompt} is replaced by the prompt, {prompt_file} by a file "
-            "holding it; without either the prompt is sent on stdin)"
+            f"tool {name!r} has no command configured: give it one with `sparkq tools add "
+            f"{name} -c {task_class} --command 'PROGRAM ARG {{prompt}}'` or under "
+            f"tools.{name}.command in sparkq.yml (an argv list; {{prompt}} becomes the prompt, "
+            "{prompt_file} a file holding it; with neither the prompt goes to stdin)"
         )
     if not isinstance(template, list) or not all(isinstance(a, str) for a in template):
         raise TaskSetupError(f"tool {name!r} has a command that is not a list of strings")
