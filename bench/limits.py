@@ -20,6 +20,7 @@ from pathlib import Path
 
 import orjson
 
+from bench.budget import Deadline
 from bench.ndjson import STREAM_LIMIT, RpcConnection
 from bench.sizes import Sizes
 from bench.stats import Figure, percentile
@@ -75,43 +76,52 @@ def _row(number: int) -> tuple[str, str, str, str, str]:
     return (f"tsk_{uuid.uuid4().hex}", f"B-{number:04d}", PAYLOAD, NOW, NOW)
 
 
-def single_commits(count: int, synchronous: str) -> float:
+def single_commits(count: int, synchronous: str, seconds: float) -> float:
     """Commits/s of one-row transactions."""
     with fresh_store(synchronous) as conn:
+        deadline = Deadline(seconds)
         start = time.perf_counter()
-        for number in range(count):
+        done = 0
+        while done < count and not deadline.passed():
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute(INSERT, _row(number))
+            conn.execute(INSERT, _row(done))
             conn.execute("COMMIT")
-        return count / (time.perf_counter() - start)
+            done += 1
+        return done / (time.perf_counter() - start)
 
 
-def batch_rows(transactions: int, rows: int = 1000) -> float:
+def batch_rows(transactions: int, seconds: float, rows: int = 1000) -> float:
     """Rows/s in transactions of ``rows`` rows (synchronous FULL)."""
     with fresh_store("FULL") as conn:
+        deadline = Deadline(seconds)
         start = time.perf_counter()
-        for tx in range(transactions):
+        done = 0
+        while done < transactions and not deadline.passed():
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(INSERT, [_row(tx * rows + i) for i in range(rows)])
+            conn.executemany(INSERT, [_row(done * rows + i) for i in range(rows)])
             conn.execute("COMMIT")
-        return transactions * rows / (time.perf_counter() - start)
+            done += 1
+        return done * rows / (time.perf_counter() - start)
 
 
-def claim_complete_cycles(count: int, synchronous: str) -> float:
+def claim_complete_cycles(count: int, synchronous: str, seconds: float) -> float:
     """Cycles/s of claim (one transaction) then complete (another): two commits per cycle."""
     with fresh_store(synchronous) as conn:
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(INSERT, [_row(i) for i in range(count)])
         conn.execute("COMMIT")
+        deadline = Deadline(seconds)
         start = time.perf_counter()
-        for _ in range(count):
+        done = 0
+        while done < count and not deadline.passed():
             conn.execute("BEGIN IMMEDIATE")
             seq = conn.execute(CLAIM, (NOW, NOW)).fetchone()[0]
             conn.execute("COMMIT")
             conn.execute("BEGIN IMMEDIATE")
             conn.execute(COMPLETE, (NOW, NOW, seq))
             conn.execute("COMMIT")
-        return count / (time.perf_counter() - start)
+            done += 1
+        return done / (time.perf_counter() - start)
 
 
 # ----- the socket echo ---------------------------------------------------------------------
@@ -153,19 +163,20 @@ def echo_server() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-async def _echo_sequential(path: str, count: int) -> tuple[float, list[float]]:
+async def _echo_sequential(path: str, count: int, seconds: float) -> tuple[float, list[float]]:
     conn = await RpcConnection.open(path)
-    latencies = []
+    latencies: list[float] = []
     try:
+        deadline = Deadline(seconds)
         start = time.perf_counter()
-        for _ in range(count):
+        while len(latencies) < count and not deadline.passed():
             sent = time.perf_counter()
             await conn.call("system.ping")
             latencies.append(time.perf_counter() - sent)
         elapsed = time.perf_counter() - start
     finally:
         await conn.close()
-    return count / elapsed, latencies
+    return len(latencies) / elapsed, latencies
 
 
 async def _echo_pipelined(path: str, count: int) -> float:
@@ -188,41 +199,43 @@ def measure(sizes: Sizes) -> list[Figure]:
             GROUP,
             "single-row commits, synchronous FULL",
             "commits/s",
-            [single_commits(sizes.commits_full, "FULL") for _ in runs],
+            [single_commits(sizes.commits_full, "FULL", sizes.seconds) for _ in runs],
         ),
         Figure(
             "limit.commit_normal",
             GROUP,
             "single-row commits, synchronous NORMAL",
             "commits/s",
-            [single_commits(sizes.commits_normal, "NORMAL") for _ in runs],
+            [single_commits(sizes.commits_normal, "NORMAL", sizes.seconds) for _ in runs],
         ),
         Figure(
             "limit.batch_rows",
             GROUP,
             "1000-row transactions, FULL",
             "rows/s",
-            [batch_rows(sizes.batch_transactions) for _ in runs],
+            [batch_rows(sizes.batch_transactions, sizes.seconds) for _ in runs],
         ),
         Figure(
             "limit.cycle_full",
             GROUP,
             "claim+complete cycles, FULL",
             "cycles/s",
-            [claim_complete_cycles(sizes.cycles_full, "FULL") for _ in runs],
+            [claim_complete_cycles(sizes.cycles_full, "FULL", sizes.seconds) for _ in runs],
         ),
         Figure(
             "limit.cycle_normal",
             GROUP,
             "claim+complete cycles, NORMAL",
             "cycles/s",
-            [claim_complete_cycles(sizes.cycles_normal, "NORMAL") for _ in runs],
+            [claim_complete_cycles(sizes.cycles_normal, "NORMAL", sizes.seconds) for _ in runs],
         ),
     ]
     rates, p50s, p99s, piped = [], [], [], []
     with echo_server() as path:
         for _ in runs:
-            rate, latencies = asyncio.run(_echo_sequential(path, sizes.echo_sequential))
+            rate, latencies = asyncio.run(
+                _echo_sequential(path, sizes.echo_sequential, sizes.seconds)
+            )
             rates.append(rate)
             p50s.append(percentile(latencies, 50) * 1000)
             p99s.append(percentile(latencies, 99) * 1000)

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from bench.budget import Deadline
 from bench.sizes import Sizes
 from bench.stats import Figure
 
@@ -35,24 +36,29 @@ def _folder() -> Iterator[Path]:
 
 
 def _rates(
-    count: int, enqueue: Callable[[], None], take: Callable[[], bool]
+    count: int, seconds: float, enqueue: Callable[[], None], take: Callable[[], bool]
 ) -> tuple[float, float]:
-    """(enqueue/s, drain/s): ``count`` enqueues, then ``take`` until it reports empty."""
+    """(enqueue/s, drain/s): up to ``count`` enqueues, then ``take`` until it reports empty
+    (each phase stops early at ``seconds``)."""
+    deadline = Deadline(seconds)
     start = time.perf_counter()
-    for _ in range(count):
+    enqueued = 0
+    while enqueued < count and not deadline.passed():
         enqueue()
-    enqueued = count / (time.perf_counter() - start)
+        enqueued += 1
+    put_rate = enqueued / (time.perf_counter() - start)
+    deadline = Deadline(seconds)
     start = time.perf_counter()
     drained = 0
-    while take():
+    while not deadline.passed() and take():
         drained += 1
     elapsed = time.perf_counter() - start
-    if drained != count:
-        raise RuntimeError(f"drained {drained} of {count}")
-    return enqueued, drained / elapsed
+    if not 0 < drained <= enqueued:
+        raise RuntimeError(f"drained {drained} of {enqueued}")
+    return put_rate, drained / elapsed
 
 
-def huey_default(count: int) -> tuple[float, float]:
+def huey_default(count: int, seconds: float) -> tuple[float, float]:
     from huey import SqliteHuey
 
     with _folder() as folder:
@@ -70,12 +76,12 @@ def huey_default(count: int) -> tuple[float, float]:
             return True
 
         try:
-            return _rates(count, lambda: job(PAYLOAD), take)
+            return _rates(count, seconds, lambda: job(PAYLOAD), take)
         finally:
             huey.storage.close()
 
 
-def persist_queue_default(count: int) -> tuple[float, float]:
+def persist_queue_default(count: int, seconds: float) -> tuple[float, float]:
     import persistqueue
 
     with _folder() as folder:
@@ -90,12 +96,12 @@ def persist_queue_default(count: int) -> tuple[float, float]:
             return True
 
         try:
-            return _rates(count, lambda: queue.put(PAYLOAD), take)
+            return _rates(count, seconds, lambda: queue.put(PAYLOAD), take)
         finally:
             queue.close()
 
 
-def _litequeue(count: int, synchronous: str | None) -> tuple[float, float]:
+def _litequeue(count: int, seconds: float, synchronous: str | None) -> tuple[float, float]:
     from litequeue import LiteQueue
 
     with _folder() as folder:
@@ -112,12 +118,12 @@ def _litequeue(count: int, synchronous: str | None) -> tuple[float, float]:
             return True
 
         try:
-            return _rates(count, lambda: queue.put(data), take)
+            return _rates(count, seconds, lambda: queue.put(data), take)
         finally:
             queue.conn.close()
 
 
-PEERS: list[tuple[str, str, str, Callable[[int], tuple[float, float]]]] = [
+PEERS: list[tuple[str, str, str, Callable[[int, float], tuple[float, float]]]] = [
     # (key, module to import, label, measure)
     ("huey", "huey", "huey SqliteHuey, default (WAL, FULL)", huey_default),
     (
@@ -126,12 +132,17 @@ PEERS: list[tuple[str, str, str, Callable[[int], tuple[float, float]]]] = [
         "persist-queue SQLiteAckQueue, default (WAL, FULL)",
         persist_queue_default,
     ),
-    ("litequeue", "litequeue", "litequeue, default (WAL, NORMAL)", lambda n: _litequeue(n, None)),
+    (
+        "litequeue",
+        "litequeue",
+        "litequeue, default (WAL, NORMAL)",
+        lambda n, t: _litequeue(n, t, None),
+    ),
     (
         "litequeue_full",
         "litequeue",
         "litequeue, durable (WAL, FULL)",
-        lambda n: _litequeue(n, "FULL"),
+        lambda n, t: _litequeue(n, t, "FULL"),
     ),
 ]
 
@@ -153,7 +164,7 @@ def measure(sizes: Sizes) -> list[Figure]:
             enqueue.note = drain.note = INSTALL_HINT
         else:
             for _ in range(sizes.runs):
-                put_rate, take_rate = run(sizes.peer_tasks)
+                put_rate, take_rate = run(sizes.peer_tasks, sizes.seconds)
                 enqueue.runs.append(put_rate)
                 drain.runs.append(take_rate)
         figures += [enqueue, drain]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Sizes:
     runs: int
+    seconds: float  # the most one measured loop may take
     commits_full: int
     commits_normal: int
     batch_transactions: int
@@ -28,13 +29,14 @@ class Sizes:
 
 FULL = Sizes(
     runs=3,
+    seconds=5.0,
     commits_full=3000,
     commits_normal=10000,
     batch_transactions=100,
     cycles_full=1500,
     cycles_normal=5000,
     echo_sequential=20000,
-    echo_pipelined=200000,
+    echo_pipelined=100000,
     enqueue_sequential=3000,
     enqueue_concurrent=24000,
     enqueue_batches=50,
@@ -48,6 +50,7 @@ FULL = Sizes(
 
 QUICK = Sizes(
     runs=3,
+    seconds=1.5,
     commits_full=1000,
     commits_normal=3000,
     batch_transactions=30,
@@ -68,6 +71,7 @@ QUICK = Sizes(
 
 SMOKE = Sizes(
     runs=1,
+    seconds=0.3,
     commits_full=60,
     commits_normal=100,
     batch_transactions=2,

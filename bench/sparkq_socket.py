@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bench.budget import Deadline
 from bench.daemon_proc import BenchDaemon
 from bench.ndjson import RpcConnection, close_all, open_many
 from bench.sizes import Sizes
@@ -34,76 +35,88 @@ async def fill(conn: RpcConnection, count: int, queue: str = QUEUE, window: int 
     await conn.pipeline(lines, window=window)
 
 
-async def _enqueue_loop(conn: RpcConnection, count: int) -> None:
+async def _enqueue_loop(conn: RpcConnection, count: int, deadline: Deadline) -> int:
     params = {"queue": QUEUE, **ITEM}
-    for _ in range(count):
+    done = 0
+    while done < count and not deadline.passed():
         await conn.call("task.enqueue", params)
+        done += 1
+    return done
 
 
-async def enqueue_sequential(path: str, count: int) -> float:
+async def enqueue_sequential(path: str, count: int, seconds: float) -> float:
     conn = await RpcConnection.open(path)
     await create_queue(conn)
     start = time.perf_counter()
-    await _enqueue_loop(conn, count)
+    done = await _enqueue_loop(conn, count, Deadline(seconds))
     elapsed = time.perf_counter() - start
     await conn.close()
-    return count / elapsed
+    return done / elapsed
 
 
-async def enqueue_concurrent(path: str, count: int, clients: int = CLIENTS) -> float:
+async def enqueue_concurrent(
+    path: str, count: int, seconds: float, clients: int = CLIENTS
+) -> float:
     conns = await open_many(path, clients)
     await create_queue(conns[0])
-    each = count // clients
+    deadline = Deadline(seconds)
     start = time.perf_counter()
-    await asyncio.gather(*(_enqueue_loop(c, each) for c in conns))
+    done = await asyncio.gather(*(_enqueue_loop(c, count // clients, deadline) for c in conns))
     elapsed = time.perf_counter() - start
     await close_all(conns)
-    return each * clients / elapsed
+    return sum(done) / elapsed
 
 
-async def enqueue_batches(path: str, batches: int) -> float:
+async def enqueue_batches(path: str, batches: int, seconds: float) -> float:
     conn = await RpcConnection.open(path)
     await create_queue(conn)
     params = {"queue": QUEUE, "tasks": [ITEM] * BATCH}
+    deadline = Deadline(seconds)
     start = time.perf_counter()
-    for _ in range(batches):
+    done = 0
+    while done < batches and not deadline.passed():
         await conn.call("task.enqueue_batch", params)
+        done += 1
     elapsed = time.perf_counter() - start
     await conn.close()
-    return batches * BATCH / elapsed
+    return done * BATCH / elapsed
 
 
-async def _runner(conn: RpcConnection, worker: str) -> int:
+async def _runner(conn: RpcConnection, worker: str, deadline: Deadline) -> int:
     done = 0
     claim = {"queue": QUEUE, "worker": worker}
-    while True:
+    while not deadline.passed():
         task = (await conn.call("task.claim", claim))["task"]
         if task is None:
-            return done
+            break
         await conn.call("task.complete", {"id": task["id"], "worker": worker, "result": 0})
         done += 1
+    return done
 
 
-async def drain(path: str, count: int, runners: int) -> float:
+async def drain(path: str, count: int, runners: int, seconds: float) -> float:
+    """Claim+complete cycles/s of ``runners`` connections on a queue of ``count`` tasks."""
     conns = await open_many(path, runners)
     await create_queue(conns[0])
     await fill(conns[0], count)
+    deadline = Deadline(seconds)
     start = time.perf_counter()
-    done = await asyncio.gather(*(_runner(c, f"w{i}") for i, c in enumerate(conns)))
+    done = await asyncio.gather(*(_runner(c, f"w{i}", deadline) for i, c in enumerate(conns)))
     elapsed = time.perf_counter() - start
     await close_all(conns)
-    if sum(done) != count:
+    if not 0 < sum(done) <= count:
         raise RuntimeError(f"drained {sum(done)} of {count} tasks")
-    return count / elapsed
+    return sum(done) / elapsed
 
 
-async def claim_latency(path: str, samples: int) -> list[float]:
+async def claim_latency(path: str, samples: int, seconds: float) -> list[float]:
     """Seconds from sending task.enqueue to receiving the waiting runner's claim reply."""
     producer, runner = await open_many(path, 2)
     await create_queue(producer)
     params = {"queue": QUEUE, **ITEM}
-    latencies = []
-    for _ in range(samples):
+    latencies: list[float] = []
+    deadline = Deadline(seconds)
+    while len(latencies) < samples and not deadline.passed():
         claim_id = runner.send("task.claim", {"queue": QUEUE, "worker": "w", "wait": 10})
         # The ping's reply proves the claim was read and its first (empty) attempt queued
         # ahead of the enqueue; the daemon's waiter cannot miss the enqueue after that.
@@ -136,7 +149,7 @@ def measure(sizes: Sizes) -> list[Figure]:
             GROUP,
             "enqueue, 1 client, sequential",
             "tasks/s",
-            runs(lambda p: enqueue_sequential(p, s.enqueue_sequential)),
+            runs(lambda p: enqueue_sequential(p, s.enqueue_sequential, s.seconds)),
             targets=[Target(0.5, "≥ 0.5× limit", "limit.commit_full")],
             limit_key="limit.commit_full",
             peer_kind="enqueue",
@@ -146,7 +159,7 @@ def measure(sizes: Sizes) -> list[Figure]:
             GROUP,
             f"enqueue, {CLIENTS} concurrent clients",
             "tasks/s",
-            runs(lambda p: enqueue_concurrent(p, s.enqueue_concurrent)),
+            runs(lambda p: enqueue_concurrent(p, s.enqueue_concurrent, s.seconds)),
             targets=[
                 Target(20000, "≥ 20 000"),
                 Target(3, "≥ 3× limit", "limit.commit_full"),
@@ -160,7 +173,7 @@ def measure(sizes: Sizes) -> list[Figure]:
             GROUP,
             "task.enqueue_batch of 1000, 1 client",
             "tasks/s",
-            runs(lambda p: enqueue_batches(p, s.enqueue_batches)),
+            runs(lambda p: enqueue_batches(p, s.enqueue_batches, s.seconds)),
             targets=[Target(100000, "≥ 100 000")],
             limit_key="limit.batch_rows",
             peer_kind="enqueue",
@@ -180,7 +193,7 @@ def measure(sizes: Sizes) -> list[Figure]:
                 GROUP,
                 f"drain (claim+complete), {runners} runner{'s' if runners > 1 else ''}",
                 "cycles/s",
-                runs(lambda p, r=runners: drain(p, s.drain_tasks, r)),
+                runs(lambda p, r=runners: drain(p, s.drain_tasks, r, s.seconds)),
                 targets=targets,
                 limit_key="limit.cycle_full",
                 peer_kind="drain",
@@ -188,7 +201,7 @@ def measure(sizes: Sizes) -> list[Figure]:
         )
     p50s, p99s = [], []
     for _ in range(s.runs):
-        latencies = on_fresh_daemon(lambda p: claim_latency(p, s.latency_samples))
+        latencies = on_fresh_daemon(lambda p: claim_latency(p, s.latency_samples, s.seconds))
         p50s.append(percentile(latencies, 50) * 1000)
         p99s.append(percentile(latencies, 99) * 1000)
     figures += [
