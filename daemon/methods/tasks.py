@@ -11,7 +11,7 @@ from sparkq_daemon.context import Context
 from sparkq_daemon.errors import Validation
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.store import tasks as store
-from sparkq_daemon.validation import Field, check_params, optional, required, show
+from sparkq_daemon.validation import Field, check_name, check_params, optional, required, show
 
 MAX_PAYLOAD = 1024 * 1024
 MAX_BATCH = 1000
@@ -92,6 +92,7 @@ async def _wait_any(events: list[asyncio.Event], timeout: float) -> None:
     id=optional("ref"),
     worker=optional("str"),
     wait=optional("number", 0, min=0, max=MAX_WAIT),
+    tools=optional("list"),
 )
 async def claim(
     ctx: Context,
@@ -99,14 +100,18 @@ async def claim(
     queue: str | None = None,
     id: str | None = None,
     worker: str | None = None,
+    tools: list[Any] | None = None,
 ) -> dict[str, Any]:
+    if tools is not None:
+        for name in tools:
+            check_name(name, "tools")
     daemon = ctx.daemon
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     stops = [daemon.stopping] + ([ctx.peer.closed] if ctx.peer is not None else [])
     while True:
         generation = daemon.waiters.generation()
-        task = await ctx.db.write(store.claim, queue, id, worker)
+        task = await ctx.db.write(store.claim, queue, id, worker, tools)
         if task is not None:
             if ctx.peer is not None and ctx.peer.closed.is_set():
                 # Nobody is left to receive it: give it back rather than strand it.

@@ -157,13 +157,31 @@ _CLAIM_SET = (
 _RETURNING = f" RETURNING seq, {TASK_COLUMNS}"
 
 
+def _tool_filter(tools: list[str] | None, column: str = "tool") -> tuple[str, tuple[str, ...]]:
+    if not tools:
+        return "", ()
+    return f" AND {column} IN ({', '.join('?' * len(tools))})", tuple(tools)
+
+
 def claim(
-    tx: Tx, queue_ref: str | None, task_ref: str | None, worker: str | None
+    tx: Tx,
+    queue_ref: str | None,
+    task_ref: str | None,
+    worker: str | None,
+    tools: list[str] | None = None,
 ) -> dict[str, Any] | None:
-    """Hand the next task (or the named one) to ``worker``; None when there is none."""
+    """Hand the next task (or the named one) to ``worker``; None when there is none.
+
+    ``tools`` limits the claim to tasks of those tools (a runner that only runs some)."""
     args = (worker, tx.now, tx.ts, tx.now)
     if task_ref is not None:
         target = find(tx.conn, task_ref)
+        if tools and target["tool"] not in tools:
+            raise Conflict(
+                f"task {target['friendly_id']} uses tool {target['tool']!r}, not one of "
+                f"{', '.join(tools)}",
+                id=target["id"],
+            )
         if target["status"] != "queued":
             holder = f" by {target['worker']}" if target["worker"] else ""
             raise Conflict(
@@ -180,17 +198,19 @@ def claim(
         queue = queue_store.find(tx.conn, queue_ref)
         if queue["paused"] or queue["state"] == "archived":
             return None
+        only, tool_args = _tool_filter(tools)
         row = tx.conn.execute(
             _CLAIM_SET + "WHERE seq = (SELECT seq FROM tasks WHERE queue_id = ? AND "
-            "status = 'queued' ORDER BY priority DESC, seq LIMIT 1)" + _RETURNING,
-            (*args, queue["id"]),
+            f"status = 'queued'{only} ORDER BY priority DESC, seq LIMIT 1)" + _RETURNING,
+            (*args, queue["id"], *tool_args),
         ).fetchone()
     else:
+        only, tool_args = _tool_filter(tools, "t.tool")
         row = tx.conn.execute(
             _CLAIM_SET + "WHERE seq = (SELECT t.seq FROM tasks t JOIN queues q ON q.id = "
-            "t.queue_id WHERE t.status = 'queued' AND q.paused = 0 AND q.state IS NULL "
-            "ORDER BY t.priority DESC, t.seq LIMIT 1)" + _RETURNING,
-            args,
+            "t.queue_id WHERE t.status = 'queued' AND q.paused = 0 AND q.state IS NULL"
+            f"{only} ORDER BY t.priority DESC, t.seq LIMIT 1)" + _RETURNING,
+            (*args, *tool_args),
         ).fetchone()
     if row is None:
         return None

@@ -205,3 +205,13 @@ def test_stats(wire: Wire, queue: str) -> None:
     assert stats["tasks"]["queued"] == 1
     assert (stats["queues"], stats["sessions"]) == (1, 1)
     assert stats["db_bytes"] > 0
+
+
+def test_claim_limited_to_tools(wire: Wire, queue: str) -> None:
+    bash = wire.call("task.enqueue", queue=queue, tool="run-bash")
+    llm = wire.call("task.enqueue", queue=queue, tool="llm-haiku")
+    got = wire.call("task.claim", queue=queue, tools=["llm-haiku", "llm-sonnet"])["task"]
+    assert got["id"] == llm["id"]
+    assert wire.call("task.claim", tools=["llm-haiku"])["task"] is None
+    assert wire.call("task.claim", tools=["run-bash"])["task"]["id"] == bash["id"]
+    assert wire.error("task.claim", tools=["bad;name"])["code"] == -32602

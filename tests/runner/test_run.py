@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from sparkq_tui.client import Client
 from tests.daemon_process import DaemonProcess
 from tests.runner.helpers import make_queue, run_runner, start_runner, wait_status
@@ -84,10 +82,6 @@ def test_several_queues_are_served_as_work_arrives(rdaemon: DaemonProcess, clien
         assert runner.wait(15) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the daemon to accept task.claim(tools=[...]); see the runner's report",
-)
 def test_tools_flag_only_claims_the_listed_tools(rdaemon: DaemonProcess, client: Client) -> None:
     queue = make_queue(client)
     python = client.enqueue(queue, "run-python", {"script": "print(1)"}, priority=5)
