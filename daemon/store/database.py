@@ -21,7 +21,7 @@ from sparkq_daemon import clock
 from sparkq_daemon.errors import Internal, RpcError
 from sparkq_daemon.store import catalog as catalog_store
 from sparkq_daemon.store.schema import migrate
-from sparkq_daemon.store.tx import Catalog, Counters, Tx
+from sparkq_daemon.store.tx import Catalog, Counters, Group, Tx
 
 log = logging.getLogger("sparkq.store")
 MAX_GROUP = 1024
@@ -151,8 +151,9 @@ class Database:
         ts, now = clock.now()
         outcomes: list[tuple[bool, Any, Any]] = []
         conn.execute("BEGIN IMMEDIATE")
+        shared = Group()
         for op in group:
-            tx = Tx(conn, ts, now, self.catalog, self.counters)
+            tx = Tx(conn, ts, now, self.catalog, self.counters, group=shared)
             conn.execute("SAVEPOINT op")
             try:
                 value = op.fn(tx, *op.args)
@@ -167,6 +168,7 @@ class Database:
                 conn.execute("RELEASE op")
                 outcomes.append((True, value, tx.events))
         try:
+            shared.flush(conn)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             log.exception("COMMIT failed")

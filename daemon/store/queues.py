@@ -23,6 +23,15 @@ def find(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
     return row
 
 
+def cached(tx: Tx, ref: str) -> sqlite3.Row:
+    """``find`` through the group's cache: a burst of enqueues reads the queue once."""
+    row = tx.group.queues.get(ref)
+    if row is None:
+        row = find(tx.conn, ref)
+        tx.group.queues[ref] = tx.group.queues[row["id"]] = row
+    return row
+
+
 def get(conn: sqlite3.Connection, ref: str) -> dict[str, Any]:
     return rows.queue(conn, find(conn, ref))
 
@@ -76,6 +85,7 @@ def list_(
 
 def update(tx: Tx, ref: str, name: str | None, instructions: str | None) -> dict[str, Any]:
     row = find(tx.conn, ref)
+    tx.group.forget_queues()
     if name is not None and name != row["name"]:
         if tx.conn.execute("SELECT 1 FROM queues WHERE name = ?", (name,)).fetchone():
             raise Conflict(f"a queue named {name!r} already exists", field="name")
@@ -97,6 +107,7 @@ def _touch(tx: Tx, row: sqlite3.Row, event: str) -> dict[str, Any]:
 def set_state(tx: Tx, ref: str, state: str | None, event: str) -> dict[str, Any]:
     """end (state 'ended'), archive ('archived') and unarchive (None)."""
     row = find(tx.conn, ref)
+    tx.group.forget_queues()
     if event == "queue.unarchived" and row["state"] != "archived":
         raise Conflict(f"queue {row['name']!r} is not archived")
     tx.conn.execute("UPDATE queues SET state = ? WHERE id = ?", (state, row["id"]))
@@ -105,12 +116,14 @@ def set_state(tx: Tx, ref: str, state: str | None, event: str) -> dict[str, Any]
 
 def set_paused(tx: Tx, ref: str, paused: bool) -> dict[str, Any]:
     row = find(tx.conn, ref)
+    tx.group.forget_queues()
     tx.conn.execute("UPDATE queues SET paused = ? WHERE id = ?", (int(paused), row["id"]))
     return _touch(tx, row, "queue.paused" if paused else "queue.resumed")
 
 
 def delete(tx: Tx, ref: str) -> dict[str, Any]:
     row = find(tx.conn, ref)
+    tx.group.forget_queues()
     tx.conn.execute("DELETE FROM queues WHERE id = ?", (row["id"],))
     tx.emit("queue", "queue.deleted", id=row["id"], session_id=row["session_id"], status="deleted")
     return {"deleted": True}

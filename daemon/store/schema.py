@@ -56,20 +56,17 @@ MIGRATIONS: list[str] = [
         beat REAL
     );
     CREATE INDEX tasks_claim ON tasks(queue_id, priority DESC, seq) WHERE status = 'queued';
-    CREATE INDEX tasks_claim_any ON tasks(priority DESC, seq) WHERE status = 'queued';
     CREATE INDEX tasks_queue_page ON tasks(queue_id, seq);
     CREATE INDEX tasks_running ON tasks(beat) WHERE status = 'running';
     CREATE INDEX tasks_finished ON tasks(finished_at) WHERE finished_at IS NOT NULL;
+    -- Per-queue counts by status, so counts never scan tasks. Inserts add to them in one
+    -- statement per enqueue call (see store/tasks.py); the triggers keep every other change.
     CREATE TABLE queue_counts (
         queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
         status TEXT NOT NULL,
         n INTEGER NOT NULL,
         PRIMARY KEY (queue_id, status)
     ) WITHOUT ROWID;
-    CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks BEGIN
-        INSERT INTO queue_counts (queue_id, status, n) VALUES (new.queue_id, new.status, 1)
-        ON CONFLICT (queue_id, status) DO UPDATE SET n = n + 1;
-    END;
     CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks BEGIN
         UPDATE queue_counts SET n = n - 1 WHERE queue_id = old.queue_id AND status = old.status;
     END;

@@ -51,6 +51,7 @@ def list_(conn: sqlite3.Connection, status: str | None) -> dict[str, Any]:
 
 def end(tx: Tx, ref: str) -> dict[str, Any]:
     row = find(tx.conn, ref)
+    tx.group.forget_queues()
     if row["status"] != "ended":
         tx.conn.execute(
             "UPDATE sessions SET status = 'ended', ended_at = ?, updated_at = ? WHERE id = ?",
@@ -69,6 +70,7 @@ def end(tx: Tx, ref: str) -> dict[str, Any]:
 
 def delete(tx: Tx, ref: str) -> dict[str, Any]:
     row = find(tx.conn, ref)
+    tx.group.forget_queues()
     tx.conn.execute("DELETE FROM sessions WHERE id = ?", (row["id"],))
     tx.emit("session", "session.deleted", id=row["id"], status="deleted")
     return {"deleted": True}

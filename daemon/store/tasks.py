@@ -74,7 +74,7 @@ def _resolve_timing(tx: Tx, tool: str, task_class: str | None, timeout: float | 
 
 
 def _writable_queue(tx: Tx, ref: str) -> sqlite3.Row:
-    queue = queue_store.find(tx.conn, ref)
+    queue = queue_store.cached(tx, ref)
     if queue["state"] in ("ended", "archived"):
         raise Conflict(
             f"queue {queue['name']!r} is {queue['state']}; no task can be enqueued into it",
@@ -89,11 +89,8 @@ def enqueue(tx: Tx, queue_ref: str, items: list[dict[str, Any]]) -> list[dict[st
     timings = [
         _resolve_timing(tx, it["tool"], it.get("task_class"), it.get("timeout")) for it in items
     ]
-    last = tx.conn.execute(
-        "UPDATE queues SET next_number = next_number + ? WHERE id = ? RETURNING next_number",
-        (len(items), queue["id"]),
-    ).fetchone()[0]
-    first_number = last - len(items) + 1
+    first_number = tx.group.numbers.get(queue["id"], queue["next_number"]) + 1
+    tx.group.numbers[queue["id"]] = first_number + len(items) - 1
     first_seq = tx.counters.take(len(items))
     out = []
     for offset, (item, (cls, timeout)) in enumerate(zip(items, timings, strict=True)):
@@ -143,6 +140,11 @@ def enqueue(tx: Tx, queue_ref: str, items: list[dict[str, Any]]) -> list[dict[st
             )
             for t, item in zip(out, items, strict=True)
         ],
+    )
+    tx.conn.execute(
+        "INSERT INTO queue_counts (queue_id, status, n) VALUES (?, 'queued', ?) "
+        "ON CONFLICT (queue_id, status) DO UPDATE SET n = n + excluded.n",
+        (queue["id"], len(items)),
     )
     for t in out:
         _emit(tx, "task.enqueued", t)
@@ -205,12 +207,18 @@ def claim(
             (*args, queue["id"], *tool_args),
         ).fetchone()
     else:
-        only, tool_args = _tool_filter(tools, "t.tool")
+        # The head of each active queue (one index probe each), then the best of those.
+        only, tool_args = _tool_filter(tools)
+        best = tx.conn.execute(
+            "SELECT t.seq FROM queues q JOIN tasks t ON t.seq = (SELECT seq FROM tasks WHERE "
+            f"queue_id = q.id AND status = 'queued'{only} ORDER BY priority DESC, seq LIMIT 1) "
+            "WHERE q.paused = 0 AND q.state IS NULL ORDER BY t.priority DESC, t.seq LIMIT 1",
+            tool_args,
+        ).fetchone()
+        if best is None:
+            return None
         row = tx.conn.execute(
-            _CLAIM_SET + "WHERE seq = (SELECT t.seq FROM tasks t JOIN queues q ON q.id = "
-            "t.queue_id WHERE t.status = 'queued' AND q.paused = 0 AND q.state IS NULL"
-            f"{only} ORDER BY t.priority DESC, t.seq LIMIT 1)" + _RETURNING,
-            (*args, *tool_args),
+            _CLAIM_SET + "WHERE seq = ? AND status = 'queued'" + _RETURNING, (*args, best[0])
         ).fetchone()
     if row is None:
         return None

@@ -28,6 +28,27 @@ class Counters:
         return first
 
 
+@dataclass
+class Group:
+    """State shared by the operations of one group commit: queue rows already looked up,
+    and friendly-id numbers handed out (written back once, just before COMMIT)."""
+
+    queues: dict[str, sqlite3.Row] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)
+
+    def forget_queues(self) -> None:
+        """Call after changing any queue row: later operations read it afresh."""
+        self.queues.clear()
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        if self.numbers:
+            conn.executemany(
+                "UPDATE queues SET next_number = ? WHERE id = ?",
+                [(n, qid) for qid, n in self.numbers.items()],
+            )
+            self.numbers.clear()
+
+
 @dataclass(slots=True)
 class Tx:
     conn: sqlite3.Connection
@@ -35,6 +56,7 @@ class Tx:
     now: str
     catalog: Catalog
     counters: Counters = field(default_factory=Counters)
+    group: Group = field(default_factory=Group)
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def emit(self, topic: str, type_: str, **fields: Any) -> None:
