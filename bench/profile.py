@@ -71,12 +71,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--out", default="/tmp/sparkq-profile", help="folder for the outputs")
     parser.add_argument("--svg", action="store_true", help="also record a flame graph")
+    parser.add_argument(
+        "--gil", action="store_true", help="only samples holding the GIL: Python CPU, not waits"
+    )
     args = parser.parse_args(argv)
     if shutil.which("py-spy") is None:
         sys.exit("py-spy is not installed: pip install py-spy")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    raw = out / f"{args.workload}.txt"
+    raw = out / f"{args.workload}{'-gil' if args.gil else ''}.txt"
     fmt = ["--format", "raw", "-o", str(raw)]
     if args.svg:
         fmt = ["--format", "flamegraph", "-o", str(out / f"{args.workload}.svg")]
