@@ -12,16 +12,19 @@ WAKING_EVENTS = frozenset(
 
 
 class ClaimWaiters:
-    """A generation flag: every waking event releases everyone waiting on the current one."""
+    """A generation flag: a waking event releases everyone waiting on the current one.
+
+    A claimer takes ``generation()`` before it tries, and waits on it after an empty try:
+    an event that lands in between has already set it, so no wake-up is ever lost."""
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
 
     def on_event(self, event: dict[str, Any]) -> None:
         if event["type"] in WAKING_EVENTS:
-            self._event.set()
-            self._event = asyncio.Event()
+            self._event.set()  # cheap when already set: a burst costs one wake-up
 
     def generation(self) -> asyncio.Event:
-        """Take this before trying a claim; wait on it after an empty try."""
+        if self._event.is_set():
+            self._event = asyncio.Event()
         return self._event

@@ -128,8 +128,9 @@ def optional(kind: str, default: Any = MISSING, **bounds: Any) -> Field:
 
 def check_params(spec: dict[str, Field], params: dict[str, Any]) -> dict[str, Any]:
     """Validate ``params`` against ``spec``; return keyword arguments for the handler."""
-    unknown = [key for key in params if key not in spec]
+    unknown = params.keys() - spec.keys()
     if unknown:
+        unknown = sorted(unknown)
         allowed = ", ".join(spec) or "none"
         raise Validation(
             f"unknown parameter {show(unknown[0])} (accepted: {allowed})", field=unknown[0]
