@@ -77,14 +77,14 @@ class Database:
         conn.execute(f"PRAGMA synchronous = {self.synchronous}")
         conn.execute("PRAGMA busy_timeout = 5000")
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA cache_size = -32000")
+        conn.execute("PRAGMA cache_size = -16000")
         migrate(conn)
 
     @staticmethod
     def _prepare_reader(conn: sqlite3.Connection) -> None:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA busy_timeout = 5000")
-        conn.execute("PRAGMA cache_size = -32000")
+        conn.execute("PRAGMA cache_size = -16000")
 
     async def close(self) -> None:
         """Finish every queued write, then close both connections."""
