@@ -124,6 +124,46 @@ def claim_complete_cycles(count: int, synchronous: str, seconds: float) -> float
         return done / (time.perf_counter() - start)
 
 
+def grouped_inserts(count: int, per_commit: int, seconds: float) -> float:
+    """Rows/s when ``per_commit`` one-row inserts share a FULL transaction, each in its own
+    SAVEPOINT: the ceiling of a perfect group commit for that many sequential clients."""
+    with fresh_store("FULL") as conn:
+        deadline = Deadline(seconds)
+        start = time.perf_counter()
+        done = 0
+        while done < count and not deadline.passed():
+            conn.execute("BEGIN IMMEDIATE")
+            for _ in range(per_commit):
+                conn.execute("SAVEPOINT op")
+                conn.execute(INSERT, _row(done))
+                conn.execute("RELEASE op")
+                done += 1
+            conn.execute("COMMIT")
+        return done / (time.perf_counter() - start)
+
+
+def grouped_cycles(count: int, runners: int, seconds: float) -> float:
+    """Claim+complete cycles/s when ``runners`` claims share one FULL transaction and their
+    completes the next: the ceiling of a perfect group commit for that many runners."""
+    with fresh_store("FULL") as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(INSERT, [_row(i) for i in range(count + runners)])
+        conn.execute("COMMIT")
+        deadline = Deadline(seconds)
+        start = time.perf_counter()
+        done = 0
+        while done < count and not deadline.passed():
+            conn.execute("BEGIN IMMEDIATE")
+            claimed = [conn.execute(CLAIM, (NOW, NOW)).fetchone()[0] for _ in range(runners)]
+            conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            for seq in claimed:
+                conn.execute(COMPLETE, (NOW, NOW, seq))
+            conn.execute("COMMIT")
+            done += runners
+        return done / (time.perf_counter() - start)
+
+
 # ----- the socket echo ---------------------------------------------------------------------
 
 
@@ -228,6 +268,22 @@ def measure(sizes: Sizes) -> list[Figure]:
             "claim+complete cycles, NORMAL",
             "cycles/s",
             [claim_complete_cycles(sizes.cycles_normal, "NORMAL", sizes.seconds) for _ in runs],
+        ),
+    ]
+    figures += [
+        Figure(
+            "limit.group_8",
+            GROUP,
+            "group commit ceiling: 8 one-row inserts per FULL transaction",
+            "rows/s",
+            [grouped_inserts(sizes.commits_full * 8, 8, sizes.seconds) for _ in runs],
+        ),
+        Figure(
+            "limit.group_cycles_4",
+            GROUP,
+            "group commit ceiling: 4 claims, then 4 completes, per FULL transaction",
+            "cycles/s",
+            [grouped_cycles(sizes.cycles_full * 4, 4, sizes.seconds) for _ in runs],
         ),
     ]
     rates, p50s, p99s, piped = [], [], [], []

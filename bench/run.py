@@ -29,7 +29,7 @@ GROUPS = {
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller sizes (about a minute)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (about 75 s)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one run: seconds")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument("--json-out", metavar="PATH", help="also write the JSON to PATH")
