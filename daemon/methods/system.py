@@ -73,4 +73,9 @@ async def purge(daemon: Any, older_than_days: float) -> int:
     """Delete succeeded and failed tasks finished more than ``older_than_days`` ago."""
     ts, _ = clock.now()
     cutoff = clock.iso_from_unix(ts - timedelta(days=older_than_days).total_seconds())
-    return await daemon.db.write(maintenance.purge, cutoff)
+    total = 0
+    while True:
+        deleted = await daemon.db.write(maintenance.purge, cutoff)
+        total += deleted
+        if deleted < maintenance.PURGE_CHUNK:
+            return total

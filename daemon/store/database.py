@@ -1,9 +1,12 @@
 """The database: one writer task with group commit, and a read-only connection.
 
 Store functions are plain synchronous functions of a ``Tx`` (writes) or a connection (reads).
-A whole group of writes runs in one hop to aiosqlite's thread: BEGIN IMMEDIATE, one SAVEPOINT
-per operation (so one refusal does not undo its neighbours), COMMIT; only then are the
-callers answered and the events published."""
+The writer task takes every write request waiting in its queue and applies them as one group:
+BEGIN IMMEDIATE, one SAVEPOINT per operation (so one refusal does not undo its neighbours),
+COMMIT; only then are the callers answered and the events published.
+
+Writes run on the event loop's own thread; reads run in aiosqlite's thread, so a long read
+(a search over a million rows) never stalls the socket."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from sparkq_daemon.store.tx import Catalog, Counters, Group, Tx
 
 log = logging.getLogger("sparkq.store")
 MAX_GROUP = 1024
+GATHER_ROUNDS = 3  # loop turns a group waits for requests already on their way
 
 
 @dataclass(slots=True)
@@ -35,7 +39,7 @@ class _Op:
 
 
 def _hop(conn: aiosqlite.Connection, fn: Callable[..., Any], *args: Any) -> Any:
-    # aiosqlite's _execute runs one callable in its thread: one hop for a whole transaction
+    # aiosqlite's _execute runs one callable in its thread: one hop for a whole read
     # instead of one per statement (80–105 µs each here). It is private, so it sits here alone.
     return conn._execute(fn, *args)
 
@@ -50,7 +54,7 @@ class Database:
         self.counters = Counters()
         self.on_commit: Callable[[list[dict[str, Any]]], None] = lambda events: None
         self._queue: asyncio.Queue[_Op | None] = asyncio.Queue()
-        self._wconn: aiosqlite.Connection | None = None
+        self._wconn: sqlite3.Connection | None = None
         self._rconn: aiosqlite.Connection | None = None
         self._writer: asyncio.Task[None] | None = None
 
@@ -58,8 +62,8 @@ class Database:
         """Open both connections, set the pragmas, migrate, load the catalogue."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._wconn = await aiosqlite.connect(self.path, isolation_level=None)
-            await _hop(self._wconn, self._prepare_writer, self._wconn._conn)
+            self._wconn = sqlite3.connect(self.path, isolation_level=None)
+            self._prepare_writer(self._wconn)
             self._rconn = await aiosqlite.connect(
                 f"file:{self.path}?mode=ro", uri=True, isolation_level=None
             )
@@ -92,10 +96,12 @@ class Database:
             await self._queue.put(None)
             await self._writer
             self._writer = None
-        for conn in (self._rconn, self._wconn):
-            if conn is not None:
-                await conn.close()
-        self._rconn = self._wconn = None
+        if self._rconn is not None:
+            await self._rconn.close()
+            self._rconn = None
+        if self._wconn is not None:
+            self._wconn.close()
+            self._wconn = None
 
     async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run ``fn(tx, *args)`` in the next group commit; return its result after COMMIT."""
@@ -115,22 +121,35 @@ class Database:
         assert self._rconn is not None
         await _hop(self._rconn, _backup, self._rconn._conn, str(target))
 
+    def _take(self, group: list[_Op]) -> bool:
+        """Move waiting requests into ``group``; False once the stop marker is seen."""
+        while len(group) < MAX_GROUP and not self._queue.empty():
+            item = self._queue.get_nowait()
+            if item is None:
+                return False
+            group.append(item)
+        return True
+
     async def _write_loop(self) -> None:
         assert self._wconn is not None
-        stopping = False
-        while not stopping:
+        running = True
+        while running:
             first = await self._queue.get()
             if first is None:
                 break
             group = [first]
-            while len(group) < MAX_GROUP and not self._queue.empty():
-                item = self._queue.get_nowait()
-                if item is None:
-                    stopping = True
+            running = self._take(group)
+            # Let requests already on their way from other sockets join this commit: one fsync
+            # for all of them. Three idle loop turns cost a lone client ~0.05 ms (measured).
+            for _ in range(GATHER_ROUNDS):
+                if not running:
                     break
-                group.append(item)
+                await asyncio.sleep(0)
+                running = self._take(group)
+            # Applied on this thread: measured here, a hop to a worker thread and back cost
+            # more per group (thread wake-ups, GIL hand-off) than the fsync it would overlap.
             try:
-                outcomes = await _hop(self._wconn, self._apply, self._wconn._conn, group)
+                outcomes = self._apply(self._wconn, group)
             except Exception as exc:  # the connection itself failed: answer everyone
                 log.exception("group commit failed")
                 outcomes = [(False, Internal(f"the store failed: {exc}"), None)] * len(group)
@@ -160,6 +179,7 @@ class Database:
             except Exception as exc:
                 conn.execute("ROLLBACK TO op")
                 conn.execute("RELEASE op")
+                shared.forget_queues()
                 if not isinstance(exc, RpcError):
                     log.error("internal error in %s", op.fn.__name__, exc_info=exc)
                     exc = Internal(f"internal error in {op.fn.__name__}: {exc}")

@@ -41,12 +41,17 @@ def sweep(tx: Tx) -> dict[str, list[str]]:
     return {"failed": [r[1] for r in failed], "warned": [r[1] for r in warned]}
 
 
+PURGE_CHUNK = 2000
+
+
 def purge(tx: Tx, cutoff_iso: str) -> int:
-    """Delete finished tasks whose ``finished_at`` is older than ``cutoff_iso``."""
+    """Delete up to PURGE_CHUNK finished tasks whose ``finished_at`` is at or before
+    ``cutoff_iso``; the caller repeats while a full chunk comes back, so one commit stays short."""
     deleted = tx.conn.execute(
-        "DELETE FROM tasks WHERE finished_at IS NOT NULL AND finished_at <= ? "
-        "AND status IN ('succeeded', 'failed') RETURNING id, friendly_id, queue_id",
-        (cutoff_iso,),
+        "DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE finished_at IS NOT NULL "
+        "AND finished_at <= ? AND status IN ('succeeded', 'failed') LIMIT ?) "
+        "RETURNING id, friendly_id, queue_id",
+        (cutoff_iso, PURGE_CHUNK),
     ).fetchall()
     for row in deleted:
         tx.emit(

@@ -100,3 +100,16 @@ def test_purge_timer_runs_on_its_interval(make_daemon) -> None:
         w.call("task.claim", queue="q")
         w.call("task.fail", id=task["id"], error="x")
         wait_for(lambda: w.request("task.get", {"id": task["id"]}).get("error"))
+
+
+def test_purge_of_many_tasks_goes_in_chunks(daemon: DaemonProcess) -> None:
+    with Wire(daemon.socket) as w:
+        _setup(w)
+        for _ in range(5):
+            w.call("task.enqueue_batch", queue="q", tasks=[{"tool": "run-bash"}] * 1000)
+        for _ in range(4500):
+            task = w.call("task.claim", queue="q")["task"]
+            w.call("task.complete", id=task["id"])
+        assert w.call("purge.run", older_than_days=0) == {"deleted": 4500}
+        counts = w.call("queue.get", queue="q")["counts"]
+        assert counts == {"queued": 500, "running": 0, "succeeded": 0, "failed": 0}
