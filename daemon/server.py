@@ -157,7 +157,7 @@ class Server:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()  # a stale socket: we hold the lock, so no live daemon owns it
         self._server = await asyncio.start_unix_server(
-            self._accept, path=str(path), limit=MAX_LINE + 1
+            self._accept, path=str(path), limit=MAX_LINE + 1, backlog=1024
         )
         path.chmod(0o600)
 

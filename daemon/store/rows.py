@@ -32,12 +32,13 @@ def session(row: sqlite3.Row) -> dict[str, Any]:
     return dict(row)
 
 
-def task(row: sqlite3.Row, queue_name: str) -> dict[str, Any]:
+def task(row: sqlite3.Row) -> dict[str, Any]:
+    """A task row (with its ``queue_name`` column) as the protocol's Task object."""
     out = dict(row)
     out["payload"] = decode(out["payload"])
     out["result"] = decode(out["result"])
     out["timeout"] = seconds(out["timeout"])
-    out["queue_name"] = queue_name
+    out["queue_name"] = out["queue_name"] or ""
     return out
 
 

@@ -18,35 +18,39 @@ from sparkq_daemon.store.rows import TASK_COLUMNS
 from sparkq_daemon.store.tx import Tx
 
 MAX_LIMIT = 1000
-_SELECT = f"SELECT seq, {TASK_COLUMNS} FROM tasks"
+# Every task row comes with its queue's name, so no statement needs a second lookup.
+_COLUMNS = (
+    f"seq, {TASK_COLUMNS}, (SELECT name FROM queues WHERE queues.id = tasks.queue_id) AS queue_name"
+)
+_SELECT = f"SELECT {_COLUMNS} FROM tasks"
+_RETURNING = f" RETURNING {_COLUMNS}"
 
 
-def _queue_name(conn: sqlite3.Connection, queue_id: str) -> str:
-    row = conn.execute("SELECT name FROM queues WHERE id = ?", (queue_id,)).fetchone()
-    return row[0] if row else ""
-
-
-def _out(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
-    task = rows.task(row, _queue_name(conn, row["queue_id"]))
+def _out(row: sqlite3.Row) -> dict[str, Any]:
+    task = rows.task(row)
     task.pop("seq", None)
     return task
 
 
+def _match(ref: str) -> tuple[str, tuple[Any, ...]]:
+    """The WHERE clause for a task id (row number and id) or a friendly id."""
+    seq = seq_of_task_id(ref)
+    if seq is not None:
+        return "seq = ? AND id = ?", (seq, ref)
+    return "friendly_id = ?", (ref.upper(),)
+
+
 def find(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
     """The task with this id or friendly id, or NotFound naming it."""
-    seq = seq_of_task_id(ref)
-    row = None
-    if seq is not None:
-        row = conn.execute(f"{_SELECT} WHERE seq = ? AND id = ?", (seq, ref)).fetchone()
-    if row is None:
-        row = conn.execute(f"{_SELECT} WHERE friendly_id = ?", (ref.upper(),)).fetchone()
+    clause, args = _match(ref)
+    row = conn.execute(f"{_SELECT} WHERE {clause}", args).fetchone()
     if row is None:
         raise NotFound(f"task {ref!r} does not exist", id=ref)
     return row
 
 
 def get(conn: sqlite3.Connection, ref: str) -> dict[str, Any]:
-    return _out(conn, find(conn, ref))
+    return _out(find(conn, ref))
 
 
 def _emit(tx: Tx, type_: str, task: dict[str, Any]) -> None:
@@ -156,7 +160,6 @@ _CLAIM_SET = (
     "beat = ?, attempts = attempts + 1, updated_at = ?, stale_warned_at = NULL, "
     "finished_at = NULL, result = NULL, error = NULL "
 )
-_RETURNING = f" RETURNING seq, {TASK_COLUMNS}"
 
 
 def _tool_filter(tools: list[str] | None, column: str = "tool") -> tuple[str, tuple[str, ...]]:
@@ -222,7 +225,7 @@ def claim(
         ).fetchone()
     if row is None:
         return None
-    task = _out(tx.conn, row)
+    task = _out(row)
     _emit(tx, "task.claimed", task)
     return task
 
@@ -244,14 +247,34 @@ def _running(tx: Tx, ref: str, worker: str | None, action: str) -> sqlite3.Row:
     return row
 
 
-def heartbeat(tx: Tx, ref: str, worker: str | None) -> dict[str, Any]:
-    row = _running(tx, ref, worker, "heartbeated")
-    updated = tx.conn.execute(
-        "UPDATE tasks SET heartbeat_at = ?, beat = ?, stale_warned_at = NULL, updated_at = ? "
-        "WHERE seq = ? AND status = 'running'" + _RETURNING,
-        (tx.now, tx.ts, tx.now, row["seq"]),
+def _update_running(
+    tx: Tx, ref: str, worker: str | None, action: str, assignments: str, values: tuple[Any, ...]
+) -> sqlite3.Row:
+    """One guarded UPDATE of a running task; on no match, the precise refusal."""
+    clause, args = _match(ref)
+    held = ""
+    if worker is not None:
+        held, args = " AND (worker IS NULL OR worker = ?)", (*args, worker)
+    row = tx.conn.execute(
+        f"UPDATE tasks SET {assignments} WHERE {clause} AND status = 'running'{held}" + _RETURNING,
+        (*values, *args),
     ).fetchone()
-    return _out(tx.conn, updated)
+    if row is None:
+        _running(tx, ref, worker, action)  # raises NotFound or Conflict
+        raise Conflict(f"task {ref!r} cannot be {action}")
+    return row
+
+
+def heartbeat(tx: Tx, ref: str, worker: str | None) -> dict[str, Any]:
+    row = _update_running(
+        tx,
+        ref,
+        worker,
+        "heartbeated",
+        "heartbeat_at = ?, beat = ?, stale_warned_at = NULL, updated_at = ?",
+        (tx.now, tx.ts, tx.now),
+    )
+    return _out(row)
 
 
 def finish(
@@ -265,14 +288,16 @@ def finish(
     worker: str | None,
 ) -> dict[str, Any]:
     """complete (status 'succeeded') or fail (status 'failed') a running task."""
-    row = _running(tx, ref, worker, "completed" if status == "succeeded" else "failed")
-    updated = tx.conn.execute(
-        "UPDATE tasks SET status = ?, result = ?, error = ?, stdout = COALESCE(?, stdout), "
-        "stderr = COALESCE(?, stderr), finished_at = ?, updated_at = ? "
-        "WHERE seq = ? AND status = 'running'" + _RETURNING,
-        (status, result_json, error, stdout, stderr, tx.now, tx.now, row["seq"]),
-    ).fetchone()
-    task = _out(tx.conn, updated)
+    row = _update_running(
+        tx,
+        ref,
+        worker,
+        "completed" if status == "succeeded" else "failed",
+        "status = ?, result = ?, error = ?, stdout = COALESCE(?, stdout), "
+        "stderr = COALESCE(?, stderr), finished_at = ?, updated_at = ?",
+        (status, result_json, error, stdout, stderr, tx.now, tx.now),
+    )
+    task = _out(row)
     _emit(tx, "task.completed" if status == "succeeded" else "task.failed", task)
     return task
 
@@ -289,7 +314,7 @@ def requeue(tx: Tx, ref: str) -> dict[str, Any]:
         "result = NULL, error = NULL, updated_at = ? WHERE seq = ? AND status = ?" + _RETURNING,
         (tx.now, row["seq"], row["status"]),
     ).fetchone()
-    task = _out(tx.conn, updated)
+    task = _out(updated)
     _emit(tx, "task.requeued", task)
     return task
 
@@ -332,7 +357,7 @@ def update(tx: Tx, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
         f"UPDATE tasks SET {assignments} WHERE seq = ? AND status = 'queued'" + _RETURNING,
         (*sets.values(), row["seq"]),
     ).fetchone()
-    task = _out(tx.conn, updated)
+    task = _out(updated)
     _emit(tx, "task.updated", task)
     return task
 
@@ -340,7 +365,7 @@ def update(tx: Tx, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
 def delete(tx: Tx, ref: str) -> dict[str, Any]:
     row = find(tx.conn, ref)
     tx.conn.execute("DELETE FROM tasks WHERE seq = ?", (row["seq"],))
-    task = _out(tx.conn, row)
+    task = _out(row)
     task["status"] = "deleted"
     _emit(tx, "task.deleted", task)
     return {"deleted": True}
@@ -392,10 +417,9 @@ def list_(
     found = conn.execute(
         f"{_SELECT}{clause} ORDER BY seq DESC LIMIT ? OFFSET ?", (*args, applied, offset)
     ).fetchall()
-    names = {r[0]: r[1] for r in conn.execute("SELECT id, name FROM queues")} if found else {}
     tasks = []
     for row in found:
-        task = rows.task(row, names.get(row["queue_id"], ""))
+        task = rows.task(row)
         task.pop("seq", None)
         tasks.append(task)
     if tool or search:
@@ -431,4 +455,4 @@ def peek(conn: sqlite3.Connection, queue_ref: str) -> dict[str, Any] | None:
         f"{_SELECT} WHERE queue_id = ? AND status = 'queued' ORDER BY priority DESC, seq LIMIT 1",
         (queue["id"],),
     ).fetchone()
-    return None if row is None else _out(conn, row)
+    return None if row is None else _out(row)
