@@ -1,30 +1,86 @@
-"""``task.claim(wait=…)`` without polling: a waiting claimer sleeps until an event says a
-task may have become claimable (enqueued, requeued, a queue resumed), then tries again."""
+"""``task.claim(wait=…)`` without polling: standing claims served inside the group commit.
+
+A claim that finds nothing, and may wait, stays here as a standing claim. When a group
+commit makes a task claimable (enqueued, requeued, a queue resumed or unarchived), the
+writer serves the standing claims in arrival order inside that same transaction: the task
+is handed over with one fsync, and a burst wakes nobody who cannot get a task."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections import deque
+from dataclasses import dataclass
 from typing import Any
+
+from sparkq_daemon.errors import RpcError
+from sparkq_daemon.store import tasks as task_store
+from sparkq_daemon.store.tx import Tx
 
 WAKING_EVENTS = frozenset(
     {"task.enqueued", "task.requeued", "queue.resumed", "queue.unarchived", "queue.updated"}
 )
 
 
-class ClaimWaiters:
-    """A generation flag: a waking event releases everyone waiting on the current one.
+@dataclass(slots=True)
+class Standing:
+    queue: str | None
+    worker: str | None
+    tools: tuple[str, ...] | None
+    future: asyncio.Future[Any]
 
-    A claimer takes ``generation()`` before it tries, and waits on it after an empty try:
-    an event that lands in between has already set it, so no wake-up is ever lost."""
+
+class StandingClaims:
+    """Claimers waiting for work, first come first served."""
 
     def __init__(self) -> None:
-        self._event = asyncio.Event()
+        self._waiting: deque[Standing] = deque()
 
-    def on_event(self, event: dict[str, Any]) -> None:
-        if event["type"] in WAKING_EVENTS:
-            self._event.set()  # cheap when already set: a burst costs one wake-up
+    def __len__(self) -> int:
+        return len(self._waiting)
 
-    def generation(self) -> asyncio.Event:
-        if self._event.is_set():
-            self._event = asyncio.Event()
-        return self._event
+    def add(self, queue: str | None, worker: str | None, tools: list[str] | None) -> Standing:
+        """Register a claimer; its future gets the task (or an error) when one is handed over."""
+        standing = Standing(
+            queue,
+            worker,
+            tuple(tools) if tools else None,
+            asyncio.get_running_loop().create_future(),
+        )
+        self._waiting.append(standing)
+        return standing
+
+    def withdraw(self, standing: Standing) -> None:
+        """The claimer stopped waiting (timeout, disconnect, shutdown)."""
+        if not standing.future.done():
+            standing.future.cancel()
+        with contextlib.suppress(ValueError):
+            self._waiting.remove(standing)
+
+    def serve(self, tx: Tx, events: list[dict[str, Any]]) -> list[tuple[asyncio.Future, Any]]:
+        """Hand claimable tasks to standing claims inside the caller's transaction.
+
+        Returns (future, task or exception) pairs to resolve once the transaction commits."""
+        if not self._waiting or not any(e["type"] in WAKING_EVENTS for e in events):
+            return []
+        served: list[tuple[asyncio.Future, Any]] = []
+        exhausted: set[tuple[str | None, tuple[str, ...] | None]] = set()
+        for standing in list(self._waiting):
+            key = (standing.queue, standing.tools)
+            if standing.future.done() or key in exhausted or (None, None) in exhausted:
+                continue
+            tx.conn.execute("SAVEPOINT handoff")
+            try:
+                task = task_store.claim(
+                    tx, standing.queue, None, standing.worker, list(standing.tools or ())
+                )
+            except RpcError as exc:  # the queue went away while it waited
+                tx.conn.execute("ROLLBACK TO handoff")
+                task = exc
+            tx.conn.execute("RELEASE handoff")
+            if task is None:
+                exhausted.add(key)
+                continue
+            self._waiting.remove(standing)
+            served.append((standing.future, task))
+        return served

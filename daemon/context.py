@@ -1,4 +1,4 @@
-"""What a method handler can reach: the store, the event bus, claim waiters, settings, the
+"""What a method handler can reach: the store, the event bus, standing claims, settings, the
 daemon's facts, and the connection the request came on."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from sparkq_daemon.claims import ClaimWaiters
+from sparkq_daemon.claims import StandingClaims
 from sparkq_daemon.config import Config
 from sparkq_daemon.events import EventBus
 from sparkq_daemon.store.database import Database
@@ -32,7 +32,7 @@ class Daemon:
     socket_path: Path
     db_path: Path
     started: float
-    waiters: ClaimWaiters = field(default_factory=ClaimWaiters)
+    standing: StandingClaims = field(default_factory=StandingClaims)
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 

@@ -59,7 +59,7 @@ async def _open(config: Config, socket_path: Path, db_path: Path) -> Daemon:
         started=time.monotonic(),
     )
     db.on_commit = daemon.bus.publish
-    daemon.bus.listen(daemon.waiters.on_event)
+    db.handoff = daemon.standing.serve
     if await db.write(catalog.seed, config.task_classes, config.tools):
         log.info("seeded %d tools and %d task classes", len(config.tools), len(config.task_classes))
     await db.write(settings.seed, config.live_settings())

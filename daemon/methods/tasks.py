@@ -7,10 +7,12 @@ from typing import Any
 
 import orjson
 
+from sparkq_daemon.claims import Standing
 from sparkq_daemon.context import Context
 from sparkq_daemon.errors import Validation
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.store import tasks as store
+from sparkq_daemon.store.tx import Tx
 from sparkq_daemon.validation import Field, check_name, check_params, optional, required, show
 
 MAX_PAYLOAD = 1024 * 1024
@@ -77,15 +79,6 @@ async def peek(ctx: Context, queue: str) -> dict[str, Any]:
     return {"task": await ctx.db.read(store.peek, queue)}
 
 
-async def _wait_any(events: list[asyncio.Event], timeout: float) -> None:
-    waits = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waits:
-            w.cancel()
-
-
 @rpc(
     "task.claim",
     queue=optional("ref"),
@@ -106,22 +99,42 @@ async def claim(
         for name in tools:
             check_name(name, "tools")
     daemon = ctx.daemon
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
-    stops = [daemon.stopping] + ([ctx.peer.closed] if ctx.peer is not None else [])
-    while True:
-        generation = daemon.waiters.generation()
-        task = await ctx.db.write(store.claim, queue, id, worker, tools)
-        if task is not None:
-            if ctx.peer is not None and ctx.peer.closed.is_set():
-                # Nobody is left to receive it: give it back rather than strand it.
-                await ctx.db.write(store.requeue, task["id"])
-                return {"task": None}
-            return {"task": task}
-        remaining = deadline - loop.time()
-        if remaining <= 0 or id is not None or any(e.is_set() for e in stops):
-            return {"task": None}
-        await _wait_any([generation, *stops], remaining)
+    waits = wait > 0 and id is None and not daemon.stopping.is_set()
+    standing: list[Standing] = []
+
+    def attempt(tx: Tx) -> dict[str, Any] | None:
+        # Inside the writer: registering the standing claim in the same step that found
+        # nothing leaves no gap for an enqueue to slip through unseen.
+        task = store.claim(tx, queue, id, worker, tools)
+        if task is None and waits:
+            standing.append(daemon.standing.add(queue, worker, tools))
+        return task
+
+    task = await ctx.db.write(attempt)
+    if task is None and standing:
+        task = await _wait_for_handoff(ctx, standing[0], wait)
+    if task is not None and ctx.peer is not None and ctx.peer.closed.is_set():
+        # Nobody is left to receive it: give it back rather than strand it.
+        await ctx.db.write(store.requeue, task["id"])
+        return {"task": None}
+    return {"task": task}
+
+
+async def _wait_for_handoff(ctx: Context, standing: Standing, wait: float) -> Any:
+    """Wait up to ``wait`` seconds for the writer to hand a task to ``standing``."""
+    stops = [ctx.daemon.stopping] + ([ctx.peer.closed] if ctx.peer is not None else [])
+    watchers = [asyncio.ensure_future(event.wait()) for event in stops]
+    try:
+        await asyncio.wait(
+            [standing.future, *watchers], timeout=wait, return_when=asyncio.FIRST_COMPLETED
+        )
+    finally:
+        for watcher in watchers:
+            watcher.cancel()
+        ctx.daemon.standing.withdraw(standing)
+    if standing.future.cancelled():
+        return None
+    return standing.future.result()
 
 
 @rpc("task.heartbeat", id=required("ref"), worker=optional("str"))

@@ -53,6 +53,8 @@ class Database:
         self.catalog = Catalog()
         self.counters = Counters()
         self.on_commit: Callable[[list[dict[str, Any]]], None] = lambda events: None
+        # Called inside each group's transaction after its operations (see claims.py).
+        self.handoff: Callable[[Tx, list[dict[str, Any]]], list[tuple[Any, Any]]] | None = None
         self._queue: asyncio.Queue[_Op | None] = asyncio.Queue()
         self._wconn: sqlite3.Connection | None = None
         self._rconn: aiosqlite.Connection | None = None
@@ -149,24 +151,32 @@ class Database:
             # Applied on this thread: measured here, a hop to a worker thread and back cost
             # more per group (thread wake-ups, GIL hand-off) than the fsync it would overlap.
             try:
-                outcomes = self._apply(self._wconn, group)
+                outcomes, served, events = self._apply(self._wconn, group)
             except Exception as exc:  # the connection itself failed: answer everyone
                 log.exception("group commit failed")
                 outcomes = [(False, Internal(f"the store failed: {exc}"), None)] * len(group)
-            events: list[dict[str, Any]] = []
-            for op, (ok, value, op_events) in zip(group, outcomes, strict=True):
-                if ok:
-                    events.extend(op_events)
+                served, events = [], []
+            for op, (ok, value, _) in zip(group, outcomes, strict=True):
                 if op.future.done():
                     continue
                 if ok:
                     op.future.set_result(value)
                 else:
                     op.future.set_exception(value)
+            for future, value in served:
+                if future.done():
+                    continue
+                if isinstance(value, BaseException):
+                    future.set_exception(value)
+                else:
+                    future.set_result(value)
             if events:
                 self.on_commit(events)
 
-    def _apply(self, conn: sqlite3.Connection, group: list[_Op]) -> list[tuple[bool, Any, Any]]:
+    def _apply(
+        self, conn: sqlite3.Connection, group: list[_Op]
+    ) -> tuple[list[tuple[bool, Any, Any]], list[tuple[Any, Any]], list[dict[str, Any]]]:
+        """Apply a group in one transaction: (per-op outcomes, served hand-offs, events)."""
         ts, now = clock.now()
         outcomes: list[tuple[bool, Any, Any]] = []
         conn.execute("BEGIN IMMEDIATE")
@@ -187,6 +197,12 @@ class Database:
             else:
                 conn.execute("RELEASE op")
                 outcomes.append((True, value, tx.events))
+        events = [e for ok, _, op_events in outcomes if ok for e in op_events]
+        served: list[tuple[Any, Any]] = []
+        if self.handoff is not None:
+            tx = Tx(conn, ts, now, self.catalog, self.counters, group=shared)
+            served = self.handoff(tx, events)
+            events.extend(tx.events)
         try:
             shared.flush(conn)
             conn.execute("COMMIT")
@@ -195,8 +211,12 @@ class Database:
             conn.execute("ROLLBACK")
             self.catalog = catalog_store.load(conn)
             failure = Internal(f"the commit failed: {exc}")
-            return [(False, failure, None)] * len(group)
-        return outcomes
+            return (
+                [(False, failure, None)] * len(group),
+                [(future, failure) for future, _ in served],
+                [],
+            )
+        return outcomes, served, events
 
 
 def _next_task_seq(conn: sqlite3.Connection) -> int:

@@ -7,7 +7,10 @@ import json
 import socket
 import time
 
+import pytest
+
 from sparkq_tui.client import AsyncClient
+from sparkq_tui.errors import NotFoundError
 from tests.daemon_process import DaemonProcess
 from tests.wire import Wire
 
@@ -136,3 +139,43 @@ async def test_hundreds_of_connections_at_once(daemon: DaemonProcess) -> None:
     assert sorted(ids) == list(range(300))
     with Wire(daemon.socket) as w:
         assert w.call("system.ping")
+
+
+async def test_standing_claims_are_served_first_come_first_served(daemon: DaemonProcess) -> None:
+    async with AsyncClient(daemon.socket) as c:
+        await c.call("session.create", name="s")
+        await c.call("queue.create", name="a", session="s")
+        await c.call("queue.create", name="b", session="s")
+        on_b = asyncio.create_task(c.claim("b", worker="b-waiter", wait=3))
+        waiters = []
+        for i in range(5):
+            waiters.append(asyncio.create_task(c.claim("a", worker=f"w{i}", wait=3)))
+            await asyncio.sleep(0.05)  # a definite arrival order
+        batch = [{"tool": "run-bash", "payload": {"n": n}} for n in range(3)]
+        await c.call("task.enqueue_batch", queue="a", tasks=batch)
+        got = await asyncio.gather(*waiters)
+        assert [t["worker"] if t else None for t in got] == ["w0", "w1", "w2", None, None]
+        assert sorted(t["payload"]["n"] for t in got if t) == [0, 1, 2]
+        assert await on_b is None  # nothing from queue a went to a claimer of b
+
+
+async def test_a_timed_out_claimer_is_not_served_later(daemon: DaemonProcess) -> None:
+    async with AsyncClient(daemon.socket) as c:
+        await c.call("session.create", name="s")
+        await c.call("queue.create", name="q", session="s")
+        assert await c.claim("q", wait=0.2) is None
+        task = await c.enqueue("q", "run-bash")
+        assert (await c.call("task.get", id=task["id"]))["status"] == "queued"
+
+
+async def test_standing_claim_on_a_deleted_queue_is_told_so(daemon: DaemonProcess) -> None:
+    async with AsyncClient(daemon.socket) as c:
+        await c.call("session.create", name="s")
+        await c.call("queue.create", name="gone", session="s")
+        await c.call("queue.create", name="other", session="s")
+        waiting = asyncio.create_task(c.claim("gone", wait=5))
+        await asyncio.sleep(0.2)
+        await c.call("queue.delete", queue="gone")
+        await c.enqueue("other", "run-bash")  # a waking event
+        with pytest.raises(NotFoundError):
+            await asyncio.wait_for(waiting, 5)
