@@ -106,8 +106,12 @@ async def claim(
         # Inside the writer: registering the standing claim in the same step that found
         # nothing leaves no gap for an enqueue to slip through unseen.
         task = store.claim(tx, queue, id, worker, tools)
-        if task is None and waits:
+        # A group may run twice (see Database._apply): register once, and withdraw the
+        # registration if the second run finds a task after all.
+        if task is None and waits and not standing:
             standing.append(daemon.standing.add(queue, worker, tools))
+        elif task is not None and standing:
+            daemon.standing.withdraw(standing.pop())
         return task
 
     task = await ctx.db.write(attempt)
