@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.wire import Wire
 
 
@@ -215,3 +217,42 @@ def test_claim_limited_to_tools(wire: Wire, queue: str) -> None:
     assert wire.call("task.claim", tools=["llm-haiku"])["task"] is None
     assert wire.call("task.claim", tools=["run-bash"])["task"]["id"] == bash["id"]
     assert wire.error("task.claim", tools=["bad;name"])["code"] == -32602
+
+
+def test_one_refusal_in_a_group_does_not_undo_its_neighbours(wire: Wire, queue: str) -> None:
+    batch = [
+        {
+            "jsonrpc": "2.0",
+            "id": "claim",
+            "method": "task.claim",
+            "params": {"queue": queue, "wait": 3, "worker": "w"},
+        },
+        {
+            "jsonrpc": "2.0",
+            "id": "ghost",
+            "method": "task.enqueue",
+            "params": {"queue": "ghost", "tool": "run-bash"},
+        },
+        {
+            "jsonrpc": "2.0",
+            "id": "ok",
+            "method": "task.enqueue",
+            "params": {"queue": queue, "tool": "run-bash"},
+        },
+        {
+            "jsonrpc": "2.0",
+            "id": "bad-tool",
+            "method": "task.enqueue",
+            "params": {"queue": queue, "tool": "nope"},
+        },
+    ]
+    wire.send_raw(json.dumps(batch).encode() + b"\n")
+    replies = {r["id"]: r for r in wire.read()}
+    assert replies["ghost"]["error"]["code"] == -32004
+    assert replies["bad-tool"]["error"]["code"] == -32602
+    made = replies["ok"]["result"]
+    claimed = replies["claim"]["result"]["task"]
+    assert claimed["id"] == made["id"]
+    assert claimed["worker"] == "w"
+    counts = wire.call("queue.get", queue=queue)["counts"]
+    assert counts == {"queued": 0, "running": 1, "succeeded": 0, "failed": 0}
