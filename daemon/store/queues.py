@@ -57,7 +57,6 @@ def create(tx: Tx, name: str, session: str, instructions: str) -> dict[str, Any]
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (qid, owner["id"], name, _unique_prefix(tx.conn, name), instructions, tx.now, tx.now),
     )
-    tx.group.flush(tx.conn)
     queue = get(tx.conn, qid)
     tx.emit("queue", "queue.created", id=qid, session_id=owner["id"], status=queue["status"])
     return queue
@@ -100,7 +99,6 @@ def update(tx: Tx, ref: str, name: str | None, instructions: str | None) -> dict
 
 def _touch(tx: Tx, row: sqlite3.Row, event: str) -> dict[str, Any]:
     tx.conn.execute("UPDATE queues SET updated_at = ? WHERE id = ?", (tx.now, row["id"]))
-    tx.group.flush(tx.conn)
     queue = get(tx.conn, row["id"])
     tx.emit("queue", event, id=row["id"], session_id=row["session_id"], status=queue["status"])
     return queue

@@ -59,24 +59,20 @@ MIGRATIONS: list[str] = [
     CREATE INDEX tasks_queue_page ON tasks(queue_id, seq);
     CREATE INDEX tasks_running ON tasks(beat) WHERE status = 'running';
     CREATE INDEX tasks_finished ON tasks(finished_at) WHERE finished_at IS NOT NULL;
-    -- Per-queue counts by status, so counts never scan tasks. Inserts add to them once per
-    -- group commit (store/tx.py, Group.flush); the triggers keep every other change. All
-    -- of them add or subtract (upserts), so their order within a commit does not matter.
+    -- Per-queue counts by status, so counts never scan tasks. Inserts add to them in one
+    -- statement per enqueue call (see store/tasks.py); the triggers keep every other change.
     CREATE TABLE queue_counts (
         queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
         status TEXT NOT NULL,
         n INTEGER NOT NULL,
         PRIMARY KEY (queue_id, status)
     ) WITHOUT ROWID;
-    CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks
-    WHEN EXISTS (SELECT 1 FROM queues WHERE id = old.queue_id) BEGIN
-        INSERT INTO queue_counts (queue_id, status, n) VALUES (old.queue_id, old.status, -1)
-        ON CONFLICT (queue_id, status) DO UPDATE SET n = n - 1;
+    CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks BEGIN
+        UPDATE queue_counts SET n = n - 1 WHERE queue_id = old.queue_id AND status = old.status;
     END;
     CREATE TRIGGER tasks_count_update AFTER UPDATE OF status ON tasks
     WHEN old.status <> new.status BEGIN
-        INSERT INTO queue_counts (queue_id, status, n) VALUES (old.queue_id, old.status, -1)
-        ON CONFLICT (queue_id, status) DO UPDATE SET n = n - 1;
+        UPDATE queue_counts SET n = n - 1 WHERE queue_id = old.queue_id AND status = old.status;
         INSERT INTO queue_counts (queue_id, status, n) VALUES (new.queue_id, new.status, 1)
         ON CONFLICT (queue_id, status) DO UPDATE SET n = n + 1;
     END;

@@ -145,7 +145,11 @@ def enqueue(tx: Tx, queue_ref: str, items: list[dict[str, Any]]) -> list[dict[st
             for t, item in zip(out, items, strict=True)
         ],
     )
-    tx.group.queued[queue["id"]] = tx.group.queued.get(queue["id"], 0) + len(items)
+    tx.conn.execute(
+        "INSERT INTO queue_counts (queue_id, status, n) VALUES (?, 'queued', ?) "
+        "ON CONFLICT (queue_id, status) DO UPDATE SET n = n + excluded.n",
+        (queue["id"], len(items)),
+    )
     for t in out:
         _emit(tx, "task.enqueued", t)
     return out

@@ -31,12 +31,10 @@ class Counters:
 @dataclass
 class Group:
     """State shared by the operations of one group commit: queue rows already looked up,
-    friendly-id numbers handed out and tasks queued per queue (both written back once, by
-    ``flush``, before COMMIT or before anything in the group reads a queue's counts)."""
+    and friendly-id numbers handed out (written back once, just before COMMIT)."""
 
     queues: dict[str, sqlite3.Row] = field(default_factory=dict)
     numbers: dict[str, int] = field(default_factory=dict)
-    queued: dict[str, int] = field(default_factory=dict)
 
     def forget_queues(self) -> None:
         """Call after changing any queue row: later operations read it afresh."""
@@ -49,14 +47,6 @@ class Group:
                 [(n, qid) for qid, n in self.numbers.items()],
             )
             self.numbers.clear()
-            self.queues.clear()  # their next_number is written now: read rows afresh
-        if self.queued:
-            conn.executemany(
-                "INSERT INTO queue_counts (queue_id, status, n) VALUES (?, 'queued', ?) "
-                "ON CONFLICT (queue_id, status) DO UPDATE SET n = n + excluded.n",
-                list(self.queued.items()),
-            )
-            self.queued.clear()
 
 
 @dataclass(slots=True)

@@ -42,7 +42,6 @@ def test_migrate_is_idempotent(conn: sqlite3.Connection) -> None:
 def test_counters_follow_every_transition(tx: Tx) -> None:
     items = [{"tool": "run-bash", "payload_json": None} for _ in range(3)]
     made = tasks.enqueue(tx, "q", items)
-    tx.group.flush(tx.conn)
     tasks.claim(tx, "q", None, "w")
     tasks.finish(tx, made[0]["id"], "succeeded", None, None, None, None, None)
     tasks.delete(tx, made[1]["id"])
@@ -75,12 +74,3 @@ def test_not_found_names_the_ref(tx: Tx) -> None:
         tasks.get(tx.conn, "ghost")
     with pytest.raises(NotFound, match="nobody"):
         queues.get(tx.conn, "nobody")
-
-
-def test_friendly_numbers_stay_unique_across_a_mid_group_flush(tx: Tx) -> None:
-    first = tasks.enqueue(tx, "q", [{"tool": "run-bash"}])[0]
-    queues.create(tx, "q2", "s", "")  # returns counts: flushes the group's pending numbers
-    second = tasks.enqueue(tx, "q", [{"tool": "run-bash"}])[0]
-    assert (first["friendly_id"], second["friendly_id"]) == ("Q-0001", "Q-0002")
-    tx.group.flush(tx.conn)
-    assert queues.get(tx.conn, "q")["counts"]["queued"] == 2
