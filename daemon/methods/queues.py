@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sparkq_daemon.context import Context
+from sparkq_daemon.methods.system import delete_tasks_of
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.store import queues as store
 from sparkq_daemon.validation import optional, required
@@ -70,4 +71,5 @@ async def resume(ctx: Context, queue: str) -> dict[str, Any]:
 
 @rpc("queue.delete", queue=required("ref"))
 async def delete(ctx: Context, queue: str) -> dict[str, Any]:
+    await delete_tasks_of(ctx.db, queue=queue)
     return await ctx.db.write(store.delete, queue)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sparkq_daemon.context import Context
+from sparkq_daemon.methods.system import delete_tasks_of
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.store import sessions as store
 from sparkq_daemon.validation import optional, required
@@ -34,4 +35,5 @@ async def end(ctx: Context, session: str) -> dict[str, Any]:
 
 @rpc("session.delete", session=required("ref"))
 async def delete(ctx: Context, session: str) -> dict[str, Any]:
+    await delete_tasks_of(ctx.db, session=session)
     return await ctx.db.write(store.delete, session)

@@ -69,6 +69,14 @@ async def purge_run(ctx: Context, older_than_days: float) -> dict[str, Any]:
     return {"deleted": await purge(ctx.daemon, older_than_days)}
 
 
+async def delete_tasks_of(db: Any, session: str | None = None, queue: str | None = None) -> None:
+    """Empty a queue (or a session's queues) chunk by chunk before the row itself goes, so
+    no single commit holds the writer for a whole cascade."""
+    ids = await db.read(maintenance.queue_ids, session, queue)
+    while ids and await db.write(maintenance.delete_tasks_chunk, ids) == maintenance.DELETE_CHUNK:
+        pass
+
+
 async def purge(daemon: Any, older_than_days: float) -> int:
     """Delete succeeded and failed tasks finished more than ``older_than_days`` ago."""
     ts, _ = clock.now()

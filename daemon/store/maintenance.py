@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sparkq_daemon.store import rows
+from sparkq_daemon.store import queues, rows, sessions
 from sparkq_daemon.store.tx import Tx
 
 STALE_ERROR = "Task exceeded timeout"
@@ -58,6 +58,28 @@ def purge(tx: Tx, cutoff_iso: str) -> int:
             "task", "task.purged", id=row[0], friendly_id=row[1], queue_id=row[2], status="purged"
         )
     return len(deleted)
+
+
+DELETE_CHUNK = 5000
+
+
+def delete_tasks_chunk(tx: Tx, queue_ids: list[str]) -> int:
+    """Delete up to DELETE_CHUNK tasks of these queues (a large cascade, one short commit at
+    a time, so the writer keeps answering others in between)."""
+    marks = ", ".join("?" * len(queue_ids)) or "NULL"
+    return tx.conn.execute(
+        f"DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE queue_id IN ({marks}) "
+        "LIMIT ?)",
+        (*queue_ids, DELETE_CHUNK),
+    ).rowcount
+
+
+def queue_ids(conn: sqlite3.Connection, session: str | None, queue: str | None) -> list[str]:
+    """The ids of one queue, or of every queue in one session."""
+    if queue is not None:
+        return [queues.find(conn, queue)["id"]]
+    sid = sessions.find(conn, session or "")["id"]
+    return [r[0] for r in conn.execute("SELECT id FROM queues WHERE session_id = ?", (sid,))]
 
 
 def stats(conn: sqlite3.Connection) -> dict[str, Any]:

@@ -114,3 +114,21 @@ def test_queue_list_filters(wire: Wire) -> None:
     assert [q["name"] for q in wire.call("queue.list", session="s1")["queues"]] == ["q1"]
     assert [q["name"] for q in wire.call("queue.list", status="planned")["queues"]] == ["q2"]
     assert wire.error("queue.list", status="sleepy")["code"] == -32602
+
+
+def test_deleting_a_large_queue_and_session_keeps_counts_right(wire: Wire) -> None:
+    wire.call("session.create", name="big")
+    wire.call("queue.create", name="q1", session="big")
+    wire.call("queue.create", name="q2", session="big")
+    wire.call("session.create", name="keep")
+    wire.call("queue.create", name="kept", session="keep")
+    for _ in range(6):
+        wire.call("task.enqueue_batch", queue="q1", tasks=[{"tool": "run-bash"}] * 1000)
+    wire.call("task.enqueue_batch", queue="q2", tasks=[{"tool": "run-bash"}] * 10)
+    wire.call("task.enqueue", queue="kept", tool="run-bash")
+    assert wire.call("queue.delete", queue="q1") == {"deleted": True}
+    assert wire.call("system.stats")["tasks"]["queued"] == 11
+    assert wire.call("session.delete", session="big") == {"deleted": True}
+    stats = wire.call("system.stats")
+    assert (stats["tasks"]["queued"], stats["queues"], stats["sessions"]) == (1, 1, 1)
+    assert wire.error("session.delete", session="big")["code"] == -32004
