@@ -2,7 +2,12 @@
 
 Only the rows on screen are rendered, and only the pages of ``task.list`` that cover them are
 fetched (``offset``/``limit``), so a queue of 10 000 tasks scrolls and filters as fast as one
-of ten. The owner supplies the loader; the table asks it for pages as the view moves."""
+of ten. The owner supplies the loader; the table asks it for pages as the view moves.
+
+The cursor follows its task, not its row number: the list is newest first, so a task enqueued
+elsewhere shifts every row down, and after a live reload the cursor moves to wherever its task
+now is (the view shifts with it, unless it was at the top). Until the task is found again the
+table reports no current task rather than a neighbour; when it is gone the row stays put."""
 
 from __future__ import annotations
 
@@ -123,6 +128,10 @@ class TaskTable(ScrollView, can_focus=True):
         self._generation = 0
         self._id_width = 13
         self.loaded = False
+        # The id of the task the cursor is on; while ``_relocating``, a reload is looking for
+        # it in the fresh pages and the cursor row may briefly show another task.
+        self._anchor: str | None = None
+        self._relocating = False
 
     # ----- data -----------------------------------------------------------------------------
 
@@ -136,6 +145,8 @@ class TaskTable(ScrollView, can_focus=True):
         self._pending.clear()
         self.loaded = loader is None
         self.total = 0
+        self._anchor = None
+        self._relocating = False
         self._set_total(0)
         self.cursor_row = 0
         self.scroll_to(y=0, animate=False, immediate=True)
@@ -143,20 +154,27 @@ class TaskTable(ScrollView, can_focus=True):
         self.refresh()
 
     def reload(self) -> None:
-        """Re-read the pages on screen (rows stay visible until fresh ones arrive)."""
+        """Re-read the pages on screen and the cursor's (rows stay visible until fresh ones
+        arrive); the cursor then moves to wherever its task is now."""
         self._generation += 1
         self._fresh.clear()
         self._pending.clear()
-        keep = self._visible_pages()
+        keep = self._visible_pages() | {self._cursor_page()}
         for page in list(self._pages):
             if page not in keep:
                 del self._pages[page]
+        self._relocating = self._anchor is not None
         self._request_visible_pages()
+        self._request_page(self._cursor_page())
 
     @property
     def current_task(self) -> Task | None:
-        """The task under the cursor (None when empty or its page is still loading)."""
-        return self.task_at(self.cursor_row)
+        """The task under the cursor (None when empty, when its page is still loading, or
+        while a reload has not yet found the cursor's task again)."""
+        task = self.task_at(self.cursor_row)
+        if self._relocating and (task is None or task.get("id") != self._anchor):
+            return None
+        return task
 
     def task_at(self, row: int) -> Task | None:
         if row < 0 or row >= self.total:
@@ -184,18 +202,24 @@ class TaskTable(ScrollView, can_focus=True):
         last = first + max(1, self._body_height())
         return set(range(first // PAGE_SIZE, last // PAGE_SIZE + 1))
 
+    def _cursor_page(self) -> int:
+        return self.cursor_row // PAGE_SIZE
+
     def _request_visible_pages(self) -> None:
-        if self._loader is None:
-            return
         for page in sorted(self._visible_pages()):
-            if page in self._fresh or page in self._pending:
-                continue
-            if page > 0 and page * PAGE_SIZE >= self.total and self.loaded:
-                continue
-            self._pending.add(page)
-            self.run_worker(
-                self._fetch(page, self._generation), group="task-pages", exit_on_error=False
-            )
+            self._request_page(page)
+
+    def _request_page(self, page: int) -> None:
+        if self._loader is None or page < 0:
+            return
+        if page in self._fresh or page in self._pending:
+            return
+        if page > 0 and page * PAGE_SIZE >= self.total and self.loaded:
+            return
+        self._pending.add(page)
+        self.run_worker(
+            self._fetch(page, self._generation), group="task-pages", exit_on_error=False
+        )
 
     async def _fetch(self, page: int, generation: int) -> None:
         loader = self._loader
@@ -217,9 +241,48 @@ class TaskTable(ScrollView, can_focus=True):
         if total != self.total:
             self._set_total(total)
             self._request_visible_pages()
+        if self._relocating:
+            self._relocate()
+        elif page == self._cursor_page():
+            self._remember_cursor_task()
         self.refresh()
-        if first_answer or page == self.cursor_row // PAGE_SIZE:
+        if first_answer or page == self._cursor_page():
             self.post_message(self.Highlighted(self, self.current_task))
+
+    def _relocate(self) -> None:
+        """Put the cursor back on its task if the fresh pages hold it; else read the pages
+        next to the cursor's (a burst of up to a page of changes moves it that far), and when
+        those are fresh too the task is gone: the cursor keeps its row, clamped."""
+        for page in sorted(self._fresh):
+            rows = self._pages.get(page, [])
+            for index, task in enumerate(rows):
+                if task.get("id") == self._anchor:
+                    self._move_to_anchor(page * PAGE_SIZE + index)
+                    return
+        around = [p for p in (self._cursor_page() + d for d in (0, -1, 1)) if p >= 0]
+        around = [p for p in around if p == 0 or p * PAGE_SIZE < self.total]
+        missing = [p for p in around if p not in self._fresh]
+        if missing:
+            for page in missing:
+                self._request_page(page)
+            return
+        self._relocating = False
+        self._remember_cursor_task()
+        self.post_message(self.Highlighted(self, self.current_task))
+
+    def _move_to_anchor(self, row: int) -> None:
+        self._relocating = False
+        shift = row - self.cursor_row
+        if shift == 0:
+            return
+        top = int(self.scroll_y)
+        if top > 0:  # keep the task where it was on screen; at the top, show what arrived
+            self.scroll_to(y=max(0, top + shift), animate=False, immediate=True)
+        self.cursor_row = row
+
+    def _remember_cursor_task(self) -> None:
+        task = self.task_at(self.cursor_row)
+        self._anchor = task.get("id") if task is not None else None
 
     def _fit_id_column(self, tasks: list[Task]) -> None:
         longest = max((len(t.get("friendly_id") or "") for t in tasks), default=0)
@@ -228,8 +291,8 @@ class TaskTable(ScrollView, can_focus=True):
     def _trim_cache(self) -> None:
         if len(self._pages) <= MAX_CACHED_PAGES:
             return
-        keep = self._visible_pages() | {self.cursor_row // PAGE_SIZE}
-        for page in sorted(self._pages, key=lambda p: abs(p - self.cursor_row // PAGE_SIZE)):
+        keep = self._visible_pages() | {self._cursor_page()}
+        for page in sorted(self._pages, key=lambda p: abs(p - self._cursor_page())):
             if len(self._pages) <= MAX_CACHED_PAGES:
                 break
             if page not in keep:
@@ -246,10 +309,18 @@ class TaskTable(ScrollView, can_focus=True):
         if clamped != new:
             self.cursor_row = clamped
             return
+        if not self._relocating:
+            self._remember_cursor_task()
         self._scroll_cursor_into_view()
+        self._request_page(self._cursor_page())
         self.refresh()
         if old != new:
             self.post_message(self.Highlighted(self, self.current_task))
+
+    def _move_cursor(self, row: int) -> None:
+        """A move by the user: the cursor's task is whatever it lands on."""
+        self._relocating = False
+        self.cursor_row = row
 
     def _scroll_cursor_into_view(self) -> None:
         body = self._body_height()
@@ -270,22 +341,22 @@ class TaskTable(ScrollView, can_focus=True):
         self._request_visible_pages()
 
     def action_cursor_up(self) -> None:
-        self.cursor_row -= 1
+        self._move_cursor(self.cursor_row - 1)
 
     def action_cursor_down(self) -> None:
-        self.cursor_row += 1
+        self._move_cursor(self.cursor_row + 1)
 
     def action_page_up(self) -> None:
-        self.cursor_row -= max(1, self._body_height() - 1)
+        self._move_cursor(self.cursor_row - max(1, self._body_height() - 1))
 
     def action_page_down(self) -> None:
-        self.cursor_row += max(1, self._body_height() - 1)
+        self._move_cursor(self.cursor_row + max(1, self._body_height() - 1))
 
     def action_first(self) -> None:
-        self.cursor_row = 0
+        self._move_cursor(0)
 
     def action_last(self) -> None:
-        self.cursor_row = self.total - 1
+        self._move_cursor(self.total - 1)
 
     def action_select(self) -> None:
         task = self.current_task
@@ -294,7 +365,7 @@ class TaskTable(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
-            self.cursor_row = int(self.scroll_y) + event.y - 1
+            self._move_cursor(int(self.scroll_y) + event.y - 1)
             if event.chain == 2:
                 self.action_select()
 

@@ -148,8 +148,12 @@ async def test_task_actions_claim_complete_requeue_fail_rerun_delete(
 
         await pilot.press("R")
         await wait_for(pilot, lambda: table.total == 4)
+        # The copy is listed first; the cursor stays on the task it was on.
+        await wait_for(pilot, lambda: table.current_task and table.cursor_row == 1)
+        assert table.current_task["id"] == newest["id"]
 
         # Delete asks first: "n" keeps it, "y" deletes.
+        await pilot.press("home")
         await wait_for(pilot, lambda: table.current_task and table.cursor_row == 0)
         doomed = table.current_task
         await pilot.press("x")
