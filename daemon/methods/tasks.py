@@ -11,6 +11,7 @@ from sparkq_daemon.claims import Standing
 from sparkq_daemon.context import Context
 from sparkq_daemon.errors import Validation
 from sparkq_daemon.registry import rpc
+from sparkq_daemon.store import task_lookup, task_queries
 from sparkq_daemon.store import tasks as store
 from sparkq_daemon.store.tx import Tx
 from sparkq_daemon.validation import Field, check_name, check_params, optional, required, show
@@ -76,7 +77,7 @@ async def enqueue_batch(ctx: Context, queue: str, tasks: list[Any]) -> dict[str,
 
 @rpc("task.peek", queue=required("ref"))
 async def peek(ctx: Context, queue: str) -> dict[str, Any]:
-    return {"task": await ctx.db.read(store.peek, queue)}
+    return {"task": await ctx.db.read(task_queries.peek, queue)}
 
 
 @rpc(
@@ -199,7 +200,7 @@ async def rerun(ctx: Context, id: str) -> dict[str, Any]:
 
 @rpc("task.get", id=required("ref"))
 async def get(ctx: Context, id: str) -> dict[str, Any]:
-    return await ctx.db.read(store.get, id)
+    return await ctx.db.read(task_lookup.get, id)
 
 
 @rpc(
@@ -214,7 +215,7 @@ async def get(ctx: Context, id: str) -> dict[str, Any]:
 )
 async def list_(ctx: Context, limit: int, offset: int, **filters: Any) -> dict[str, Any]:
     f = {key: filters.get(key) for key in ("queue", "session", "status", "tool", "search")}
-    return await ctx.db.read(store.list_, *f.values(), limit, offset)
+    return await ctx.db.read(task_queries.list_, *f.values(), limit, offset)
 
 
 @rpc(

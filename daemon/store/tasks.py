@@ -1,4 +1,4 @@
-"""Tasks: enqueue, claim, heartbeat, complete, fail, requeue, rerun, update, delete, list.
+"""Task state changes: enqueue, claim, heartbeat, complete, fail, requeue, rerun, update, delete.
 
 Every state change is one UPDATE guarded by the state it expects (``AND status = …``), so a
 late sweeper can never overwrite a task that has just completed, and a claim is a single
@@ -9,48 +9,12 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sparkq_daemon.errors import Conflict, NotFound, Validation
-from sparkq_daemon.ids import friendly_id, seq_of_task_id, task_id
+from sparkq_daemon.errors import Conflict, Validation
+from sparkq_daemon.ids import friendly_id, task_id
 from sparkq_daemon.store import queues as queue_store
 from sparkq_daemon.store import rows
-from sparkq_daemon.store import sessions as session_store
-from sparkq_daemon.store.rows import TASK_COLUMNS
+from sparkq_daemon.store.task_lookup import RETURNING, find, match, out
 from sparkq_daemon.store.tx import Tx
-
-MAX_LIMIT = 1000
-# Every task row comes with its queue's name, so no statement needs a second lookup.
-_COLUMNS = (
-    f"seq, {TASK_COLUMNS}, (SELECT name FROM queues WHERE queues.id = tasks.queue_id) AS queue_name"
-)
-_SELECT = f"SELECT {_COLUMNS} FROM tasks"
-_RETURNING = f" RETURNING {_COLUMNS}"
-
-
-def _out(row: sqlite3.Row) -> dict[str, Any]:
-    task = rows.task(row)
-    task.pop("seq", None)
-    return task
-
-
-def _match(ref: str) -> tuple[str, tuple[Any, ...]]:
-    """The WHERE clause for a task id (row number and id) or a friendly id."""
-    seq = seq_of_task_id(ref)
-    if seq is not None:
-        return "seq = ? AND id = ?", (seq, ref)
-    return "friendly_id = ?", (ref.upper(),)
-
-
-def find(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
-    """The task with this id or friendly id, or NotFound naming it."""
-    clause, args = _match(ref)
-    row = conn.execute(f"{_SELECT} WHERE {clause}", args).fetchone()
-    if row is None:
-        raise NotFound(f"task {ref!r} does not exist", id=ref)
-    return row
-
-
-def get(conn: sqlite3.Connection, ref: str) -> dict[str, Any]:
-    return _out(find(conn, ref))
 
 
 def _emit(tx: Tx, type_: str, task: dict[str, Any]) -> None:
@@ -196,7 +160,7 @@ def claim(
                 status=target["status"],
             )
         row = tx.conn.execute(
-            _CLAIM_SET + "WHERE seq = ? AND status = 'queued'" + _RETURNING,
+            _CLAIM_SET + "WHERE seq = ? AND status = 'queued'" + RETURNING,
             (*args, target["seq"]),
         ).fetchone()
     elif queue_ref is not None:
@@ -206,7 +170,7 @@ def claim(
         only, tool_args = _tool_filter(tools)
         row = tx.conn.execute(
             _CLAIM_SET + "WHERE seq = (SELECT seq FROM tasks WHERE queue_id = ? AND "
-            f"status = 'queued'{only} ORDER BY priority DESC, seq LIMIT 1)" + _RETURNING,
+            f"status = 'queued'{only} ORDER BY priority DESC, seq LIMIT 1)" + RETURNING,
             (*args, queue["id"], *tool_args),
         ).fetchone()
     else:
@@ -221,11 +185,11 @@ def claim(
         if best is None:
             return None
         row = tx.conn.execute(
-            _CLAIM_SET + "WHERE seq = ? AND status = 'queued'" + _RETURNING, (*args, best[0])
+            _CLAIM_SET + "WHERE seq = ? AND status = 'queued'" + RETURNING, (*args, best[0])
         ).fetchone()
     if row is None:
         return None
-    task = _out(row)
+    task = out(row)
     _emit(tx, "task.claimed", task)
     return task
 
@@ -251,12 +215,12 @@ def _update_running(
     tx: Tx, ref: str, worker: str | None, action: str, assignments: str, values: tuple[Any, ...]
 ) -> sqlite3.Row:
     """One guarded UPDATE of a running task; on no match, the precise refusal."""
-    clause, args = _match(ref)
+    clause, args = match(ref)
     held = ""
     if worker is not None:
         held, args = " AND (worker IS NULL OR worker = ?)", (*args, worker)
     row = tx.conn.execute(
-        f"UPDATE tasks SET {assignments} WHERE {clause} AND status = 'running'{held}" + _RETURNING,
+        f"UPDATE tasks SET {assignments} WHERE {clause} AND status = 'running'{held}" + RETURNING,
         (*values, *args),
     ).fetchone()
     if row is None:
@@ -274,7 +238,7 @@ def heartbeat(tx: Tx, ref: str, worker: str | None) -> dict[str, Any]:
         "heartbeat_at = ?, beat = ?, stale_warned_at = NULL, updated_at = ?",
         (tx.now, tx.ts, tx.now),
     )
-    return _out(row)
+    return out(row)
 
 
 def finish(
@@ -297,7 +261,7 @@ def finish(
         "stderr = COALESCE(?, stderr), finished_at = ?, updated_at = ?",
         (status, result_json, error, stdout, stderr, tx.now, tx.now),
     )
-    task = _out(row)
+    task = out(row)
     _emit(tx, "task.completed" if status == "succeeded" else "task.failed", task)
     return task
 
@@ -311,10 +275,10 @@ def requeue(tx: Tx, ref: str) -> dict[str, Any]:
     updated = tx.conn.execute(
         "UPDATE tasks SET status = 'queued', worker = NULL, claimed_at = NULL, "
         "heartbeat_at = NULL, beat = NULL, finished_at = NULL, stale_warned_at = NULL, "
-        "result = NULL, error = NULL, updated_at = ? WHERE seq = ? AND status = ?" + _RETURNING,
+        "result = NULL, error = NULL, updated_at = ? WHERE seq = ? AND status = ?" + RETURNING,
         (tx.now, row["seq"], row["status"]),
     ).fetchone()
-    task = _out(updated)
+    task = out(updated)
     _emit(tx, "task.requeued", task)
     return task
 
@@ -354,10 +318,10 @@ def update(tx: Tx, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
     sets["updated_at"] = tx.now
     assignments = ", ".join(f"{key} = ?" for key in sets)
     updated = tx.conn.execute(
-        f"UPDATE tasks SET {assignments} WHERE seq = ? AND status = 'queued'" + _RETURNING,
+        f"UPDATE tasks SET {assignments} WHERE seq = ? AND status = 'queued'" + RETURNING,
         (*sets.values(), row["seq"]),
     ).fetchone()
-    task = _out(updated)
+    task = out(updated)
     _emit(tx, "task.updated", task)
     return task
 
@@ -365,94 +329,7 @@ def update(tx: Tx, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
 def delete(tx: Tx, ref: str) -> dict[str, Any]:
     row = find(tx.conn, ref)
     tx.conn.execute("DELETE FROM tasks WHERE seq = ?", (row["seq"],))
-    task = _out(row)
+    task = out(row)
     task["status"] = "deleted"
     _emit(tx, "task.deleted", task)
     return {"deleted": True}
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def list_(
-    conn: sqlite3.Connection,
-    queue: str | None,
-    session: str | None,
-    status: str | None,
-    tool: str | None,
-    search: str | None,
-    limit: int,
-    offset: int,
-) -> dict[str, Any]:
-    """Newest first. ``total`` comes from the per-queue counters when it can."""
-    where, args = [], []
-    queue_ids: list[str] | None = None
-    if queue:
-        queue_ids = [queue_store.find(conn, queue)["id"]]
-    if session:
-        sid = session_store.find(conn, session)["id"]
-        in_session = [
-            r[0] for r in conn.execute("SELECT id FROM queues WHERE session_id = ?", (sid,))
-        ]
-        queue_ids = in_session if queue_ids is None else [q for q in queue_ids if q in in_session]
-    if queue_ids is not None:
-        where.append(f"queue_id IN ({', '.join('?' * len(queue_ids)) or 'NULL'})")
-        args += queue_ids
-    if status:
-        where.append("status = ?")
-        args.append(status)
-    if tool:
-        where.append("tool = ?")
-        args.append(tool)
-    if search:
-        where.append(
-            "(friendly_id LIKE ? ESCAPE '\\' OR payload LIKE ? ESCAPE '\\' "
-            "OR tool LIKE ? ESCAPE '\\' OR error LIKE ? ESCAPE '\\')"
-        )
-        args += [_like(search)] * 4
-    clause = f" WHERE {' AND '.join(where)}" if where else ""
-    applied = min(limit, MAX_LIMIT)
-    found = conn.execute(
-        f"{_SELECT}{clause} ORDER BY seq DESC LIMIT ? OFFSET ?", (*args, applied, offset)
-    ).fetchall()
-    tasks = []
-    for row in found:
-        task = rows.task(row)
-        task.pop("seq", None)
-        tasks.append(task)
-    if tool or search:
-        total = conn.execute(f"SELECT COUNT(*) FROM tasks{clause}", args).fetchone()[0]
-    else:
-        total = _counted_total(conn, queue_ids, status)
-    return {
-        "tasks": tasks,
-        "total": total,
-        "limit_applied": applied,
-        "truncated": offset + len(tasks) < total,
-        "max_limit": MAX_LIMIT,
-    }
-
-
-def _counted_total(conn: sqlite3.Connection, queue_ids: list[str] | None, status: str | None):
-    where, args = [], []
-    if queue_ids is not None:
-        where.append(f"queue_id IN ({', '.join('?' * len(queue_ids)) or 'NULL'})")
-        args += queue_ids
-    if status:
-        where.append("status = ?")
-        args.append(status)
-    clause = f" WHERE {' AND '.join(where)}" if where else ""
-    return conn.execute(f"SELECT COALESCE(SUM(n), 0) FROM queue_counts{clause}", args).fetchone()[0]
-
-
-def peek(conn: sqlite3.Connection, queue_ref: str) -> dict[str, Any] | None:
-    queue = queue_store.find(conn, queue_ref)
-    if queue["paused"] or queue["state"] == "archived":
-        return None
-    row = conn.execute(
-        f"{_SELECT} WHERE queue_id = ? AND status = 'queued' ORDER BY priority DESC, seq LIMIT 1",
-        (queue["id"],),
-    ).fetchone()
-    return None if row is None else _out(row)

@@ -10,7 +10,7 @@ import pytest
 from sparkq_daemon import clock
 from sparkq_daemon.config import DEFAULT_TASK_CLASSES, DEFAULT_TOOLS
 from sparkq_daemon.errors import Conflict, NotFound
-from sparkq_daemon.store import catalog, maintenance, queues, sessions, tasks
+from sparkq_daemon.store import catalog, maintenance, queues, sessions, task_lookup, tasks
 from sparkq_daemon.store.schema import SCHEMA_VERSION, migrate
 from sparkq_daemon.store.tx import Catalog, Tx
 
@@ -66,11 +66,11 @@ def test_sweep_warns_then_fails_by_heartbeat_age(tx: Tx) -> None:
     assert maintenance.sweep(tx) == {"failed": [], "warned": [made["friendly_id"]]}
     tx.ts += 10
     assert maintenance.sweep(tx)["failed"] == [made["friendly_id"]]
-    assert tasks.get(tx.conn, made["id"])["error"] == maintenance.STALE_ERROR
+    assert task_lookup.get(tx.conn, made["id"])["error"] == maintenance.STALE_ERROR
 
 
 def test_not_found_names_the_ref(tx: Tx) -> None:
     with pytest.raises(NotFound, match="ghost"):
-        tasks.get(tx.conn, "ghost")
+        task_lookup.get(tx.conn, "ghost")
     with pytest.raises(NotFound, match="nobody"):
         queues.get(tx.conn, "nobody")
