@@ -145,43 +145,38 @@ def _load_settings(source: Path, data: dict[str, Any], config: Config) -> None:
             config.settings[namespace][key] = value
 
 
-def _load_task_classes(source: Path, data: Any, config: Config) -> None:
+def _entries(source: Path, section: str, data: Any, allowed: set[str]):
+    """Yield (name, key, spec, description) for each entry of a named-entries section, after
+    the checks every such section shares: a mapping of valid names to mappings of known keys."""
     if data is None:
         return
     if not isinstance(data, dict):
-        raise _fail(source, "task_classes", f"expected a mapping, got {data!r}")
+        raise _fail(source, section, f"expected a mapping, got {data!r}")
     for name, spec in data.items():
-        key = f"task_classes.{name}"
-        if not isinstance(name, str) or not NAME_RE.match(name):
-            raise _fail(source, key, "not a valid name")
-        if not isinstance(spec, dict):
-            raise _fail(source, key, f"expected a mapping with timeout, got {spec!r}")
-        unknown = set(spec) - {"timeout", "description"}
-        if unknown:
-            raise _fail(source, f"{key}.{sorted(unknown)[0]}", "unknown key")
-        timeout = spec.get("timeout")
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            raise _fail(source, f"{key}.timeout", f"expected seconds > 0, got {timeout!r}")
-        description = spec.get("description", "")
-        if not isinstance(description, str):
-            raise _fail(source, f"{key}.description", f"expected text, got {description!r}")
-        config.task_classes[name] = {"timeout": timeout, "description": description}
-
-
-def _load_tools(source: Path, data: Any, config: Config) -> None:
-    if data is None:
-        return
-    if not isinstance(data, dict):
-        raise _fail(source, "tools", f"expected a mapping, got {data!r}")
-    for name, spec in data.items():
-        key = f"tools.{name}"
+        key = f"{section}.{name}"
         if not isinstance(name, str) or not NAME_RE.match(name):
             raise _fail(source, key, "not a valid name")
         if not isinstance(spec, dict):
             raise _fail(source, key, f"expected a mapping, got {spec!r}")
-        unknown = set(spec) - {"description", "task_class", "command"}
+        unknown = set(spec) - allowed - {"description"}
         if unknown:
             raise _fail(source, f"{key}.{sorted(unknown)[0]}", "unknown key")
+        description = spec.get("description", "")
+        if not isinstance(description, str):
+            raise _fail(source, f"{key}.description", f"expected text, got {description!r}")
+        yield name, key, spec, description
+
+
+def _load_task_classes(source: Path, data: Any, config: Config) -> None:
+    for name, key, spec, description in _entries(source, "task_classes", data, {"timeout"}):
+        timeout = spec.get("timeout")
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise _fail(source, f"{key}.timeout", f"expected seconds > 0, got {timeout!r}")
+        config.task_classes[name] = {"timeout": timeout, "description": description}
+
+
+def _load_tools(source: Path, data: Any, config: Config) -> None:
+    for name, key, spec, description in _entries(source, "tools", data, {"task_class", "command"}):
         task_class = spec.get("task_class", "MEDIUM_SCRIPT")
         if task_class not in config.task_classes:
             raise _fail(source, f"{key}.task_class", f"unknown task class {task_class!r}")
@@ -192,9 +187,6 @@ def _load_tools(source: Path, data: Any, config: Config) -> None:
             or not all(isinstance(part, str) for part in command)
         ):
             raise _fail(source, f"{key}.command", f"expected a list of strings, got {command!r}")
-        description = spec.get("description", "")
-        if not isinstance(description, str):
-            raise _fail(source, f"{key}.description", f"expected text, got {description!r}")
         config.tools[name] = {
             "description": description,
             "task_class": task_class,
