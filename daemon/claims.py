@@ -36,9 +36,6 @@ class StandingClaims:
     def __init__(self) -> None:
         self._waiting: deque[Standing] = deque()
 
-    def __len__(self) -> int:
-        return len(self._waiting)
-
     def add(self, queue: str | None, worker: str | None, tools: list[str] | None) -> Standing:
         """Register a claimer; its future gets the task (or an error) when one is handed over."""
         standing = Standing(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable
 from typing import Any
 
 OVERFLOW = {"type": "events.overflow"}
@@ -43,13 +42,12 @@ class Subscription:
 
 
 class EventBus:
-    """Numbers events and hands them to subscriptions and in-process listeners."""
+    """Numbers events and hands them to the subscriptions."""
 
     def __init__(self, buffer: int = 10_000) -> None:
         self.buffer = buffer
         self._seq = itertools.count(1)
         self._subscriptions: set[Subscription] = set()
-        self._listeners: list[Callable[[dict[str, Any]], None]] = []
 
     def subscribe(self, topics: set[str]) -> Subscription:
         sub = Subscription(topics, self.buffer)
@@ -59,14 +57,8 @@ class EventBus:
     def unsubscribe(self, sub: Subscription) -> None:
         self._subscriptions.discard(sub)
 
-    def listen(self, callback: Callable[[dict[str, Any]], None]) -> None:
-        """Call ``callback(event)`` for every event, in the publishing task."""
-        self._listeners.append(callback)
-
     def publish(self, events: list[dict[str, Any]]) -> None:
         for event in events:
             event["seq"] = next(self._seq)
-            for callback in self._listeners:
-                callback(event)
             for sub in self._subscriptions:
                 sub.offer(event)
