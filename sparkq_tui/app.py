@@ -97,29 +97,38 @@ class SparkQApp(CockpitActions, App[int]):
     # ----- layout -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield CockpitHeader(clock=self.clock, id="header")
+        # Widgets are held as attributes: timers and workers that fire while the app shuts
+        # down must not depend on a DOM query still finding them.
+        self.header_bar = CockpitHeader(clock=self.clock, id="header")
+        self.session_list = SessionList()
+        self.queue_list = QueueList()
+        self.filter_input = FilterInput()
+        self.task_table = TaskTable(clock=self.clock, id="tasks")
+        self.quick_add_bar = QuickAddBar()
+        yield self.header_bar
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield SessionList()
-                yield QueueList()
+                yield self.session_list
+                yield self.queue_list
             with Vertical(id="tasks-pane") as tasks:
+                self.tasks_pane = tasks
                 tasks.border_title = "Tasks"
-                yield FilterInput()
-                yield TaskTable(clock=self.clock, id="tasks")
-        yield QuickAddBar()
+                yield self.filter_input
+                yield self.task_table
+        yield self.quick_add_bar
         yield Footer()
 
     def on_mount(self) -> None:
         self._load_theme_files()
-        self.query_one(CockpitHeader).socket_path = str(self.socket_path)
-        self.query_one(TaskTable).focus()
+        self.header_bar.socket_path = str(self.socket_path)
+        self.task_table.focus()
         self.set_interval(1.0, self._tick)
         self._boot()
 
     # ----- connection -------------------------------------------------------------------------
 
     def _set_state(self, state: str) -> None:
-        self.query_one(CockpitHeader).state = state
+        self.header_bar.state = state
 
     @work(group="boot", exclusive=True)
     async def _boot(self) -> None:
@@ -179,7 +188,7 @@ class SparkQApp(CockpitActions, App[int]):
         except SparkQError as exc:
             self._set_state("reconnecting" if isinstance(exc, DaemonUnavailable) else "connected")
             return
-        self.query_one(QuickAddBar).set_tools([t["name"] for t in tools])
+        self.quick_add_bar.set_tools([t["name"] for t in tools])
         self.prompts = {p["command"]: p["template_text"] for p in prompts}
         await self.refresh_state(reload_tasks=True)
 
@@ -209,12 +218,12 @@ class SparkQApp(CockpitActions, App[int]):
             self.notify(exc.message, severity="error")
             return
         self._set_state("connected")
-        self.query_one(CockpitHeader).set_counts(stats.get("tasks") or {})
+        self.header_bar.set_counts(stats.get("tasks") or {})
         self.sessions = sorted(sessions, key=lambda s: (s.get("status") != "active",))
         self.queues = queues
         self._show_sessions()
         if reload_tasks:
-            self.query_one(TaskTable).reload()
+            self.task_table.reload()
         self.refresh_detail()
 
     def refresh_detail(self) -> None:
@@ -234,25 +243,25 @@ class SparkQApp(CockpitActions, App[int]):
     # ----- panes ------------------------------------------------------------------------------
 
     def _show_sessions(self) -> None:
-        sessions = self.query_one(SessionList)
+        sessions = self.session_list
         select, self.pending_session = self.pending_session, None
         sessions.fill(self.sessions, select=select)
         self._show_queues()
 
     def _show_queues(self) -> None:
-        session_id = self.query_one(SessionList).selected_id
+        session_id = self.session_list.selected_id
         self._shown_session = session_id
         mine = [q for q in self.queues if q.get("session_id") == session_id]
         select, self.pending_queue = self.pending_queue, None
-        queue_list = self.query_one(QueueList)
+        queue_list = self.queue_list
         queue_list.fill(mine, select=select)
         self._show_tasks()
 
     def _show_tasks(self) -> None:
         """Point the Tasks table at the selected queue (a no-op when it already shows it)."""
-        queue = self.query_one(QueueList).selected
+        queue = self.queue_list.selected
         queue_id = queue["id"] if queue else None
-        bar = self.query_one(QuickAddBar)
+        bar = self.quick_add_bar
         bar.target = queue["name"] if queue else ""
         if queue_id == self._shown_queue and self._task_source_set:
             return
@@ -261,7 +270,7 @@ class SparkQApp(CockpitActions, App[int]):
         self._apply_task_source()
 
     def _apply_task_source(self) -> None:
-        table = self.query_one(TaskTable)
+        table = self.task_table
         queue_id = self._shown_queue
         if queue_id is None:
             table.set_loader(None, empty_message="No queue selected: create one with n in Queues.")
@@ -293,8 +302,8 @@ class SparkQApp(CockpitActions, App[int]):
         return answer["tasks"], answer["total"]
 
     def _update_tasks_title(self, total: int | None = None) -> None:
-        pane = self.query_one("#tasks-pane")
-        queue = self.query_one(QueueList).selected
+        pane = self.tasks_pane
+        queue = self.queue_list.selected
         title = f"Tasks · {queue['name']}" if queue else "Tasks"
         pane.border_title = title
         parts = []
@@ -306,7 +315,7 @@ class SparkQApp(CockpitActions, App[int]):
 
     @on(DataTable.RowHighlighted, "#sessions")
     def _session_highlighted(self) -> None:
-        if self.query_one(SessionList).selected_id != self._shown_session:
+        if self.session_list.selected_id != self._shown_session:
             self._show_queues()
 
     @on(DataTable.RowHighlighted, "#queues")
@@ -315,19 +324,21 @@ class SparkQApp(CockpitActions, App[int]):
 
     @on(DataTable.RowSelected, "#queues")
     def _queue_selected(self) -> None:
-        self.query_one(TaskTable).focus()
+        self.task_table.focus()
 
     @on(QuickAddBar.Closed)
     def _quick_add_closed(self) -> None:
-        self.query_one(TaskTable).focus()
+        self.task_table.focus()
 
     @on(TaskTable.Selected)
     def _task_selected(self, event: TaskTable.Selected) -> None:
         self.open_task(event.task)
 
     def _tick(self) -> None:
-        self.query_one(CockpitHeader).refresh()
-        table = self.query_one(TaskTable)
+        if not self.screen_stack:  # the app is shutting down
+            return
+        self.header_bar.refresh()
+        table = self.task_table
         if any(t.get("status") == "running" for t in table.visible_tasks()):
             table.refresh()
         if isinstance(self.screen, TaskDetailScreen):
@@ -338,7 +349,7 @@ class SparkQApp(CockpitActions, App[int]):
     def action_filter(self) -> None:
         if isinstance(self.screen, TaskDetailScreen):
             self.pop_screen()
-        self.query_one(FilterInput).open()
+        self.filter_input.open()
 
     @on(Input.Changed, "#task-filter")
     def _filter_changed(self) -> None:
@@ -349,11 +360,11 @@ class SparkQApp(CockpitActions, App[int]):
     @on(Input.Submitted, "#task-filter")
     def _filter_submitted(self) -> None:
         self._apply_filter()
-        self.query_one(TaskTable).focus()
+        self.task_table.focus()
 
     def _apply_filter(self) -> None:
         self._filter_timer = None
-        wanted = parse_filter(self.query_one(FilterInput).value)
+        wanted = parse_filter(self.filter_input.value)
         if wanted != self.task_filter:
             self.task_filter = wanted
             self._apply_task_source()

@@ -15,10 +15,7 @@ from sparkq_tui.quick_add import QuickAddError, parse_quick_add
 from sparkq_tui.screens.confirm_dialog import ConfirmDialog
 from sparkq_tui.screens.task_detail import TaskDetailScreen
 from sparkq_tui.screens.text_prompt_dialog import TextPromptDialog
-from sparkq_tui.widgets.queue_list import QueueList
 from sparkq_tui.widgets.quick_add_bar import QuickAddBar
-from sparkq_tui.widgets.session_list import SessionList
-from sparkq_tui.widgets.task_table import TaskTable
 
 if TYPE_CHECKING:
     from sparkq_tui.app import SparkQApp
@@ -52,7 +49,7 @@ class CockpitActions:
         """The task an action applies to: the open detail's, else the table's cursor row."""
         if isinstance(self.screen, TaskDetailScreen):
             return self.screen.task_data
-        return self.query_one(TaskTable).current_task
+        return self.task_table.current_task
 
     def _task_or_warn(self: SparkQApp) -> Task | None:
         task = self.current_task()
@@ -141,7 +138,7 @@ class CockpitActions:
             self._done(f"{label} deleted")
 
     def action_open_task(self: SparkQApp) -> None:
-        task = self.query_one(TaskTable).current_task
+        task = self.task_table.current_task
         if task is not None:
             self.open_task(task)
 
@@ -153,13 +150,13 @@ class CockpitActions:
     # ----- queues -----------------------------------------------------------------------------
 
     def _queue_or_warn(self: SparkQApp) -> dict[str, Any] | None:
-        queue = self.query_one(QueueList).selected
+        queue = self.queue_list.selected
         if queue is None:
             self.notify("No queue selected.", severity="warning", timeout=3)
         return queue
 
     def action_new_queue(self: SparkQApp) -> None:
-        session = self.query_one(SessionList).selected
+        session = self.session_list.selected
         if session is None:
             self.notify("Create a session first (n in Sessions).", severity="warning")
             return
@@ -219,7 +216,7 @@ class CockpitActions:
     # ----- sessions ---------------------------------------------------------------------------
 
     def _session_or_warn(self: SparkQApp) -> dict[str, Any] | None:
-        session = self.query_one(SessionList).selected
+        session = self.session_list.selected
         if session is None:
             self.notify("No session selected.", severity="warning", timeout=3)
         return session
@@ -265,14 +262,14 @@ class CockpitActions:
     def action_quick_add(self: SparkQApp) -> None:
         if isinstance(self.screen, TaskDetailScreen):
             self.pop_screen()
-        self.query_one(QuickAddBar).open()
+        self.quick_add_bar.open()
 
     def on_quick_add_bar_submitted(self: SparkQApp, event: QuickAddBar.Submitted) -> None:
         self._quick_add(event.line, event.tool)
 
     @work(group="quick-add", exclusive=True)
     async def _quick_add(self: SparkQApp, line: str, tool: str) -> None:
-        queue = self.query_one(QueueList).selected
+        queue = self.queue_list.selected
         if queue is None:
             self.notify("Select a queue first (or create one: n in Queues).", severity="error")
             return
@@ -286,7 +283,7 @@ class CockpitActions:
         )
         if task is None:
             return  # the toast said why; the line stays in the input
-        bar = self.query_one(QuickAddBar)
+        bar = self.quick_add_bar
         if bar.input.value == line:
             bar.input.value = ""
         self._done(f"{self._label(task)} enqueued ({request.tool})")
