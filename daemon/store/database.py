@@ -224,6 +224,7 @@ class Database:
         if self.handoff is not None:
             tx = Tx(conn, ts, now, self.catalog, self.counters, group=shared)
             served = self.handoff(tx, events)
+            tx.settle()
             events.extend(tx.events)
         try:
             shared.flush(conn)
@@ -255,6 +256,8 @@ class Database:
         for op in group:
             tx = Tx(conn, ts, now, self.catalog, self.counters, group=shared)
             if isolate:
+                # Earlier operations' counts go in first: a ROLLBACK TO must not undo them.
+                shared.flush_counts(conn)
                 conn.execute("SAVEPOINT op")
             try:
                 value = op.fn(tx, *op.args)
@@ -271,6 +274,7 @@ class Database:
             else:
                 if isolate:
                     conn.execute("RELEASE op")
+                tx.settle()
                 outcomes.append((True, value, tx.events))
         return outcomes
 

@@ -20,6 +20,7 @@ def sweep(tx: Tx) -> dict[str, list[str]]:
         (STALE_ERROR, tx.now, tx.now, tx.ts),
     ).fetchall()
     for row in failed:
+        tx.moved(row[2], "running", "failed")
         tx.emit(
             "task",
             "task.failed",
@@ -47,6 +48,7 @@ PURGE_CHUNK = 2000
 def purge(tx: Tx, cutoff_iso: str) -> int:
     """Delete up to PURGE_CHUNK finished tasks whose ``finished_at`` is at or before
     ``cutoff_iso``; the caller repeats while a full chunk comes back, so one commit stays short."""
+    tx.flush_counts()
     deleted = tx.conn.execute(
         "DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE finished_at IS NOT NULL "
         "AND finished_at <= ? AND status IN ('succeeded', 'failed') LIMIT ?) "
@@ -67,6 +69,7 @@ def delete_tasks_chunk(tx: Tx, queue_ids: list[str]) -> int:
     """Delete up to DELETE_CHUNK tasks of these queues (a large cascade, one short commit at
     a time, so the writer keeps answering others in between)."""
     marks = ", ".join("?" * len(queue_ids)) or "NULL"
+    tx.flush_counts()
     return tx.conn.execute(
         f"DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE queue_id IN ({marks}) "
         "LIMIT ?)",

@@ -99,6 +99,7 @@ def update(tx: Tx, ref: str, name: str | None, instructions: str | None) -> dict
 
 def _touch(tx: Tx, row: sqlite3.Row, event: str) -> dict[str, Any]:
     tx.conn.execute("UPDATE queues SET updated_at = ? WHERE id = ?", (tx.now, row["id"]))
+    tx.flush_counts()  # the queue object carries counts: make them current
     queue = get(tx.conn, row["id"])
     tx.emit("queue", event, id=row["id"], session_id=row["session_id"], status=queue["status"])
     return queue
@@ -124,6 +125,7 @@ def set_paused(tx: Tx, ref: str, paused: bool) -> dict[str, Any]:
 def delete(tx: Tx, ref: str) -> dict[str, Any]:
     row = find(tx.conn, ref)
     tx.group.forget_queues()
+    tx.flush_counts()
     tx.conn.execute("DELETE FROM queues WHERE id = ?", (row["id"],))
     tx.emit("queue", "queue.deleted", id=row["id"], session_id=row["session_id"], status="deleted")
     return {"deleted": True}

@@ -59,8 +59,8 @@ MIGRATIONS: list[str] = [
     CREATE INDEX tasks_queue_page ON tasks(queue_id, seq);
     CREATE INDEX tasks_running ON tasks(beat) WHERE status = 'running';
     CREATE INDEX tasks_finished ON tasks(finished_at) WHERE finished_at IS NOT NULL;
-    -- Per-queue counts by status, so counts never scan tasks. Inserts add to them in one
-    -- statement per enqueue call (see store/tasks.py); the triggers keep every other change.
+    -- Per-queue counts by status, so counts never scan tasks. Deletes keep them by trigger;
+    -- since version 2 the writer adds every other change once per group commit (store/tx.py).
     CREATE TABLE queue_counts (
         queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
         status TEXT NOT NULL,
@@ -110,6 +110,10 @@ MIGRATIONS: list[str] = [
         action TEXT NOT NULL,
         detail TEXT NOT NULL
     );
+    """,
+    # 2: status changes no longer fire a trigger; the writer keeps the counts (store/tx.py).
+    """
+    DROP TRIGGER tasks_count_update;
     """,
 ]
 

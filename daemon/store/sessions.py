@@ -71,6 +71,7 @@ def end(tx: Tx, ref: str) -> dict[str, Any]:
 def delete(tx: Tx, ref: str) -> dict[str, Any]:
     row = find(tx.conn, ref)
     tx.group.forget_queues()
+    tx.flush_counts()
     tx.conn.execute("DELETE FROM sessions WHERE id = ?", (row["id"],))
     tx.emit("session", "session.deleted", id=row["id"], status="deleted")
     return {"deleted": True}

@@ -109,11 +109,7 @@ def enqueue(tx: Tx, queue_ref: str, items: list[dict[str, Any]]) -> list[dict[st
             for t, item in zip(out, items, strict=True)
         ],
     )
-    tx.conn.execute(
-        "INSERT INTO queue_counts (queue_id, status, n) VALUES (?, 'queued', ?) "
-        "ON CONFLICT (queue_id, status) DO UPDATE SET n = n + excluded.n",
-        (queue["id"], len(items)),
-    )
+    tx.moved(queue["id"], None, "queued", len(items))
     for t in out:
         _emit(tx, "task.enqueued", t)
     return out
@@ -190,6 +186,7 @@ def claim(
     if row is None:
         return None
     task = out(row)
+    tx.moved(task["queue_id"], "queued", "running")
     _emit(tx, "task.claimed", task)
     return task
 
@@ -262,6 +259,7 @@ def finish(
         (status, result_json, error, stdout, stderr, tx.now, tx.now),
     )
     task = out(row)
+    tx.moved(task["queue_id"], "running", status)
     _emit(tx, "task.completed" if status == "succeeded" else "task.failed", task)
     return task
 
@@ -279,6 +277,7 @@ def requeue(tx: Tx, ref: str) -> dict[str, Any]:
         (tx.now, row["seq"], row["status"]),
     ).fetchone()
     task = out(updated)
+    tx.moved(task["queue_id"], row["status"], "queued")
     _emit(tx, "task.requeued", task)
     return task
 
@@ -328,6 +327,7 @@ def update(tx: Tx, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
 
 def delete(tx: Tx, ref: str) -> dict[str, Any]:
     row = find(tx.conn, ref)
+    tx.flush_counts()
     tx.conn.execute("DELETE FROM tasks WHERE seq = ?", (row["seq"],))
     task = out(row)
     task["status"] = "deleted"

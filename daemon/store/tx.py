@@ -28,19 +28,41 @@ class Counters:
         return first
 
 
+CountKey = tuple[str, str]  # (queue id, task status)
+UPSERT_COUNT = (
+    "INSERT INTO queue_counts (queue_id, status, n) VALUES (?, ?, ?) "
+    "ON CONFLICT (queue_id, status) DO UPDATE SET n = n + excluded.n"
+)
+
+
 @dataclass
 class Group:
     """State shared by the operations of one group commit: queue rows already looked up,
-    and friendly-id numbers handed out (written back once, just before COMMIT)."""
+    friendly-id numbers handed out and per-queue count changes (both written back once,
+    just before COMMIT)."""
 
     queues: dict[str, sqlite3.Row] = field(default_factory=dict)
     numbers: dict[str, int] = field(default_factory=dict)
+    counts: dict[CountKey, int] = field(default_factory=dict)
+
+    def add_counts(self, deltas: dict[CountKey, int]) -> None:
+        """Take in the count changes of an operation that succeeded."""
+        for key, n in deltas.items():
+            self.counts[key] = self.counts.get(key, 0) + n
 
     def forget_queues(self) -> None:
         """Call after changing any queue row: later operations read it afresh."""
         self.queues.clear()
 
+    def flush_counts(self, conn: sqlite3.Connection) -> None:
+        """Write the pending count changes (before anything in the group reads counts)."""
+        changed = [(qid, status, n) for (qid, status), n in self.counts.items() if n]
+        if changed:
+            conn.executemany(UPSERT_COUNT, changed)
+        self.counts.clear()
+
     def flush(self, conn: sqlite3.Connection) -> None:
+        self.flush_counts(conn)
         if self.numbers:
             conn.executemany(
                 "UPDATE queues SET next_number = ? WHERE id = ?",
@@ -58,6 +80,28 @@ class Tx:
     counters: Counters = field(default_factory=Counters)
     group: Group = field(default_factory=Group)
     events: list[dict[str, Any]] = field(default_factory=list)
+    # Count changes of this operation. Kept in Python and written once per group: measured,
+    # a trigger on every status change cost more than the UPDATE it rode on.
+    counts: dict[CountKey, int] = field(default_factory=dict)
+
+    def moved(self, queue_id: str, old: str | None, new: str | None, n: int = 1) -> None:
+        """Record ``n`` tasks of ``queue_id`` going from status ``old`` to ``new``."""
+        if old is not None:
+            self.counts[(queue_id, old)] = self.counts.get((queue_id, old), 0) - n
+        if new is not None:
+            self.counts[(queue_id, new)] = self.counts.get((queue_id, new), 0) + n
+
+    def flush_counts(self) -> None:
+        """Write every pending count change now: call before deleting tasks (the delete
+        trigger needs the rows) or reading counts inside a write."""
+        self.settle()
+        self.group.flush_counts(self.conn)
+
+    def settle(self) -> None:
+        """Hand this operation's count changes to its group (it has succeeded)."""
+        if self.counts:
+            self.group.add_counts(self.counts)
+            self.counts = {}
 
     def emit(self, topic: str, type_: str, **fields: Any) -> None:
         """Queue an event; it is published only if this operation commits."""
