@@ -49,5 +49,8 @@ async def _run(options: RunnerOptions, socket: str | None, config: str | None) -
             worker: Streamer | Runner = Streamer(client, options)
         else:
             worker = Runner(client, options)
-        await worker.claimer.prepare()
-        return await worker.run()
+        try:
+            await worker.claimer.prepare()
+            return await worker.run()
+        finally:
+            await worker.outbox.close(0)  # a no-op after run(); frees the journal otherwise

@@ -11,6 +11,7 @@ from typing import Any
 
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.runner.events import EventHub
+from sparkq_tui.runner.holding import holder_of
 from sparkq_tui.runner.options import RunnerOptions
 from sparkq_tui.runner.outbox import Outbox
 
@@ -128,7 +129,9 @@ class Claimer:
             task = claim.result()
             if task is not None:
                 log.info("requeueing %s: claimed while stopping", task.get("friendly_id"))
-                self.outbox.send("task.requeue", {"id": task["id"]})
+                self.outbox.send(
+                    "task.requeue", {"id": task["id"]}, holder_of(task, self.options.worker)
+                )
 
     async def _claim(self, queue: str | None, wait: float) -> dict[str, Any] | None:
         params: dict[str, Any] = {"worker": self.options.worker}

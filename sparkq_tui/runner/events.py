@@ -10,13 +10,17 @@ from typing import Any
 from sparkq_tui.client import AsyncClient
 
 TOPICS = ("task", "queue")
+# The quietest topic: subscribed to only to hear of connection.lost / connection.restored.
+CONNECTION_ONLY = ("session",)
 
 
 class EventHub:
-    """Reads the daemon's events once and hands each to every listener's queue."""
+    """Reads the daemon's events once and hands each to every listener's queue; after a lost
+    connection the client adds ``connection.lost`` and ``connection.restored``."""
 
-    def __init__(self, client: AsyncClient) -> None:
+    def __init__(self, client: AsyncClient, topics: tuple[str, ...] = TOPICS) -> None:
         self.client = client
+        self.topics = topics
         self._listeners: set[asyncio.Queue[dict[str, Any]]] = set()
         self._task: asyncio.Task[None] | None = None
 
@@ -24,7 +28,7 @@ class EventHub:
         """Subscribe and return once the daemon has confirmed the subscription."""
         if self._task is None:
             # Events arriving from here on wait in the client until the reader takes them.
-            await self.client.call("events.subscribe", {"topics": list(TOPICS)})
+            await self.client.call("events.subscribe", {"topics": list(self.topics)})
             self._task = asyncio.create_task(self._read())
 
     async def close(self) -> None:
@@ -44,6 +48,6 @@ class EventHub:
             self._listeners.discard(queue)
 
     async def _read(self) -> None:
-        async for event in self.client.subscribe(TOPICS):
+        async for event in self.client.subscribe(self.topics):
             for queue in list(self._listeners):
                 queue.put_nowait(event)

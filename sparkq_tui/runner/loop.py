@@ -9,16 +9,18 @@ import logging
 import os
 import signal
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.errors import ConflictError, DaemonUnavailable, NotFoundError, SparkQError
 from sparkq_tui.runner.claim import Claimer
+from sparkq_tui.runner.events import CONNECTION_ONLY, EventHub
 from sparkq_tui.runner.execute import Execution, Outcome
 from sparkq_tui.runner.options import RunnerOptions
-from sparkq_tui.runner.outbox import Outbox
+from sparkq_tui.runner.outbox import open_outbox
+from sparkq_tui.runner.recheck import recheck_on_reconnect
+from sparkq_tui.runner.running import RunningTask
 from sparkq_tui.runner.tools import BUILTIN_TOOLS, TaskSetupError, build_command
 
 log = logging.getLogger("sparkq.runner")
@@ -30,26 +32,6 @@ MIN_HEARTBEAT_SECONDS = 0.1
 OUTBOX_CLOSE_SECONDS = 10.0
 
 
-@dataclass
-class RunningTask:
-    """A claimed task while this runner holds it."""
-
-    task: dict[str, Any]
-    execution: Execution | None = None
-    requeue_reason: str | None = None
-    lost_reason: str | None = None
-
-    @property
-    def label(self) -> str:
-        return str(self.task.get("friendly_id") or self.task["id"])
-
-    def give_back(self, reason: str) -> None:
-        """Stop the task's process; it is requeued rather than reported."""
-        self.requeue_reason = self.requeue_reason or reason
-        if self.execution is not None:
-            self.execution.stop(reason)
-
-
 class Runner:
     """Claims and runs tasks until stopped (or, with --once / --drain, until done)."""
 
@@ -57,7 +39,8 @@ class Runner:
         self.client = client
         self.options = options
         self.stopping = asyncio.Event()
-        self.outbox = Outbox(client)
+        self.hurry = asyncio.Event()  # a second signal: stop waiting for the daemon
+        self.outbox = open_outbox(client, options.outbox_dir, options.worker)
         self.claimer = Claimer(client, options, self.outbox, self.stopping)
         self.running: dict[str, RunningTask] = {}
         self.failed = 0
@@ -75,6 +58,12 @@ class Runner:
             ", ".join(self.options.queues) or "(any)",
             self.options.concurrency,
         )
+        await self.outbox.replay_first(self.stopping)
+        hub = self.claimer.hub or EventHub(self.client, CONNECTION_ONLY)
+        await self._subscribe(hub)
+        watch = asyncio.create_task(
+            recheck_on_reconnect(self.client, hub, lambda: list(self.running.values()))
+        )
         slots = asyncio.gather(*(self._slot() for _ in range(self.options.concurrency)))
         stop = asyncio.ensure_future(self.stopping.wait())
         await asyncio.wait({slots, stop}, return_when=asyncio.FIRST_COMPLETED)
@@ -90,11 +79,28 @@ class Runner:
                 running.give_back("the runner is stopping")
             await slots
         stop.cancel()
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await watch
         await self.claimer.settle(self.options.claim_wait + 5)
         await self.claimer.close()
-        unsent = await self.outbox.close(OUTBOX_CLOSE_SECONDS)
+        await hub.close()
+        if len(self.outbox):
+            log.info(
+                "waiting up to %g s to deliver %d report(s) (a second signal stops now)",
+                OUTBOX_CLOSE_SECONDS,
+                len(self.outbox),
+            )
+        unsent = await self.outbox.close(OUTBOX_CLOSE_SECONDS, self.hurry)
         for method, params in unsent:
             log.error("could not deliver %s for %s: the daemon is away", method, params["id"])
+        if unsent and self.outbox.journal is not None:
+            log.error(
+                "%d report(s) kept in %s: a runner started with --worker %s delivers them",
+                len(unsent),
+                self.outbox.journal.path,
+                self.options.worker,
+            )
         log.info(
             "runner %s done: %d succeeded, %d failed",
             self.options.worker,
@@ -104,6 +110,17 @@ class Runner:
         if self.claim_error or ((self.options.once or self.options.drain) and self.failed):
             return 1
         return 0
+
+    async def _subscribe(self, hub: EventHub) -> None:
+        """Start ``hub`` (it tells of reconnections), retrying while the daemon is away."""
+        while not self.stopping.is_set():
+            try:
+                await hub.start()
+                return
+            except DaemonUnavailable as exc:
+                log.warning("%s; retrying", exc.message)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), RETRY_MIN_SECONDS * 5)
 
     def _install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
@@ -117,6 +134,7 @@ class Runner:
             self.stopping.set()
         else:
             log.info("%s again: requeueing running tasks now", signal.Signals(sig).name)
+            self.hurry.set()
             for running in list(self.running.values()):
                 running.give_back("the runner was stopped")
 
@@ -144,7 +162,7 @@ class Runner:
                 return
 
     async def _handle(self, task: dict[str, Any]) -> None:
-        running = RunningTask(task)
+        running = RunningTask(task, self.options.worker)
         self.running[task["id"]] = running
         log.info("claimed %s (%s)", running.label, task.get("tool"))
         try:
@@ -153,12 +171,13 @@ class Runner:
             log.exception("runner error on %s", running.label)
             self._report_failure(running, f"runner error: {exc}", "", "")
         finally:
-            self.running.pop(task["id"], None)
+            if self.running.get(task["id"]) is running:
+                del self.running[task["id"]]
 
     async def _execute_and_report(self, running: RunningTask) -> None:
         task = running.task
         if self.options.tools is not None and task["tool"] not in self.options.tools:
-            self.outbox.send("task.requeue", {"id": task["id"]})
+            self.outbox.send("task.requeue", {"id": task["id"]}, running.holder)
             log.warning("requeued %s: tool %s is not in --tools", running.label, task["tool"])
             return
         with tempfile.TemporaryDirectory(prefix="sparkq-task-") as workdir:
@@ -175,6 +194,8 @@ class Runner:
             )
             if running.requeue_reason:
                 running.execution.stop(running.requeue_reason)
+            elif running.lost_reason:
+                running.execution.stop(f"the task was taken away: {running.lost_reason}")
             beat = asyncio.create_task(self._heartbeats(running))
             try:
                 outcome = await running.execution.run()
@@ -208,20 +229,18 @@ class Runner:
             except DaemonUnavailable:
                 continue
             except (ConflictError, NotFoundError) as exc:
-                running.lost_reason = exc.message
                 log.warning("%s was taken from this runner: %s", running.label, exc.message)
-                if running.execution is not None:
-                    running.execution.stop(f"the task was taken away: {exc.message}")
+                running.take_away(exc.message)
                 return
 
     def _report(self, running: RunningTask, outcome: Outcome) -> None:
         task_id = running.task["id"]
-        if running.requeue_reason:
-            self.outbox.send("task.requeue", {"id": task_id})
-            log.info("requeued %s: %s", running.label, running.requeue_reason)
-            return
         if running.lost_reason:
             log.info("not reporting %s: %s", running.label, running.lost_reason)
+            return
+        if running.requeue_reason:
+            self.outbox.send("task.requeue", {"id": task_id}, running.holder)
+            log.info("requeued %s: %s", running.label, running.requeue_reason)
             return
         if outcome.succeeded:
             self.succeeded += 1
@@ -235,6 +254,7 @@ class Runner:
                     "stdout": outcome.stdout,
                     "stderr": outcome.stderr,
                 },
+                running.holder,
             )
             log.info("succeeded %s in %.2f s", running.label, outcome.duration_s)
             return
@@ -242,6 +262,9 @@ class Runner:
         self._report_failure(running, error, outcome.stdout, outcome.stderr)
 
     def _report_failure(self, running: RunningTask, error: str, stdout: str, stderr: str) -> None:
+        if running.lost_reason:
+            log.info("not reporting %s: %s", running.label, running.lost_reason)
+            return
         self.failed += 1
         self.outbox.send(
             "task.fail",
@@ -252,5 +275,6 @@ class Runner:
                 "stdout": stdout,
                 "stderr": stderr,
             },
+            running.holder,
         )
         log.info("failed %s: %s", running.label, error)

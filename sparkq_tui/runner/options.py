@@ -6,6 +6,9 @@ import argparse
 import os
 import socket
 from dataclasses import dataclass
+from pathlib import Path
+
+from sparkq_tui.runner.outbox_file import ENV_DIR, default_outbox_dir
 
 MAX_CLAIM_WAIT = 60.0
 
@@ -27,6 +30,7 @@ class RunnerOptions:
     kill_grace: float
     max_output: int
     log_level: str
+    outbox_dir: Path
 
 
 def default_worker_name() -> str:
@@ -131,6 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="bytes of stdout and of stderr kept per task, from the end (65536)",
     )
     parser.add_argument(
+        "--outbox-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where reports the daemon has not taken yet are kept, one file per worker name "
+        f"(${ENV_DIR}, else <user state dir>/sparkq/outbox); a runner started again with the "
+        "same --worker delivers them",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
@@ -161,4 +174,10 @@ def parse_options(argv: list[str]) -> RunnerOptions:
         kill_grace=ns.kill_grace,
         max_output=ns.max_output,
         log_level=ns.log_level,
+        outbox_dir=ns.outbox_dir or _env_outbox_dir() or default_outbox_dir(),
     )
+
+
+def _env_outbox_dir() -> Path | None:
+    value = os.environ.get(ENV_DIR, "").strip()
+    return Path(value).expanduser() if value else None

@@ -1,5 +1,7 @@
 """Reports (complete, fail, requeue) that must reach the daemon even if it is away for a
-while: each is tried at once, and kept in order and retried until the daemon is back."""
+while: each is tried at once, and kept in order and retried until the daemon is back. With a
+journal (``OutboxFile``) each report is on disk before it is first tried, so a runner started
+again with the same worker name delivers what an earlier run could not."""
 
 from __future__ import annotations
 
@@ -7,23 +9,42 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.errors import DaemonUnavailable, SparkQError
+from sparkq_tui.runner.holding import look_up
+from sparkq_tui.runner.outbox_file import OutboxFile, OutboxFileBusy
 
 log = logging.getLogger("sparkq.runner")
 
 RETRY_MIN_SECONDS = 0.2
 RETRY_MAX_SECONDS = 2.0
+ALREADY_RECORDED = "already recorded"
+OUTCOME_STATUS = {"task.complete": "succeeded", "task.fail": "failed"}
+
+
+@dataclass
+class Report:
+    """One call for the daemon. ``holder`` (worker, claimed_at) names the claim the report
+    belongs to; ``recheck`` says the task may have moved on since (a retry or a replay)."""
+
+    method: str
+    params: dict[str, Any]
+    holder: dict[str, Any] | None = None
+    seq: int | None = None
+    recheck: bool = False
 
 
 class Outbox:
     """An ordered queue of calls for the daemon, delivered as soon as it answers."""
 
-    def __init__(self, client: AsyncClient) -> None:
+    def __init__(self, client: AsyncClient, journal: OutboxFile | None = None) -> None:
         self.client = client
-        self._pending: deque[tuple[str, dict[str, Any]]] = deque()
+        self.journal = journal
+        self._pending: deque[Report] = deque()
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -32,22 +53,82 @@ class Outbox:
     def __len__(self) -> int:
         return len(self._pending)
 
+    def replay(self) -> int:
+        """Queue what the journal holds from an earlier run (before anything new); the count."""
+        if self.journal is None:
+            return 0
+        for record in self.journal.pending():
+            params = record.get("params")
+            self._pending.append(
+                Report(
+                    record["method"],
+                    params if isinstance(params, dict) else {},
+                    record.get("holder"),
+                    record["seq"],
+                    recheck=True,
+                )
+            )
+        if self._pending:
+            self._idle.clear()
+            self._wake.set()
+        return len(self._pending)
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._deliver_loop())
 
-    async def close(self, timeout: float) -> list[tuple[str, dict[str, Any]]]:
-        """Wait up to ``timeout`` for delivery; return the calls that could not be sent."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), timeout)
+    async def replay_first(self, stopping: asyncio.Event) -> None:
+        """Deliver what an earlier run left in the journal (call after ``start``); returns
+        once it is all delivered or refused, or when ``stopping`` is set."""
+        count = self.replay()
+        if not count:
+            return
+        assert self.journal is not None
+        log.info("delivering %d report(s) left in %s by an earlier run", count, self.journal.path)
+        idle = asyncio.ensure_future(self._idle.wait())
+        stop = asyncio.ensure_future(stopping.wait())
+        await asyncio.wait({idle, stop}, return_when=asyncio.FIRST_COMPLETED)
+        idle.cancel()
+        stop.cancel()
+
+    async def close(
+        self, timeout: float, hurry: asyncio.Event | None = None
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Wait up to ``timeout`` (or until ``hurry`` is set) for delivery; return the calls
+        that could not be sent. With a journal they stay in it for the next run."""
+        if self._task is not None and not self._task.done() and timeout > 0:
+            waits = {asyncio.ensure_future(self._idle.wait())}
+            if hurry is not None:
+                waits.add(asyncio.ensure_future(hurry.wait()))
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waits:
+                waiter.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        return list(self._pending)
+        if self.journal is not None:
+            with contextlib.suppress(OSError):
+                self.journal.close(remove=not self._pending)
+        return [(report.method, report.params) for report in self._pending]
 
-    def send(self, method: str, params: dict[str, Any]) -> None:
+    def send(
+        self, method: str, params: dict[str, Any], holder: dict[str, Any] | None = None
+    ) -> None:
         """Queue ``method(params)`` for delivery, after every call queued before it."""
-        self._pending.append((method, params))
+        # The daemon does not check who requeues a task: check the claim before sending.
+        report = Report(method, params, holder, recheck=method == "task.requeue")
+        if self.journal is not None:
+            try:
+                report.seq = self.journal.append(method, params, holder)
+            except (OSError, TypeError) as exc:
+                log.error(
+                    "could not write %s for %s to %s (%s): it is kept in memory only",
+                    method,
+                    params.get("id"),
+                    self.journal.path,
+                    exc,
+                )
+        self._pending.append(report)
         self._idle.clear()
         self._wake.set()
 
@@ -59,10 +140,13 @@ class Outbox:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            method, params = self._pending[0]
+            report = self._pending[0]
             try:
-                await self.client.call(method, params)
+                verdict = await self._verdict(report) if report.recheck else None
+                if verdict is None:
+                    await self.client.call(report.method, report.params)
             except DaemonUnavailable:
+                report.recheck = True  # the daemon may have committed it, or moved on
                 if delay == RETRY_MIN_SECONDS:
                     log.warning(
                         "daemon unavailable: %d report(s) kept until it is back",
@@ -73,9 +157,63 @@ class Outbox:
                 continue
             except SparkQError as exc:
                 # The task moved on (requeued, deleted, failed by the sweeper): nothing to retry.
-                log.warning("%s for %s not recorded: %s", method, params.get("id"), exc.message)
+                log.warning("%s for %s not recorded: %s", report.method, _id(report), exc.message)
             else:
-                if delay > RETRY_MIN_SECONDS:
-                    log.info("daemon is back: delivered %s for %s", method, params.get("id"))
+                if verdict == ALREADY_RECORDED:
+                    log.info("%s for %s was already recorded", report.method, _id(report))
+                elif verdict is not None:
+                    log.warning("%s for %s not recorded: %s", report.method, _id(report), verdict)
+                elif delay > RETRY_MIN_SECONDS or report.recheck:
+                    log.info("daemon is back: delivered %s for %s", report.method, _id(report))
             delay = RETRY_MIN_SECONDS
             self._pending.popleft()
+            self._mark_done(report)
+
+    async def _verdict(self, report: Report) -> str | None:
+        """None when ``report`` should be sent: its task is still running under the claim it
+        is about. Otherwise ``ALREADY_RECORDED`` (an earlier try got through) or what the task
+        became."""
+        if not report.holder or "id" not in report.params:
+            return None
+        state = await look_up(self.client, report.params["id"], report.holder)
+        if state.held:
+            return None
+        if state.same_claim and state.status == OUTCOME_STATUS.get(report.method):
+            return ALREADY_RECORDED
+        return f"the task is {state.describe()} now"
+
+    def _mark_done(self, report: Report) -> None:
+        if self.journal is None or report.seq is None:
+            return
+        try:
+            if self._pending:
+                self.journal.ack(report.seq)
+            else:
+                self.journal.clear()
+        except OSError as exc:
+            log.error("could not update %s: %s", self.journal.path, exc)
+
+
+def _id(report: Report) -> Any:
+    return report.params.get("id")
+
+
+def open_outbox(client: AsyncClient, directory: Path, worker: str) -> Outbox:
+    """An outbox journaled in ``directory`` for ``worker``; in memory only (with a warning)
+    when the file cannot be used."""
+    journal = None
+    try:
+        journal = OutboxFile.open(directory, worker)
+    except OutboxFileBusy as exc:
+        log.warning(
+            "another runner with worker name %r holds %s: reports are kept in memory only",
+            worker,
+            exc,
+        )
+    except OSError as exc:
+        log.warning(
+            "cannot use the outbox folder %s (%s): reports are kept in memory only",
+            directory,
+            exc,
+        )
+    return Outbox(client, journal)

@@ -15,8 +15,9 @@ from sparkq_tui.client import AsyncClient
 from sparkq_tui.errors import DaemonUnavailable, NotFoundError
 from sparkq_tui.runner.claim import Claimer
 from sparkq_tui.runner.events import EventHub
+from sparkq_tui.runner.holding import holder_of
 from sparkq_tui.runner.options import RunnerOptions
-from sparkq_tui.runner.outbox import Outbox
+from sparkq_tui.runner.outbox import open_outbox
 from sparkq_tui.runner.tools import BUILTIN_TOOLS, TaskSetupError, build_prompt
 
 log = logging.getLogger("sparkq.runner")
@@ -34,7 +35,7 @@ class Streamer:
         self.options = options
         self.out = out or sys.stdout
         self.stopping = asyncio.Event()
-        self.outbox = Outbox(client)
+        self.outbox = open_outbox(client, options.outbox_dir, options.worker)
         self.claimer = Claimer(client, options, self.outbox, self.stopping)
 
     async def run(self) -> int:
@@ -43,6 +44,7 @@ class Streamer:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
+        await self.outbox.replay_first(self.stopping)
         if not self.options.once and self.claimer.hub is None:
             self.claimer.hub = EventHub(self.client)
             await self.claimer.hub.start()
@@ -77,7 +79,9 @@ class Streamer:
             await self._print(task)
             finished = await self._wait_until_finished(task, events)
         if not finished:
-            self.outbox.send("task.requeue", {"id": task["id"]})
+            self.outbox.send(
+                "task.requeue", {"id": task["id"]}, holder_of(task, self.options.worker)
+            )
             log.info("requeued %s: the runner is stopping", task.get("friendly_id"))
 
     async def _print(self, task: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""Fixtures for runner tests: a daemon whose sweeper runs every second, and a client for it."""
+"""Fixtures for runner tests: a daemon whose sweeper runs every second, a client for it, and
+a private outbox folder for every runner a test starts."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ def runner_config(**extra) -> dict:
     }
     config.update(extra)
     return config
+
+
+@pytest.fixture(autouse=True)
+def outbox_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The folder runners keep undelivered reports in (never the user's state dir)."""
+    folder = tmp_path / "outbox"
+    monkeypatch.setenv("SPARKQ_OUTBOX_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture

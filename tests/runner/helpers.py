@@ -25,14 +25,22 @@ def runner_argv(*args: str) -> list[str]:
 
 
 def start_runner(
-    daemon: DaemonProcess, *args: str, log: Path | None = None, out: Path | None = None
+    daemon: DaemonProcess,
+    *args: str,
+    log: Path | None = None,
+    out: Path | None = None,
+    socket: Path | None = None,
 ) -> subprocess.Popen[str]:
-    """``sparkq runner ARGS`` against ``daemon``; stderr goes to ``log`` and stdout to ``out``
-    when given (so a test can watch them while the runner runs), else to pipes."""
+    """``sparkq runner ARGS`` against ``daemon`` (through ``socket`` when given); stderr goes
+    to ``log`` and stdout to ``out`` when given (so a test can watch them while the runner
+    runs), else to pipes."""
+    env = daemon.env()
+    if socket is not None:
+        env["SPARKQ_SOCKET"] = str(socket)
     files = [open(p, "w") if p else subprocess.PIPE for p in (out, log)]  # noqa: SIM115
     try:
         return subprocess.Popen(
-            runner_argv(*args), env=daemon.env(), stdout=files[0], stderr=files[1], text=True
+            runner_argv(*args), env=env, stdout=files[0], stderr=files[1], text=True
         )
     finally:
         for f in files:

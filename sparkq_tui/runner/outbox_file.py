@@ -1,0 +1,130 @@
+"""The outbox's journal on disk: one append-only JSON-lines file per worker name, so reports
+survive the runner being stopped or killed while the daemon is away.
+
+A report is one line ``{"seq": N, "method": …, "params": {…}, "holder": {…}}``, written and
+fsynced before it is first sent; delivering it appends ``{"ack": N}``. The file is emptied as
+soon as nothing is pending, and removed when the runner exits with nothing pending. Appending
+an ack (rather than rewriting the file) keeps every change one small write that a crash cannot
+half-apply: a torn last line is ignored when the file is read back. The file is held under an
+exclusive ``flock`` while a runner uses it."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+import platformdirs
+
+ENV_DIR = "SPARKQ_OUTBOX_DIR"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+class OutboxFileBusy(Exception):
+    """Another live runner holds the file (it runs with the same worker name)."""
+
+
+def default_outbox_dir() -> Path:
+    """``<user state dir>/sparkq/outbox``."""
+    return Path(platformdirs.user_state_dir("sparkq")) / "outbox"
+
+
+def outbox_path(directory: Path, worker: str) -> Path:
+    """The journal of ``worker`` in ``directory``; names that are not plain file names get a
+    sanitised name plus a short hash, so two workers never share a file."""
+    safe = _UNSAFE.sub("_", worker)
+    if safe != worker or safe.startswith("."):
+        digest = hashlib.sha256(worker.encode()).hexdigest()[:8]
+        safe = f"{safe.lstrip('.')[:100]}-{digest}"
+    return directory / f"{safe}.jsonl"
+
+
+class OutboxFile:
+    """The open, locked journal of one worker."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd = fd
+        self._next_seq = 1
+
+    @classmethod
+    def open(cls, directory: Path, worker: str) -> OutboxFile:
+        """Open (creating it and its folder, private to the user) and lock the journal;
+        ``OutboxFileBusy`` when another runner holds it, ``OSError`` when it cannot be used."""
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = outbox_path(directory, worker)
+        while True:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise OutboxFileBusy(str(path)) from None
+            # The previous holder may have removed the file between our open and our lock.
+            try:
+                same = os.stat(path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                return cls(path, fd)
+            os.close(fd)
+
+    def pending(self) -> list[dict[str, Any]]:
+        """The reports written and not acknowledged, in the order they were written."""
+        with open(self._fd, "rb", closefd=False) as f:
+            f.seek(0)
+            lines = f.read().splitlines()
+        reports: dict[int, dict[str, Any]] = {}
+        for line in lines:
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue  # a line torn by a crash mid-write
+            if not isinstance(record, dict):
+                continue
+            if isinstance(record.get("ack"), int):
+                reports.pop(record["ack"], None)
+            elif isinstance(record.get("seq"), int) and isinstance(record.get("method"), str):
+                reports[record["seq"]] = record
+                self._next_seq = max(self._next_seq, record["seq"] + 1)
+        return [reports[seq] for seq in sorted(reports)]
+
+    def append(self, method: str, params: dict[str, Any], holder: dict[str, Any] | None) -> int:
+        """Write one report durably; its sequence number."""
+        seq = self._next_seq
+        self._next_seq += 1
+        record = {"seq": seq, "method": method, "params": params, "holder": holder}
+        self._write(orjson.dumps(record) + b"\n")
+        return seq
+
+    def ack(self, seq: int) -> None:
+        """Mark report ``seq`` delivered (or refused by the daemon: it is done either way)."""
+        self._write(orjson.dumps({"ack": seq}) + b"\n")
+
+    def clear(self) -> None:
+        """Nothing is pending: empty the file."""
+        os.ftruncate(self._fd, 0)
+        os.fsync(self._fd)
+
+    def close(self, *, remove: bool) -> None:
+        """Release the file (again: nothing); ``remove`` deletes it first (nothing is
+        pending)."""
+        if self._fd < 0:
+            return
+        if remove:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+        fd, self._fd = self._fd, -1
+        os.close(fd)  # releases the lock
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        os.fsync(self._fd)
