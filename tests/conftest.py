@@ -13,6 +13,12 @@ import pytest
 from tests.daemon_process import DaemonProcess
 
 
+@pytest.fixture(autouse=True)
+def private_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Runners started by any test keep their outbox in a temporary folder, never the user's."""
+    monkeypatch.setenv("SPARKQ_OUTBOX_DIR", str(tmp_path_factory.mktemp("outbox")))
+
+
 @pytest.fixture
 def short_dir() -> Iterator[Path]:
     """A temporary folder with a short path (a socket path must fit in 108 bytes)."""

@@ -188,9 +188,9 @@ async def fail(
     return await ctx.db.write(store.finish, id, "failed", None, error, stdout, stderr, worker)
 
 
-@rpc("task.requeue", id=required("ref"))
-async def requeue(ctx: Context, id: str) -> dict[str, Any]:
-    return await ctx.db.write(store.requeue, id)
+@rpc("task.requeue", id=required("ref"), worker=optional("name"))
+async def requeue(ctx: Context, id: str, worker: str | None = None) -> dict[str, Any]:
+    return await ctx.db.write(store.requeue, id, worker)
 
 
 @rpc("task.rerun", id=required("ref"))

@@ -264,8 +264,10 @@ def finish(
     return task
 
 
-def requeue(tx: Tx, ref: str) -> dict[str, Any]:
-    row = find(tx.conn, ref)
+def requeue(tx: Tx, ref: str, worker: str | None = None) -> dict[str, Any]:
+    """Put a task back in its queue; with ``worker``, only a running task that worker holds
+    (a runner giving back its own task never requeues one claimed again since)."""
+    row = _running(tx, ref, worker, "requeued") if worker is not None else find(tx.conn, ref)
     if row["status"] == "queued":
         raise Conflict(
             f"task {row['friendly_id']} is already queued", id=row["id"], status="queued"

@@ -130,7 +130,9 @@ class Claimer:
             if task is not None:
                 log.info("requeueing %s: claimed while stopping", task.get("friendly_id"))
                 self.outbox.send(
-                    "task.requeue", {"id": task["id"]}, holder_of(task, self.options.worker)
+                    "task.requeue",
+                    {"id": task["id"], "worker": self.options.worker},
+                    holder_of(task, self.options.worker),
                 )
 
     async def _claim(self, queue: str | None, wait: float) -> dict[str, Any] | None:

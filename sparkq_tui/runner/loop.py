@@ -177,7 +177,9 @@ class Runner:
     async def _execute_and_report(self, running: RunningTask) -> None:
         task = running.task
         if self.options.tools is not None and task["tool"] not in self.options.tools:
-            self.outbox.send("task.requeue", {"id": task["id"]}, running.holder)
+            self.outbox.send(
+                "task.requeue", {"id": task["id"], "worker": self.options.worker}, running.holder
+            )
             log.warning("requeued %s: tool %s is not in --tools", running.label, task["tool"])
             return
         with tempfile.TemporaryDirectory(prefix="sparkq-task-") as workdir:
@@ -239,7 +241,9 @@ class Runner:
             log.info("not reporting %s: %s", running.label, running.lost_reason)
             return
         if running.requeue_reason:
-            self.outbox.send("task.requeue", {"id": task_id}, running.holder)
+            self.outbox.send(
+                "task.requeue", {"id": task_id, "worker": self.options.worker}, running.holder
+            )
             log.info("requeued %s: %s", running.label, running.requeue_reason)
             return
         if outcome.succeeded:

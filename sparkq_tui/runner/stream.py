@@ -80,7 +80,9 @@ class Streamer:
             finished = await self._wait_until_finished(task, events)
         if not finished:
             self.outbox.send(
-                "task.requeue", {"id": task["id"]}, holder_of(task, self.options.worker)
+                "task.requeue",
+                {"id": task["id"], "worker": self.options.worker},
+                holder_of(task, self.options.worker),
             )
             log.info("requeued %s: the runner is stopping", task.get("friendly_id"))
 

@@ -154,6 +154,19 @@ def test_heartbeat_requeue_rerun(wire: Wire, queue: str) -> None:
     assert (again["payload"], again["priority"], again["status"]) == ({"k": 1}, 2, "queued")
 
 
+def test_requeue_by_a_worker_only_gives_back_its_own_running_task(wire: Wire, queue: str) -> None:
+    task = wire.call("task.enqueue", queue=queue, tool="run-bash")
+    wire.call("task.claim", queue=queue, worker="alice")
+    error = wire.error("task.requeue", id=task["id"], worker="bob")
+    assert error["code"] == -32009
+    assert "alice" in error["message"]
+    back = wire.call("task.requeue", id=task["id"], worker="alice")
+    assert (back["status"], back["worker"]) == ("queued", None)
+    error = wire.error("task.requeue", id=task["id"], worker="alice")
+    assert error["code"] == -32009
+    assert "queued" in error["message"]
+
+
 def test_update_only_queued(wire: Wire, queue: str) -> None:
     task = wire.call("task.enqueue", queue=queue, tool="run-bash", payload={"a": 1})
     updated = wire.call("task.update", id=task["id"], payload={"a": 2}, priority=9, timeout=7)
