@@ -289,8 +289,10 @@ class SparkQApp(CockpitActions, App[int]):
         params: dict[str, Any] = {"queue": queue_id, "limit": limit, "offset": offset}
         if task_filter.search:
             params["search"] = task_filter.search
-        if task_filter.status:
-            params["status"] = task_filter.status
+        if task_filter.statuses:
+            # One status as v1 sends it; several as a list (a SparkQ addition to task.list).
+            one = len(task_filter.statuses) == 1
+            params["status"] = task_filter.statuses[0] if one else list(task_filter.statuses)
         try:
             answer = await self.client.call("task.list", params)
         except DaemonUnavailable:

@@ -95,37 +95,48 @@ def pretty_json(value: Any) -> str:
 
 @dataclass(frozen=True)
 class TaskFilter:
-    """What the Tasks pane shows: free text (the daemon's ``search``) and a status."""
+    """What the Tasks pane shows: free text (the daemon's ``search``) and statuses."""
 
     search: str = ""
-    status: str | None = None
+    statuses: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
-        return bool(self.search or self.status)
+        return bool(self.search or self.statuses)
 
     def describe(self) -> str:
-        parts = [f"status:{self.status}"] if self.status else []
+        parts = [f"status:{','.join(self.statuses)}"] if self.statuses else []
         if self.search:
             parts.append(repr(self.search))
         return " ".join(parts)
 
 
+def _statuses(wanted: str) -> list[str] | None:
+    """``run,fail`` → running, failed; None unless every part names exactly one status."""
+    found = []
+    for part in wanted.split(","):
+        match = [s for s in STATUSES if part and s.startswith(part)]
+        if len(match) != 1:
+            return None
+        found.append(match[0])
+    return found
+
+
 def parse_filter(text: str) -> TaskFilter:
-    """Parse ``status:running some words`` (``is:`` works too; a status may be abbreviated)."""
-    status: str | None = None
+    """Parse ``status:running,failed some words`` (``is:`` works too; statuses may be
+    abbreviated, and several ``status:`` words add up)."""
+    statuses: list[str] = []
     words: list[str] = []
     for word in text.split():
         lowered = word.lower()
         prefix = next((p for p in STATUS_PREFIXES if lowered.startswith(p)), None)
         if prefix is not None:
-            wanted = lowered[len(prefix) :]
-            match = [s for s in STATUSES if wanted and s.startswith(wanted)]
-            if len(match) == 1:
-                status = match[0]
+            found = _statuses(lowered[len(prefix) :])
+            if found is not None:
+                statuses += found
                 continue
         words.append(word)
-    return TaskFilter(search=" ".join(words), status=status)
+    return TaskFilter(search=" ".join(words), statuses=tuple(dict.fromkeys(statuses)))
 
 
 def format_counts(counts: Mapping[str, int]) -> str:

@@ -207,15 +207,31 @@ async def get(ctx: Context, id: str) -> dict[str, Any]:
     "task.list",
     queue=optional("ref"),
     session=optional("ref"),
-    status=optional("str", choices=TASK_STATUSES),
+    status=optional("any"),
     tool=optional("str"),
     search=optional("str"),
     limit=optional("int", 100, min=1),
     offset=optional("int", 0, min=0),
 )
 async def list_(ctx: Context, limit: int, offset: int, **filters: Any) -> dict[str, Any]:
+    filters["status"] = _statuses(filters.get("status"))
     f = {key: filters.get(key) for key in ("queue", "session", "status", "tool", "search")}
     return await ctx.db.read(task_queries.list_, *f.values(), limit, offset)
+
+
+def _statuses(value: Any) -> tuple[str, ...]:
+    """``status`` of task.list: one status, or (an addition to v1) a list of them."""
+    if value is None:
+        return ()
+    listed = value if isinstance(value, list) else [value]
+    if not listed:
+        raise Validation("status must name at least one status, not []", field="status")
+    for item in listed:
+        if item not in TASK_STATUSES:
+            raise Validation(
+                f"status {show(item)} is not one of: {', '.join(TASK_STATUSES)}", field="status"
+            )
+    return tuple(dict.fromkeys(listed))
 
 
 @rpc(

@@ -22,7 +22,7 @@ def list_(
     conn: sqlite3.Connection,
     queue: str | None,
     session: str | None,
-    status: str | None,
+    statuses: tuple[str, ...],
     tool: str | None,
     search: str | None,
     limit: int,
@@ -42,9 +42,9 @@ def list_(
     if queue_ids is not None:
         where.append(f"queue_id IN ({', '.join('?' * len(queue_ids)) or 'NULL'})")
         args += queue_ids
-    if status:
-        where.append("status = ?")
-        args.append(status)
+    if statuses:
+        where.append(f"status IN ({', '.join('?' * len(statuses))})")
+        args += statuses
     if tool:
         where.append("tool = ?")
         args.append(tool)
@@ -67,7 +67,7 @@ def list_(
     if tool or search:
         total = conn.execute(f"SELECT COUNT(*) FROM tasks{clause}", args).fetchone()[0]
     else:
-        total = _counted_total(conn, queue_ids, status)
+        total = _counted_total(conn, queue_ids, statuses)
     return {
         "tasks": tasks,
         "total": total,
@@ -77,14 +77,16 @@ def list_(
     }
 
 
-def _counted_total(conn: sqlite3.Connection, queue_ids: list[str] | None, status: str | None):
+def _counted_total(
+    conn: sqlite3.Connection, queue_ids: list[str] | None, statuses: tuple[str, ...]
+) -> int:
     where, args = [], []
     if queue_ids is not None:
         where.append(f"queue_id IN ({', '.join('?' * len(queue_ids)) or 'NULL'})")
         args += queue_ids
-    if status:
-        where.append("status = ?")
-        args.append(status)
+    if statuses:
+        where.append(f"status IN ({', '.join('?' * len(statuses))})")
+        args += statuses
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     return conn.execute(f"SELECT COALESCE(SUM(n), 0) FROM queue_counts{clause}", args).fetchone()[0]
 

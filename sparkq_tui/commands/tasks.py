@@ -90,7 +90,13 @@ def register(sub: Any, common: Any) -> None:
     p = add_command(sub, common, "tasks", list_tasks, "list tasks, newest first")
     p.add_argument("-q", "--queue", default=None, help="queue name or id")
     p.add_argument("-s", "--session", default=None, help="session name or id")
-    p.add_argument("--status", choices=STATUSES, default=None)
+    p.add_argument(
+        "--status",
+        type=_status_list,
+        default=None,
+        metavar="STATUS[,STATUS…]",
+        help=f"one or more of {', '.join(STATUSES)}, comma-separated",
+    )
     p.add_argument("-t", "--tool", default=None)
     p.add_argument("--search", "--text", dest="search", default=None, help="text to look for")
     p.add_argument("-n", "--limit", type=_positive_int, default=None, help="at most N (100)")
@@ -320,13 +326,23 @@ def show(ctx: Context) -> int:
     return 0
 
 
+def _status_list(text: str) -> list[str]:
+    statuses = [part.strip() for part in text.split(",") if part.strip()]
+    for status in statuses or [text]:
+        if status not in STATUSES:
+            raise argparse.ArgumentTypeError(
+                f"invalid status {status!r} (choose from {', '.join(STATUSES)})"
+            )
+    return statuses
+
+
 def list_tasks(ctx: Context) -> int:
     args = ctx.args
     result = ctx.call(
         "task.list",
         queue=args.queue,
         session=args.session,
-        status=args.status,
+        status=args.status[0] if args.status and len(args.status) == 1 else args.status,
         tool=args.tool,
         search=args.search,
         limit=args.limit,

@@ -15,7 +15,7 @@ HELP_TEXT = """\
   a         quick-add a task to the selected queue
               text → selected tool · /name text → prompt template · !script → run-bash
               Tab / shift+Tab cycle the tool · Esc closes
-  /         filter tasks: words and status:queued|running|succeeded|failed
+  /         filter tasks: words and status:queued|running|succeeded|failed (status:run,fail)
   tab       next pane            t   next theme
   ctrl+p    command palette      ?   this help       q   quit
 

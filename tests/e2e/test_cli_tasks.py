@@ -125,6 +125,10 @@ def test_tasks_filters_limit_and_purge(sparkq: Run, queue: str) -> None:
     limited = sparkq("tasks", "--limit", "1")
     assert "1 of 3 tasks shown" in limited.out
     assert "no tasks match" in sparkq("tasks", "--status", "failed").out
+    both = sparkq("tasks", "--status", "queued,failed", "--json").json()
+    assert both["total"] == 3
+    refused = sparkq("tasks", "--status", "queued,done")
+    assert refused.code == 2 and "'done'" in refused.err
 
     sparkq("claim", queue)
     sparkq("complete", "BACKEND-0001")

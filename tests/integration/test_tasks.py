@@ -207,6 +207,23 @@ def test_list_filters_and_pages(wire: Wire, queue: str) -> None:
     assert wire.error("task.list", limit=0)["code"] == -32602
 
 
+def test_list_by_several_statuses(wire: Wire, queue: str) -> None:
+    tasks = [{"tool": "run-bash"} for _ in range(5)]
+    wire.call("task.enqueue_batch", queue=queue, tasks=tasks)
+    running = wire.call("task.claim", queue=queue, worker="w")["task"]
+    failed = wire.call("task.claim", queue=queue, worker="w")["task"]
+    wire.call("task.fail", id=failed["id"], error="no")
+    both = wire.call("task.list", queue=queue, status=["running", "failed"])
+    assert both["total"] == 2
+    assert {t["id"] for t in both["tasks"]} == {running["id"], failed["id"]}
+    searched = wire.call("task.list", status=["queued", "failed"], search="JOBS")
+    assert searched["total"] == 4
+    error = wire.error("task.list", status=["running", "done"])
+    assert (error["code"], error["data"]["field"]) == (-32602, "status")
+    assert "'done'" in error["message"]
+    assert wire.error("task.list", status=[])["code"] == -32602
+
+
 def test_claim_without_queue_takes_from_any_active_queue(wire: Wire, queue: str) -> None:
     wire.call("queue.create", name="q2", session="work")
     wire.call("task.enqueue", queue=queue, tool="run-bash")

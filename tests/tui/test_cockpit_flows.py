@@ -262,6 +262,12 @@ async def test_filter_by_text_and_status(make_app, seeded, peer) -> None:
         await wait_for(pilot, lambda: table.loaded and table.total == 1)
         assert table.current_task["status"] == "running"
         assert "status:running" in app.query_one("#tasks-pane").border_subtitle
+        failed = await peer.claim("backend", worker="w")
+        await peer.call("task.fail", id=failed["id"], error="no")
+        app.query_one("#task-filter").value = "status:run,fail"
+        await wait_for(pilot, lambda: table.loaded and table.total == 2)
+        assert {t["status"] for t in table.visible_tasks()} == {"running", "failed"}
+        assert "status:running,failed" in app.query_one("#tasks-pane").border_subtitle
         app.query_one("#task-filter").value = "job"
         await wait_for(pilot, lambda: table.loaded and table.total == 3)
         app.query_one("#task-filter").value = ""

@@ -48,9 +48,12 @@ def test_quick_add_refuses(line: str, message: str) -> None:
 
 
 def test_filters_parse_status_and_words() -> None:
-    assert parse_filter("status:run deploy api") == TaskFilter("deploy api", "running")
-    assert parse_filter("is:failed") == TaskFilter("", "failed")
-    assert parse_filter("status:bogus x") == TaskFilter("status:bogus x", None)
+    assert parse_filter("status:run deploy api") == TaskFilter("deploy api", ("running",))
+    assert parse_filter("is:failed") == TaskFilter("", ("failed",))
+    assert parse_filter("status:bogus x") == TaskFilter("status:bogus x", ())
+    assert parse_filter("status:q,run x is:f") == TaskFilter("x", ("queued", "running", "failed"))
+    assert parse_filter("status:run,bogus") == TaskFilter("status:run,bogus", ())
+    assert parse_filter("status:run,fail").describe() == "status:running,failed"
     assert not parse_filter("").active
 
 
