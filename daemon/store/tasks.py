@@ -160,7 +160,7 @@ def claim(
             (*args, target["seq"]),
         ).fetchone()
     elif queue_ref is not None:
-        queue = queue_store.find(tx.conn, queue_ref)
+        queue = queue_store.cached(tx, queue_ref)  # a group's claims read their queue once
         if queue["paused"] or queue["state"] == "archived":
             return None
         only, tool_args = _tool_filter(tools)
