@@ -12,9 +12,12 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(8)}"
 
 
-def task_id(seq: int) -> str:
-    """A task id carries its row number, so a lookup needs no index of its own."""
-    return f"tsk_{seq:x}{secrets.token_hex(3)}"
+def task_ids(first_seq: int, count: int) -> list[str]:
+    """Ids for ``count`` consecutive task rows: each carries its row number (so a lookup
+    needs no index of its own) and 6 random hex digits, all from one read of the random
+    source."""
+    noise = secrets.token_hex(3 * count)
+    return [f"tsk_{first_seq + i:x}{noise[6 * i : 6 * i + 6]}" for i in range(count)]
 
 
 def seq_of_task_id(task_id: str) -> int | None:

@@ -10,9 +10,18 @@ import pytest
 from sparkq_daemon.config import ConfigError, load_config
 from sparkq_daemon.errors import Validation
 from sparkq_daemon.events import EventBus
-from sparkq_daemon.ids import friendly_id, friendly_prefix
+from sparkq_daemon.ids import friendly_id, friendly_prefix, seq_of_task_id, task_ids
 from sparkq_daemon.prompts import expand_template
 from sparkq_daemon.validation import check_name, check_params, optional, required
+
+
+def test_task_ids_carry_their_row_number_and_differ() -> None:
+    ids = task_ids(4094, 500)
+    assert [seq_of_task_id(i) for i in ids] == list(range(4094, 4594))
+    assert ids[0].startswith("tsk_ffe") and len(ids[0]) == len("tsk_ffe") + 6
+    assert len(set(ids)) == 500
+    assert len({i[-6:] for i in ids}) > 490  # 6 random hex digits each
+    assert seq_of_task_id("tsk_zz") is None
 
 
 def test_friendly_ids() -> None:
