@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sparkq_daemon.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.daemon_process import DaemonProcess, daemon_argv
 from tests.wire import Wire
 
@@ -124,6 +125,47 @@ def test_schema_is_versioned_and_newer_databases_refused(make_daemon) -> None:
     assert result.returncode == 1
     assert "999" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_version_1_database_is_upgraded_and_keeps_its_counts(make_daemon) -> None:
+    d: DaemonProcess = make_daemon(start=False)
+    d.db.parent.mkdir(parents=True, exist_ok=True)
+    now = "2026-01-01T00:00:00+00:00"
+    with sqlite3.connect(d.db, isolation_level=None) as conn:  # as the first release left it
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.executescript(MIGRATIONS[0])
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute(
+            "INSERT INTO sessions (id, name, created_at, updated_at) VALUES ('ses_1', 's', ?, ?)",
+            (now, now),
+        )
+        conn.execute(
+            "INSERT INTO queues (id, session_id, name, prefix, next_number, created_at, "
+            "updated_at) VALUES ('que_1', 'ses_1', 'q', 'Q', 3, ?, ?)",
+            (now, now),
+        )
+        for n in (1, 2, 3):
+            conn.execute(
+                "INSERT INTO tasks (seq, id, friendly_id, queue_id, tool, task_class, status, "
+                "timeout, created_at, updated_at) VALUES (?, ?, ?, 'que_1', 'run-bash', "
+                "'FAST_SCRIPT', 'queued', 60, ?, ?)",
+                (n, f"tsk_{n:x}abcdef", f"Q-{n:04d}", now, now),
+            )
+        conn.execute("INSERT INTO queue_counts VALUES ('que_1', 'queued', 3)")
+    d.start()
+    with Wire(d.socket) as w:
+        claimed = w.call("task.claim", queue="q", worker="w")["task"]
+        assert claimed["friendly_id"] == "Q-0001"
+        w.call("task.complete", id=claimed["id"], worker="w")
+        w.call("task.claim", queue="q", worker="w")
+        assert w.call("task.enqueue", queue="q", tool="run-bash")["friendly_id"] == "Q-0004"
+        counts = w.call("queue.get", queue="q")["counts"]
+    assert counts == {"queued": 2, "running": 1, "succeeded": 1, "failed": 0}
+    d.stop()
+    with sqlite3.connect(d.db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        assert [r[0] for r in triggers] == ["tasks_count_delete"]
 
 
 def test_config_file_seeds_tools_and_classes(make_daemon) -> None:

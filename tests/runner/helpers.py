@@ -86,6 +86,28 @@ def make_queue(client: Client, name: str = "work", instructions: str | None = No
     return name
 
 
+def enqueue_gated(client: Client, queue: str, folder: Path) -> tuple[dict[str, Any], Path, Path]:
+    """A run-bash task that waits until ``gate`` exists, prints ``result``, then touches
+    ``done``: (task, gate, done)."""
+    gate, done = folder / "gate", folder / "done"
+    script = f"while [ ! -e {gate} ]; do sleep 0.05; done\necho result\ntouch {done}\n"
+    task = client.enqueue(queue, "run-bash", {"script": script}, timeout=60)
+    return task, gate, done
+
+
+def finish_while_daemon_away(
+    daemon: DaemonProcess, task: dict[str, Any], gate: Path, done: Path, log: Path
+) -> None:
+    """Once the runner runs ``task``, stop the daemon, let the task finish, and wait until
+    the runner keeps its report for later (longer than the client's own reconnect wait)."""
+    with Client(daemon.socket) as client:
+        wait_status(client, task["id"], ("running",))
+    daemon.stop()
+    gate.touch()
+    wait_for(done.exists, 10, "the task to finish")
+    wait_for(lambda: "kept until it is back" in log.read_text(), 10, "the report to wait")
+
+
 def live_processes_with(marker: str) -> list[int]:
     """Pids of live (not zombie) processes whose command line contains ``marker``."""
     found = []
