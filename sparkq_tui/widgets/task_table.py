@@ -153,6 +153,15 @@ class TaskTable(ScrollView, can_focus=True):
         self._request_visible_pages()
         self.refresh()
 
+    @property
+    def held_rows(self) -> int:
+        """How many task rows are held in memory (the pages fetched, not the whole list)."""
+        return sum(len(rows) for rows in self._pages.values())
+
+    @property
+    def held_pages(self) -> int:
+        return len(self._pages)
+
     def reload(self) -> None:
         """Re-read the pages on screen and the cursor's (rows stay visible until fresh ones
         arrive); the cursor then moves to wherever its task is now."""

@@ -21,6 +21,7 @@ def screen_text(app: App) -> str:
         legacy_windows=False,
         safe_box=False,
     )
+    # What App.export_screenshot renders, exported as text instead of SVG (Textual < 9).
     update = app.screen._compositor.render_update(
         full=True, screen_stack=app._background_screens, simplify=True
     )

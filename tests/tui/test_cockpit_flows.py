@@ -15,6 +15,7 @@ from tests.tui.screen_text import screen_text
 
 
 def toasts(app: Any) -> list[str]:
+    # Textual has no public list of live notifications; rendered toasts wrap their text.
     return [str(n.message) for n in app._notifications]
 
 
