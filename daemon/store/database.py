@@ -61,7 +61,6 @@ class Database:
         self._rconn: aiosqlite.Connection | None = None
         self._writer: asyncio.Task[None] | None = None
         self._last_group = 0
-        self._arrival: asyncio.Future[None] | None = None
 
     async def open(self) -> None:
         """Open both connections, set the pragmas, migrate, load the catalogue."""
@@ -114,8 +113,6 @@ class Database:
             raise Internal("the store is closed")
         future = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Op(fn, args, future))
-        if self._arrival is not None:
-            _settle(self._arrival)
         return await future
 
     async def read(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -141,27 +138,20 @@ class Database:
         """Let requests already on their way join this commit: one fsync for all of them.
 
         A few idle loop turns catch those already read. When the last group was larger, the
-        writer also waits up to GATHER_WAIT for as many requests again: the clients it just
-        answered are sending their next ones (the idea of PostgreSQL's commit_delay)."""
+        writer keeps turning the loop for up to GATHER_WAIT until as many have come: the
+        clients it just answered are sending their next ones (PostgreSQL's commit_delay).
+        Loop turns, not a timer: the loop's timers are only millisecond-precise."""
         running = self._take(group)
         for _ in range(GATHER_ROUNDS):
             if not running:
                 return False
             await asyncio.sleep(0)
             running = self._take(group)
-        expected = self._last_group
-        if running and len(group) < expected:
+        if running and len(group) < self._last_group:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + GATHER_WAIT
-            while running and len(group) < expected:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                self._arrival = loop.create_future()
-                timer = loop.call_later(remaining, _settle, self._arrival)
-                await self._arrival
-                timer.cancel()
-                self._arrival = None
+            while running and len(group) < self._last_group and loop.time() < deadline:
+                await asyncio.sleep(0)
                 running = self._take(group)
         self._last_group = len(group)
         return running
@@ -277,11 +267,6 @@ class Database:
                 tx.settle()
                 outcomes.append((True, value, tx.events))
         return outcomes
-
-
-def _settle(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
 
 
 def _next_task_seq(conn: sqlite3.Connection) -> int:
