@@ -101,14 +101,15 @@ def delete_task_class(tx: Tx, name: str) -> dict[str, Any]:
 
 
 def list_prompts(conn: sqlite3.Connection) -> dict[str, Any]:
-    return {"prompts": [dict(r) for r in conn.execute("SELECT * FROM prompts ORDER BY command")]}
+    found = conn.execute("SELECT * FROM prompts ORDER BY command")
+    return {"prompts": [rows.as_dict(r) for r in found]}
 
 
 def get_prompt(conn: sqlite3.Connection, command: str) -> dict[str, Any]:
     row = conn.execute("SELECT * FROM prompts WHERE command = ?", (command,)).fetchone()
     if row is None:
         raise NotFound(f"prompt {command!r} does not exist", id=command)
-    return dict(row)
+    return rows.as_dict(row)
 
 
 def create_prompt(

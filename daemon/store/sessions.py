@@ -7,6 +7,7 @@ from typing import Any
 
 from sparkq_daemon.errors import Conflict, NotFound
 from sparkq_daemon.ids import new_id
+from sparkq_daemon.store import rows
 from sparkq_daemon.store.tx import Tx
 
 
@@ -41,12 +42,12 @@ def get(conn: sqlite3.Connection, ref: str) -> dict[str, Any]:
 
 def list_(conn: sqlite3.Connection, status: str | None) -> dict[str, Any]:
     if status:
-        rows = conn.execute(
+        found = conn.execute(
             "SELECT * FROM sessions WHERE status = ? ORDER BY created_at, id", (status,)
         )
     else:
-        rows = conn.execute("SELECT * FROM sessions ORDER BY created_at, id")
-    return {"sessions": [dict(r) for r in rows]}
+        found = conn.execute("SELECT * FROM sessions ORDER BY created_at, id")
+    return {"sessions": [rows.session(r) for r in found]}
 
 
 def end(tx: Tx, ref: str) -> dict[str, Any]:
