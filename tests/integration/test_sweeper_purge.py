@@ -41,6 +41,8 @@ def test_silent_task_is_warned_then_failed(make_daemon) -> None:
             lambda: (t := w.call("task.get", id=task["id"]))["status"] == "failed" and t
         )
         assert failed["error"] == "Task exceeded timeout"
+        counts = w.call("queue.get", queue="q")["counts"]
+        assert counts == {"queued": 0, "running": 0, "succeeded": 0, "failed": 1}
         types = []
         while "task.failed" not in types:
             message = listener.read()
@@ -88,6 +90,8 @@ def test_purge_run_deletes_finished_tasks_only(daemon: DaemonProcess) -> None:
         assert w.call("purge.run", older_than_days=0) == {"deleted": 1}
         assert w.error("task.get", id=done["id"])["code"] == -32004
         assert w.call("task.get", id=waiting["id"])["status"] == "queued"
+        counts = w.call("queue.get", queue="q")["counts"]
+        assert counts == {"queued": 1, "running": 0, "succeeded": 0, "failed": 0}
         assert w.error("purge.run", older_than_days=-1)["code"] == -32602
         assert w.error("purge.run")["code"] == -32602
 
