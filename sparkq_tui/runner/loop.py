@@ -14,6 +14,7 @@ from typing import Any
 
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.errors import ConflictError, DaemonUnavailable, NotFoundError, SparkQError
+from sparkq_tui.runner.adopt import adopt_left_over
 from sparkq_tui.runner.claim import Claimer
 from sparkq_tui.runner.events import CONNECTION_ONLY, EventHub
 from sparkq_tui.runner.execute import Execution, Outcome
@@ -59,6 +60,9 @@ class Runner:
             self.options.concurrency,
         )
         await self.outbox.replay_first(self.stopping)
+        await adopt_left_over(
+            self.client, self.options.outbox_dir, self.outbox.own_path, self.stopping
+        )
         hub = self.claimer.hub or EventHub(self.client, CONNECTION_ONLY)
         await self._subscribe(hub)
         watch = asyncio.create_task(
@@ -96,7 +100,8 @@ class Runner:
             log.error("could not deliver %s for %s: the daemon is away", method, params["id"])
         if unsent and self.outbox.journal is not None:
             log.error(
-                "%d report(s) kept in %s: a runner started with --worker %s delivers them",
+                "%d report(s) kept in %s: the next runner started with --worker %s, or with "
+                "this outbox folder, delivers them",
                 len(unsent),
                 self.outbox.journal.path,
                 self.options.worker,

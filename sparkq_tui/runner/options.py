@@ -140,8 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="DIR",
         help="where reports the daemon has not taken yet are kept, one file per worker name "
-        f"(${ENV_DIR}, else <user state dir>/sparkq/outbox); a runner started again with the "
-        "same --worker delivers them",
+        f"(${ENV_DIR}, else <user state dir>/sparkq/outbox); the next runner started with the "
+        "same --worker, or any runner using this folder once that one is gone, delivers them",
     )
     parser.add_argument(
         "--log-level",

@@ -1,7 +1,8 @@
 """Reports (complete, fail, requeue) that must reach the daemon even if it is away for a
 while: each is tried at once, and kept in order and retried until the daemon is back. With a
 journal (``OutboxFile``) each report is on disk before it is first tried, so a runner started
-again with the same worker name delivers what an earlier run could not."""
+again with the same worker name delivers what an earlier run could not (and any runner using
+the same folder does, once that run is gone: ``adopt``)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ log = logging.getLogger("sparkq.runner")
 
 RETRY_MIN_SECONDS = 0.2
 RETRY_MAX_SECONDS = 2.0
+SENT = "sent"
 ALREADY_RECORDED = "already recorded"
+DROPPED = "dropped"
 OUTCOME_STATUS = {"task.complete": "succeeded", "task.fail": "failed"}
 
 
@@ -36,6 +39,18 @@ class Report:
     holder: dict[str, Any] | None = None
     seq: int | None = None
     recheck: bool = False
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Report:
+        """A report read back from a journal: its task may have moved on since."""
+        params = record.get("params")
+        return cls(
+            record["method"],
+            params if isinstance(params, dict) else {},
+            record.get("holder"),
+            record["seq"],
+            recheck=True,
+        )
 
 
 class Outbox:
@@ -53,21 +68,16 @@ class Outbox:
     def __len__(self) -> int:
         return len(self._pending)
 
+    @property
+    def own_path(self) -> Path | None:
+        """The journal's file, when there is one."""
+        return self.journal.path if self.journal is not None else None
+
     def replay(self) -> int:
         """Queue what the journal holds from an earlier run (before anything new); the count."""
         if self.journal is None:
             return 0
-        for record in self.journal.pending():
-            params = record.get("params")
-            self._pending.append(
-                Report(
-                    record["method"],
-                    params if isinstance(params, dict) else {},
-                    record.get("holder"),
-                    record["seq"],
-                    recheck=True,
-                )
-            )
+        self._pending.extend(Report.from_record(record) for record in self.journal.pending())
         if self._pending:
             self._idle.clear()
             self._wake.set()
@@ -142,9 +152,7 @@ class Outbox:
                 continue
             report = self._pending[0]
             try:
-                verdict = await self._verdict(report) if report.recheck else None
-                if verdict is None:
-                    await self.client.call(report.method, report.params)
+                outcome = await deliver(self.client, report)
             except DaemonUnavailable:
                 report.recheck = True  # the daemon may have committed it, or moved on
                 if delay == RETRY_MIN_SECONDS:
@@ -155,32 +163,11 @@ class Outbox:
                 await asyncio.sleep(delay)  # back-off while the daemon is away
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
                 continue
-            except SparkQError as exc:
-                # The task moved on (requeued, deleted, failed by the sweeper): nothing to retry.
-                log.warning("%s for %s not recorded: %s", report.method, _id(report), exc.message)
-            else:
-                if verdict == ALREADY_RECORDED:
-                    log.info("%s for %s was already recorded", report.method, _id(report))
-                elif verdict is not None:
-                    log.warning("%s for %s not recorded: %s", report.method, _id(report), verdict)
-                elif delay > RETRY_MIN_SECONDS or report.recheck:
-                    log.info("daemon is back: delivered %s for %s", report.method, _id(report))
+            if outcome == SENT and (delay > RETRY_MIN_SECONDS or report.recheck):
+                log.info("daemon is back: delivered %s for %s", report.method, _id(report))
             delay = RETRY_MIN_SECONDS
             self._pending.popleft()
             self._mark_done(report)
-
-    async def _verdict(self, report: Report) -> str | None:
-        """None when ``report`` should be sent: its task is still running under the claim it
-        is about. Otherwise ``ALREADY_RECORDED`` (an earlier try got through) or what the task
-        became."""
-        if not report.holder or "id" not in report.params:
-            return None
-        state = await look_up(self.client, report.params["id"], report.holder)
-        if state.held:
-            return None
-        if state.same_claim and state.status == OUTCOME_STATUS.get(report.method):
-            return ALREADY_RECORDED
-        return f"the task is {state.describe()} now"
 
     def _mark_done(self, report: Report) -> None:
         if self.journal is None or report.seq is None:
@@ -196,6 +183,43 @@ class Outbox:
 
 def _id(report: Report) -> Any:
     return report.params.get("id")
+
+
+async def deliver(client: AsyncClient, report: Report) -> str:
+    """Send ``report`` once, first checking (when ``report.recheck``) that its task is still
+    held by the claim it is about. ``SENT``; ``ALREADY_RECORDED`` (an earlier try got
+    through); or ``DROPPED`` (refused, or the task moved on: logged, never applied to another
+    claim). Raises ``DaemonUnavailable``: then nothing is known, try again later."""
+    try:
+        verdict = await _verdict(client, report) if report.recheck else None
+        if verdict is None:
+            await client.call(report.method, report.params)
+            return SENT
+    except DaemonUnavailable:
+        raise
+    except SparkQError as exc:
+        # The task moved on (requeued, deleted, failed by the sweeper): nothing to retry.
+        log.warning("%s for %s not recorded: %s", report.method, _id(report), exc.message)
+        return DROPPED
+    if verdict == ALREADY_RECORDED:
+        log.info("%s for %s was already recorded", report.method, _id(report))
+        return ALREADY_RECORDED
+    log.warning("%s for %s not recorded: %s", report.method, _id(report), verdict)
+    return DROPPED
+
+
+async def _verdict(client: AsyncClient, report: Report) -> str | None:
+    """None when ``report`` should be sent: its task is still running under the claim it is
+    about. Otherwise ``ALREADY_RECORDED`` (an earlier try got through) or what the task
+    became."""
+    if not report.holder or "id" not in report.params:
+        return None
+    state = await look_up(client, report.params["id"], report.holder)
+    if state.held:
+        return None
+    if state.same_claim and state.status == OUTCOME_STATUS.get(report.method):
+        return ALREADY_RECORDED
+    return f"the task is {state.describe()} now"
 
 
 def open_outbox(client: AsyncClient, directory: Path, worker: str) -> Outbox:

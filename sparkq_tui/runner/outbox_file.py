@@ -6,7 +6,8 @@ fsynced before it is first sent; delivering it appends ``{"ack": N}``. The file 
 soon as nothing is pending, and removed when the runner exits with nothing pending. Appending
 an ack (rather than rewriting the file) keeps every change one small write that a crash cannot
 half-apply: a torn last line is ignored when the file is read back. The file is held under an
-exclusive ``flock`` while a runner uses it."""
+exclusive ``flock`` while a runner uses it; a file nobody holds is left by a runner that is
+gone, and the next runner started in the folder delivers it (``adopt``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import fcntl
 import hashlib
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,8 @@ import platformdirs
 
 ENV_DIR = "SPARKQ_OUTBOX_DIR"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+BUSY_WAIT_SECONDS = 0.2
+BUSY_RETRY_SECONDS = 0.01
 
 
 class OutboxFileBusy(Exception):
@@ -57,14 +61,31 @@ class OutboxFile:
         """Open (creating it and its folder, private to the user) and lock the journal;
         ``OutboxFileBusy`` when another runner holds it, ``OSError`` when it cannot be used."""
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = outbox_path(directory, worker)
+        return cls._lock(outbox_path(directory, worker), create=True)
+
+    @classmethod
+    def adopt(cls, path: Path) -> OutboxFile:
+        """Lock an existing journal whose runner is gone; ``OutboxFileBusy`` when a live
+        runner holds it, ``FileNotFoundError`` when it is gone, ``OSError`` otherwise."""
+        return cls._lock(path, create=False)
+
+    @classmethod
+    def _lock(cls, path: Path, *, create: bool) -> OutboxFile:
+        flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC | (os.O_CREAT if create else 0)
+        # Between our open and our lock, a runner adopting left-over files may lock this (still
+        # empty) file for an instant to remove it: only a lock held for BUSY_WAIT_SECONDS
+        # means another runner uses it.
+        deadline = time.monotonic() + (BUSY_WAIT_SECONDS if create else 0)
         while True:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+            fd = os.open(path, flags, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
-                raise OutboxFileBusy(str(path)) from None
+                if time.monotonic() >= deadline:
+                    raise OutboxFileBusy(str(path)) from None
+                time.sleep(BUSY_RETRY_SECONDS)
+                continue
             # The previous holder may have removed the file between our open and our lock.
             try:
                 same = os.stat(path).st_ino == os.fstat(fd).st_ino

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.errors import DaemonUnavailable, NotFoundError
+from sparkq_tui.runner.adopt import adopt_left_over
 from sparkq_tui.runner.claim import Claimer
 from sparkq_tui.runner.events import EventHub
 from sparkq_tui.runner.holding import holder_of
@@ -45,6 +46,9 @@ class Streamer:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
         await self.outbox.replay_first(self.stopping)
+        await adopt_left_over(
+            self.client, self.options.outbox_dir, self.outbox.own_path, self.stopping
+        )
         if not self.options.once and self.claimer.hub is None:
             self.claimer.hub = EventHub(self.client)
             await self.claimer.hub.start()
