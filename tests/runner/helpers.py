@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -106,6 +108,26 @@ def finish_while_daemon_away(
     gate.touch()
     wait_for(done.exists, 10, "the task to finish")
     wait_for(lambda: "kept until it is back" in log.read_text(), 10, "the report to wait")
+
+
+def stop_keeping_reports(runner: subprocess.Popen, log: Path) -> None:
+    """Stop ``runner`` with two SIGTERMs (the second skips waiting for the daemon), so it
+    exits 0 and leaves what it could not deliver in its outbox file."""
+    runner.send_signal(signal.SIGTERM)
+    wait_for(lambda: "a second signal stops now" in log.read_text(), 10, "the stop to wait")
+    runner.send_signal(signal.SIGTERM)
+    assert runner.wait(15) == 0
+
+
+@contextlib.contextmanager
+def killed_at_exit(process: subprocess.Popen) -> Iterator[subprocess.Popen]:
+    """``process``, killed when the block ends if it is still running (a failed test)."""
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
 
 
 def live_processes_with(marker: str) -> list[int]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from pathlib import Path
 
 import pytest
@@ -19,10 +18,11 @@ from tests.daemon_process import DaemonProcess
 from tests.runner.helpers import (
     enqueue_gated,
     finish_while_daemon_away,
+    killed_at_exit,
     make_queue,
     run_runner,
     start_runner,
-    wait_for,
+    stop_keeping_reports,
 )
 
 GONE = "w-gone"
@@ -50,17 +50,10 @@ def test_a_result_left_by_a_runner_under_another_name_is_delivered(
         queue = make_queue(client)
         task, gate, done = enqueue_gated(client, queue, short_dir)
     log = short_dir / "gone.log"
-    gone = start_runner(rdaemon, "--queue", queue, "--wait", "1", "--worker", GONE, log=log)
-    try:
+    started = start_runner(rdaemon, "--queue", queue, "--wait", "1", "--worker", GONE, log=log)
+    with killed_at_exit(started) as gone:
         finish_while_daemon_away(rdaemon, task, gate, done, log)
-        gone.send_signal(signal.SIGTERM)
-        wait_for(lambda: "a second signal stops now" in log.read_text(), 10, "the stop to wait")
-        gone.send_signal(signal.SIGTERM)
-        assert gone.wait(15) == 0
-    finally:
-        if gone.poll() is None:
-            gone.kill()
-            gone.wait(5)
+        stop_keeping_reports(gone, log)
     journal = outbox_path(outbox_dir, GONE)
     assert "task.complete" in journal.read_text()
 

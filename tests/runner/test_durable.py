@@ -3,7 +3,6 @@ outbox file, and the next runner with the same worker name delivers them before 
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 from sparkq_tui.client import Client
@@ -11,10 +10,11 @@ from tests.daemon_process import DaemonProcess
 from tests.runner.helpers import (
     enqueue_gated,
     finish_while_daemon_away,
+    killed_at_exit,
     make_queue,
     run_runner,
     start_runner,
-    wait_for,
+    stop_keeping_reports,
 )
 
 
@@ -25,20 +25,12 @@ def test_a_result_left_by_a_stopped_runner_is_delivered_by_the_next_one(
         queue = make_queue(client)
         task, gate, done = enqueue_gated(client, queue, short_dir)
     log = short_dir / "first.log"
-    first = start_runner(rdaemon, "--queue", queue, "--wait", "1", "--worker", "w-dur", log=log)
-    try:
+    started = start_runner(rdaemon, "--queue", queue, "--wait", "1", "--worker", "w-dur", log=log)
+    with killed_at_exit(started) as first:
         finish_while_daemon_away(rdaemon, task, gate, done, log)
         journal = outbox_dir / "w-dur.jsonl"
         assert "task.complete" in journal.read_text()
-
-        first.send_signal(signal.SIGTERM)
-        wait_for(lambda: "a second signal stops now" in log.read_text(), 10, "the stop to wait")
-        first.send_signal(signal.SIGTERM)
-        assert first.wait(15) == 0
-    finally:
-        if first.poll() is None:
-            first.kill()
-            first.wait(5)
+        stop_keeping_reports(first, log)
     assert "kept in" in log.read_text()
     assert "task.complete" in journal.read_text()
 
