@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
-from sparkq_tui.commands.context import UsageError
+from sparkq_tui.commands.context import Context, UsageError
+from sparkq_tui.commands.output import emit, say
 
 
 def confirm(question: str, assume_yes: bool) -> bool:
@@ -18,3 +20,13 @@ def confirm(question: str, assume_yes: bool) -> bool:
     except EOFError:
         return False
     return answer.strip().lower() in ("y", "yes")
+
+
+def delete_after_asking(ctx: Context, question: str, method: str, what: str, **params: Any) -> int:
+    """Ask ``question`` (unless --yes), then call ``method`` and report ``what`` deleted."""
+    if not confirm(question, ctx.args.yes):
+        say("nothing deleted")
+        return 0
+    result = ctx.call(method, **params)
+    emit(ctx.json, result, lambda: say(f"deleted {what}"))
+    return 0

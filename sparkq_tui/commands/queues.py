@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sparkq_tui.commands import add_actions, add_command
-from sparkq_tui.commands.confirm import confirm
+from sparkq_tui.commands.confirm import delete_after_asking
 from sparkq_tui.commands.context import Context, UsageError
 from sparkq_tui.commands.output import (
     ago,
@@ -149,9 +149,5 @@ def change_state(ctx: Context) -> int:
 
 def delete(ctx: Context) -> int:
     target = ctx.args.queue
-    if not confirm(f"Delete queue {target!r} and all its tasks?", ctx.args.yes):
-        say("nothing deleted")
-        return 0
-    result = ctx.call("queue.delete", queue=target)
-    emit(ctx.json, result, lambda: say(f"deleted queue {target}"))
-    return 0
+    question = f"Delete queue {target!r} and all its tasks?"
+    return delete_after_asking(ctx, question, "queue.delete", f"queue {target}", queue=target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sparkq_tui.commands import add_actions, add_command
-from sparkq_tui.commands.confirm import confirm
+from sparkq_tui.commands.confirm import delete_after_asking
 from sparkq_tui.commands.context import Context
 from sparkq_tui.commands.output import ago, emit, local_time, print_fields, print_table, say
 
@@ -87,9 +87,5 @@ def end(ctx: Context) -> int:
 
 def delete(ctx: Context) -> int:
     target = ctx.args.session
-    if not confirm(f"Delete session {target!r} with all its queues and tasks?", ctx.args.yes):
-        say("nothing deleted")
-        return 0
-    result = ctx.call("session.delete", session=target)
-    emit(ctx.json, result, lambda: say(f"deleted session {target}"))
-    return 0
+    question = f"Delete session {target!r} with all its queues and tasks?"
+    return delete_after_asking(ctx, question, "session.delete", f"session {target}", session=target)
