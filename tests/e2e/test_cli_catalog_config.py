@@ -128,7 +128,7 @@ def test_scripts_index(make_daemon: Callable[..., DaemonProcess], short_dir: Pat
     ]
     hits = sparkq("scripts", "search", "LINES", "file").out
     assert "count.py" in hits and "hello.sh" not in hits
-    assert "no script matches" in sparkq("scripts", "search", "zzz").out
+    assert "no script matches" in sparkq("scripts", "search", "no-such-word").out
     d.stop()
     offline = sparkq("scripts", "--json")  # no daemon: read from the config file
     assert offline.code == 0 and len(offline.json()["scripts"]) == 3
