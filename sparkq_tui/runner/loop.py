@@ -170,29 +170,42 @@ class Runner:
         running = RunningTask(task, self.options.worker)
         self.running[task["id"]] = running
         log.info("claimed %s (%s)", running.label, task.get("tool"))
+        report: asyncio.Future[str] | None = None
         try:
-            await self._execute_and_report(running)
+            report = await self._execute_and_report(running)
         except Exception as exc:  # a runner bug must not take the other slots down
             log.exception("runner error on %s", running.label)
-            self._report_failure(running, f"runner error: {exc}", "", "")
+            report = self._report_failure(running, f"runner error: {exc}", "", "")
         finally:
             if self.running.get(task["id"]) is running:
                 del self.running[task["id"]]
+        if report is not None:
+            await self._acknowledged(report)
 
-    async def _execute_and_report(self, running: RunningTask) -> None:
+    async def _acknowledged(self, report: asyncio.Future[str]) -> None:
+        """Wait until the daemon has answered ``report`` (or the runner stops): the slot takes
+        no new task before, so the daemon never sees more running than ``concurrency``."""
+        if report.done():
+            return
+        stop = asyncio.ensure_future(self.stopping.wait())
+        try:
+            await asyncio.wait({report, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+
+    async def _execute_and_report(self, running: RunningTask) -> asyncio.Future[str] | None:
+        """Run the task; its report (None when there is none to send)."""
         task = running.task
         if self.options.tools is not None and task["tool"] not in self.options.tools:
-            self.outbox.send(
+            log.warning("requeued %s: tool %s is not in --tools", running.label, task["tool"])
+            return self.outbox.send(
                 "task.requeue", {"id": task["id"], "worker": self.options.worker}, running.holder
             )
-            log.warning("requeued %s: tool %s is not in --tools", running.label, task["tool"])
-            return
         with tempfile.TemporaryDirectory(prefix="sparkq-task-") as workdir:
             try:
                 command = await self._command_for(task, Path(workdir))
             except TaskSetupError as exc:
-                self._report_failure(running, str(exc), "", "")
-                return
+                return self._report_failure(running, str(exc), "", "")
             running.execution = Execution(
                 command,
                 timeout=task.get("timeout"),
@@ -207,11 +220,11 @@ class Runner:
             try:
                 outcome = await running.execution.run()
             except OSError as exc:
-                self._report_failure(running, f"could not start {command.argv[0]}: {exc}", "", "")
-                return
+                error = f"could not start {command.argv[0]}: {exc}"
+                return self._report_failure(running, error, "", "")
             finally:
                 beat.cancel()
-        self._report(running, outcome)
+        return self._report(running, outcome)
 
     async def _command_for(self, task: dict[str, Any], workdir: Path):
         tool = None
@@ -240,21 +253,21 @@ class Runner:
                 running.take_away(exc.message)
                 return
 
-    def _report(self, running: RunningTask, outcome: Outcome) -> None:
+    def _report(self, running: RunningTask, outcome: Outcome) -> asyncio.Future[str] | None:
         task_id = running.task["id"]
         if running.lost_reason:
             log.info("not reporting %s: %s", running.label, running.lost_reason)
-            return
+            return None
         if running.requeue_reason:
-            self.outbox.send(
+            log.info("requeued %s: %s", running.label, running.requeue_reason)
+            return self.outbox.send(
                 "task.requeue", {"id": task_id, "worker": self.options.worker}, running.holder
             )
-            log.info("requeued %s: %s", running.label, running.requeue_reason)
-            return
         if outcome.succeeded:
             self.succeeded += 1
             result = {"exit_code": 0, "duration_s": outcome.duration_s}
-            self.outbox.send(
+            log.info("succeeded %s in %.2f s", running.label, outcome.duration_s)
+            return self.outbox.send(
                 "task.complete",
                 {
                     "id": task_id,
@@ -265,17 +278,18 @@ class Runner:
                 },
                 running.holder,
             )
-            log.info("succeeded %s in %.2f s", running.label, outcome.duration_s)
-            return
         error = outcome.error(running.task.get("timeout"))
-        self._report_failure(running, error, outcome.stdout, outcome.stderr)
+        return self._report_failure(running, error, outcome.stdout, outcome.stderr)
 
-    def _report_failure(self, running: RunningTask, error: str, stdout: str, stderr: str) -> None:
+    def _report_failure(
+        self, running: RunningTask, error: str, stdout: str, stderr: str
+    ) -> asyncio.Future[str] | None:
         if running.lost_reason:
             log.info("not reporting %s: %s", running.label, running.lost_reason)
-            return
+            return None
         self.failed += 1
-        self.outbox.send(
+        log.info("failed %s: %s", running.label, error)
+        return self.outbox.send(
             "task.fail",
             {
                 "id": running.task["id"],
@@ -286,4 +300,3 @@ class Runner:
             },
             running.holder,
         )
-        log.info("failed %s: %s", running.label, error)

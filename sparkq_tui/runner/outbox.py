@@ -39,6 +39,8 @@ class Report:
     holder: dict[str, Any] | None = None
     seq: int | None = None
     recheck: bool = False
+    owned: bool = False  # a delivery of it is under way
+    done: asyncio.Future[str] | None = None
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Report:
@@ -54,7 +56,8 @@ class Report:
 
 
 class Outbox:
-    """An ordered queue of calls for the daemon, delivered as soon as it answers."""
+    """Reports for the daemon, each delivered as soon as it is sent; while the daemon is away
+    they are kept in order and retried, oldest first, until it is back."""
 
     def __init__(self, client: AsyncClient, journal: OutboxFile | None = None) -> None:
         self.client = client
@@ -64,6 +67,8 @@ class Outbox:
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
+        self._away = False  # the last delivery found the daemon away: the retry loop sends
+        self._in_flight: set[asyncio.Task[None]] = set()
 
     def __len__(self) -> int:
         return len(self._pending)
@@ -84,7 +89,7 @@ class Outbox:
         return len(self._pending)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._deliver_loop())
+        self._task = asyncio.create_task(self._retry_loop())
 
     async def replay_first(self, stopping: asyncio.Event) -> None:
         """Deliver what an earlier run left in the journal (call after ``start``); returns
@@ -105,17 +110,18 @@ class Outbox:
     ) -> list[tuple[str, dict[str, Any]]]:
         """Wait up to ``timeout`` (or until ``hurry`` is set) for delivery; return the calls
         that could not be sent. With a journal they stay in it for the next run."""
-        if self._task is not None and not self._task.done() and timeout > 0:
+        if self._pending and timeout > 0:
             waits = {asyncio.ensure_future(self._idle.wait())}
             if hurry is not None:
                 waits.add(asyncio.ensure_future(hurry.wait()))
             await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waits:
                 waiter.cancel()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in [self._task, *self._in_flight]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.journal is not None:
             with contextlib.suppress(OSError):
                 self.journal.close(remove=not self._pending)
@@ -123,10 +129,13 @@ class Outbox:
 
     def send(
         self, method: str, params: dict[str, Any], holder: dict[str, Any] | None = None
-    ) -> None:
-        """Queue ``method(params)`` for delivery, after every call queued before it."""
+    ) -> asyncio.Future[str]:
+        """Queue ``method(params)`` for delivery; the future resolves with the outcome
+        (``SENT``, ``ALREADY_RECORDED`` or ``DROPPED``) once the daemon has answered. It stays
+        pending while the daemon is away."""
         # The daemon does not check who requeues a task: check the claim before sending.
         report = Report(method, params, holder, recheck=method == "task.requeue")
+        report.done = asyncio.get_running_loop().create_future()
         if self.journal is not None:
             try:
                 report.seq = self.journal.append(method, params, holder)
@@ -140,45 +149,75 @@ class Outbox:
                 )
         self._pending.append(report)
         self._idle.clear()
-        self._wake.set()
+        if self._away:
+            self._wake.set()
+        else:
+            # Sent at once, beside other runners' slots' reports: one group commit takes them
+            # all, instead of one round trip each in a line.
+            report.owned = True
+            task = asyncio.create_task(self._deliver_now(report))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return report.done
 
-    async def _deliver_loop(self) -> None:
+    async def _deliver_now(self, report: Report) -> None:
+        try:
+            outcome = await deliver(self.client, report)
+        except DaemonUnavailable:
+            report.recheck = True  # the daemon may have committed it, or moved on
+            report.owned = False
+            if not self._away:
+                self._away = True
+                log.warning(
+                    "daemon unavailable: %d report(s) kept until it is back", len(self._pending)
+                )
+            self._wake.set()
+            return
+        self._finish(report, outcome)
+
+    async def _retry_loop(self) -> None:
+        """Deliver, oldest first, the reports nobody is sending (left by an earlier run, or
+        kept while the daemon was away), backing off while the daemon stays away."""
         delay = RETRY_MIN_SECONDS
         while True:
-            if not self._pending:
-                self._idle.set()
+            report = next((r for r in self._pending if not r.owned), None)
+            if report is None:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            report = self._pending[0]
+            report.owned = True
             try:
                 outcome = await deliver(self.client, report)
             except DaemonUnavailable:
-                report.recheck = True  # the daemon may have committed it, or moved on
-                if delay == RETRY_MIN_SECONDS:
-                    log.warning(
-                        "daemon unavailable: %d report(s) kept until it is back",
-                        len(self._pending),
-                    )
+                report.owned = False
+                report.recheck = True
+                self._away = True
                 await asyncio.sleep(delay)  # back-off while the daemon is away
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
                 continue
             if outcome == SENT and (delay > RETRY_MIN_SECONDS or report.recheck):
                 log.info("daemon is back: delivered %s for %s", report.method, _id(report))
             delay = RETRY_MIN_SECONDS
-            self._pending.popleft()
-            self._mark_done(report)
+            self._finish(report, outcome)
+            if not any(not r.owned for r in self._pending):
+                self._away = False
 
-    def _mark_done(self, report: Report) -> None:
-        if self.journal is None or report.seq is None:
-            return
-        try:
-            if self._pending:
-                self.journal.ack(report.seq)
-            else:
-                self.journal.clear()
-        except OSError as exc:
-            log.error("could not update %s: %s", self.journal.path, exc)
+    def _finish(self, report: Report, outcome: str) -> None:
+        """``report`` got its answer: forget it, mark it in the journal, tell the sender."""
+        with contextlib.suppress(ValueError):
+            self._pending.remove(report)
+        if self.journal is not None and report.seq is not None:
+            try:
+                if self._pending:
+                    self.journal.ack(report.seq)
+                else:
+                    self.journal.clear()
+            except OSError as exc:
+                log.error("could not update %s: %s", self.journal.path, exc)
+        if report.done is not None and not report.done.done():
+            report.done.set_result(outcome)
+        if not self._pending:
+            self._idle.set()
 
 
 def _id(report: Report) -> Any:
