@@ -24,7 +24,7 @@ from bench.budget import Deadline
 from bench.ndjson import STREAM_LIMIT, RpcConnection
 from bench.sizes import Sizes
 from bench.stats import Figure, percentile
-from sparkq_daemon.store.schema import migrate
+from sparkq_daemon.store.sqlite.schema import migrate
 
 GROUP = "limit"
 NOW = "2026-01-01T00:00:00.000000+00:00"

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from sparkq_daemon.claims import StandingClaims
 from sparkq_daemon.config import Config
 from sparkq_daemon.events import EventBus
-from sparkq_daemon.store.database import Database
+from sparkq_daemon.store.base import Store
 
 
 class Peer(Protocol):
@@ -26,19 +25,18 @@ class Peer(Protocol):
 class Daemon:
     """State shared by every request."""
 
-    db: Database
+    store: Store
     bus: EventBus
     config: Config
     socket_path: Path
-    db_path: Path
+    data_dir: Path
     started: float
-    standing: StandingClaims = field(default_factory=StandingClaims)
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def backups_dir(self) -> Path:
-        return self.db_path.parent / "backups"
+        return self.data_dir / "backups"
 
 
 @dataclass(slots=True)
@@ -47,5 +45,5 @@ class Context:
     peer: Peer | None = None
 
     @property
-    def db(self) -> Database:
-        return self.daemon.db
+    def store(self) -> Store:
+        return self.daemon.store

@@ -20,8 +20,7 @@ from sparkq_daemon.config import Config, ConfigError, load_config
 from sparkq_daemon.context import Daemon
 from sparkq_daemon.events import EventBus
 from sparkq_daemon.lock import AlreadyRunning, LockFile
-from sparkq_daemon.store import catalog, settings
-from sparkq_daemon.store.database import Database
+from sparkq_daemon.store.sqlite.store import SqliteStore
 
 log = logging.getLogger("sparkq.daemon")
 
@@ -48,27 +47,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 async def _open(config: Config, socket_path: Path, db_path: Path) -> Daemon:
     existed = db_path.exists() and db_path.stat().st_size > 0
-    db = Database(db_path, config.get("database", "synchronous"))
-    await db.open()
+    store = SqliteStore(db_path, config.get("database", "synchronous"))
+    await store.open()
     daemon = Daemon(
-        db=db,
+        store=store,
         bus=EventBus(),
         config=config,
         socket_path=socket_path,
-        db_path=db_path,
+        data_dir=db_path.parent,
         started=time.monotonic(),
     )
-    db.on_commit = daemon.bus.publish
-    db.handoff = daemon.standing.serve
-    if await db.write(catalog.seed, config.task_classes, config.tools):
+    store.on_commit = daemon.bus.publish
+    if await store.catalog_seed(config.task_classes, config.tools):
         log.info("seeded %d tools and %d task classes", len(config.tools), len(config.task_classes))
-    await db.write(settings.seed, config.live_settings())
-    daemon.settings = await db.read(settings.load)
+    await store.settings_seed(config.live_settings())
+    daemon.settings = await store.settings_load()
     keep = int(daemon.settings["backups"]["keep"])
     if existed and keep > 0:
         daemon.backups_dir.mkdir(parents=True, exist_ok=True)
         target = backup.new_backup_path(daemon.backups_dir)
-        await db.backup_to(target)
+        await store.backup_to(target)
         backup.prune(daemon.backups_dir, keep)
         log.info("backed up the database to %s", target)
     return daemon
@@ -93,7 +91,7 @@ async def serve(config: Config, socket_path: Path, db_path: Path) -> int:
         job.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await job
-    await daemon.db.close()
+    await daemon.store.close()
     log.info("stopped")
     return 0
 

@@ -11,16 +11,16 @@ import logging
 
 from sparkq_daemon.context import Daemon
 from sparkq_daemon.methods.system import purge
-from sparkq_daemon.store import maintenance
+from sparkq_daemon.store.base import SweepOutcome
 
 log = logging.getLogger("sparkq.sweeper")
 
 
-async def sweep_once(daemon: Daemon) -> dict[str, list[str]]:
-    outcome = await daemon.db.write(maintenance.sweep)
-    for friendly in outcome["warned"]:
+async def sweep_once(daemon: Daemon) -> SweepOutcome:
+    outcome = await daemon.store.sweep()
+    for friendly in outcome.warned:
         log.warning("task %s is stale (no heartbeat for its timeout)", friendly)
-    for friendly in outcome["failed"]:
+    for friendly in outcome.failed:
         log.warning("task %s failed: exceeded twice its timeout", friendly)
     return outcome
 
@@ -31,6 +31,8 @@ async def _every(daemon: Daemon, namespace: str, key: str, job) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(daemon.stopping.wait(), timeout=interval)
             return
+        if not daemon.store.leads():
+            continue  # another daemon on the same database runs the periodic jobs now
         try:
             await job(daemon)
         except Exception:

@@ -7,18 +7,17 @@ from typing import Any
 from sparkq_daemon.context import Context
 from sparkq_daemon.errors import Validation
 from sparkq_daemon.registry import rpc
-from sparkq_daemon.store import catalog as store
 from sparkq_daemon.validation import optional, required, show
 
 
 @rpc("tool.list")
 async def tool_list(ctx: Context) -> dict[str, Any]:
-    return store.list_tools(ctx.db.catalog)
+    return {"tools": ctx.store.tools()}
 
 
 @rpc("task_class.list")
 async def task_class_list(ctx: Context) -> dict[str, Any]:
-    return store.list_task_classes(ctx.db.catalog)
+    return {"task_classes": ctx.store.task_classes()}
 
 
 def _command(value: Any) -> list[str] | None:
@@ -39,12 +38,12 @@ def _command(value: Any) -> list[str] | None:
 async def tool_upsert(
     ctx: Context, name: str, task_class: str, description: str, command: list | None = None
 ) -> dict[str, Any]:
-    return await ctx.db.write(store.upsert_tool, name, task_class, description, _command(command))
+    return await ctx.store.tool_upsert(name, task_class, description, _command(command))
 
 
 @rpc("tool.delete", name=required("name"))
 async def tool_delete(ctx: Context, name: str) -> dict[str, Any]:
-    return await ctx.db.write(store.delete_tool, name)
+    return await ctx.store.tool_delete(name)
 
 
 @rpc(
@@ -56,22 +55,22 @@ async def tool_delete(ctx: Context, name: str) -> dict[str, Any]:
 async def task_class_upsert(
     ctx: Context, name: str, timeout: float, description: str
 ) -> dict[str, Any]:
-    return await ctx.db.write(store.upsert_task_class, name, timeout, description)
+    return await ctx.store.task_class_upsert(name, timeout, description)
 
 
 @rpc("task_class.delete", name=required("name"))
 async def task_class_delete(ctx: Context, name: str) -> dict[str, Any]:
-    return await ctx.db.write(store.delete_task_class, name)
+    return await ctx.store.task_class_delete(name)
 
 
 @rpc("prompt.list")
 async def prompt_list(ctx: Context) -> dict[str, Any]:
-    return await ctx.db.read(store.list_prompts)
+    return {"prompts": await ctx.store.prompt_list()}
 
 
 @rpc("prompt.get", command=required("name"))
 async def prompt_get(ctx: Context, command: str) -> dict[str, Any]:
-    return await ctx.db.read(store.get_prompt, command)
+    return await ctx.store.prompt_get(command)
 
 
 @rpc(
@@ -84,7 +83,7 @@ async def prompt_get(ctx: Context, command: str) -> dict[str, Any]:
 async def prompt_create(
     ctx: Context, command: str, label: str, template_text: str, description: str
 ) -> dict[str, Any]:
-    return await ctx.db.write(store.create_prompt, command, label, template_text, description)
+    return await ctx.store.prompt_create(command, label, template_text, description)
 
 
 @rpc(
@@ -96,9 +95,9 @@ async def prompt_create(
 )
 async def prompt_update(ctx: Context, command: str, **changes: Any) -> dict[str, Any]:
     clean = {key: value for key, value in changes.items() if value is not None}
-    return await ctx.db.write(store.update_prompt, command, clean)
+    return await ctx.store.prompt_update(command, clean)
 
 
 @rpc("prompt.delete", command=required("name"))
 async def prompt_delete(ctx: Context, command: str) -> dict[str, Any]:
-    return await ctx.db.write(store.delete_prompt, command)
+    return await ctx.store.prompt_delete(command)

@@ -8,7 +8,6 @@ from sparkq_daemon.config import LIVE_NAMESPACES, SETTINGS, check_setting
 from sparkq_daemon.context import Context
 from sparkq_daemon.errors import NotFound, Validation
 from sparkq_daemon.registry import rpc
-from sparkq_daemon.store import settings as store
 from sparkq_daemon.validation import optional, required
 
 FREE_NAMESPACES = ("ui",)
@@ -17,7 +16,7 @@ FREE_NAMESPACES = ("ui",)
 def snapshot(ctx: Context) -> dict[str, dict[str, Any]]:
     d = ctx.daemon
     out = {ns: dict(keys) for ns, keys in d.settings.items()}
-    out["database"] = {"synchronous": d.db.synchronous}
+    out["database"] = d.store.database_settings()
     out["scripts"] = {"dirs": [str(p) for p in d.config.script_dirs]}
     out.setdefault("ui", {})
     return out
@@ -55,7 +54,7 @@ async def set_(ctx: Context, namespace: str, key: str, value: Any) -> dict[str, 
             f"namespace {namespace!r} cannot be set at run time (settable: {allowed})",
             field="namespace",
         )
-    result = await ctx.db.write(store.set_value, namespace, key, value)
+    result = await ctx.store.setting_set(namespace, key, value)
     ctx.daemon.settings.setdefault(namespace, {})[key] = value
     ctx.daemon.bus.publish([{"topic": "config", "type": "config.changed", **result}])
     return result
@@ -63,4 +62,4 @@ async def set_(ctx: Context, namespace: str, key: str, value: Any) -> dict[str, 
 
 @rpc("audit.list", limit=optional("int", 100, min=1, max=1000))
 async def audit_list(ctx: Context, limit: int) -> dict[str, Any]:
-    return await ctx.db.read(store.list_audit, limit)
+    return {"entries": await ctx.store.audit_list(limit)}

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sparkq_daemon.context import Context
-from sparkq_daemon.methods.system import delete_tasks_of
 from sparkq_daemon.registry import rpc
-from sparkq_daemon.store import queues as store
 from sparkq_daemon.validation import optional, required
 
 QUEUE_STATUSES = ("active", "planned", "idle", "ended", "archived")
@@ -20,7 +18,7 @@ QUEUE_STATUSES = ("active", "planned", "idle", "ended", "archived")
     instructions=optional("str", ""),
 )
 async def create(ctx: Context, name: str, session: str, instructions: str) -> dict[str, Any]:
-    return await ctx.db.write(store.create, name, session, instructions)
+    return await ctx.store.queue_create(name, session, instructions)
 
 
 @rpc(
@@ -32,24 +30,24 @@ async def create(ctx: Context, name: str, session: str, instructions: str) -> di
 async def list_(
     ctx: Context, include_archived: bool, session: str | None = None, status: str | None = None
 ) -> dict[str, Any]:
-    return await ctx.db.read(store.list_, session, status, include_archived)
+    return {"queues": await ctx.store.queue_list(session, status, include_archived)}
 
 
 @rpc("queue.get", queue=required("ref"))
 async def get(ctx: Context, queue: str) -> dict[str, Any]:
-    return await ctx.db.read(store.get, queue)
+    return await ctx.store.queue_get(queue)
 
 
 @rpc("queue.update", queue=required("ref"), name=optional("name"), instructions=optional("str"))
 async def update(
     ctx: Context, queue: str, name: str | None = None, instructions: str | None = None
 ) -> dict[str, Any]:
-    return await ctx.db.write(store.update, queue, name, instructions)
+    return await ctx.store.queue_update(queue, name, instructions)
 
 
 def _state_method(name: str, state: str | None, event: str) -> None:
     async def handler(ctx: Context, queue: str) -> dict[str, Any]:
-        return await ctx.db.write(store.set_state, queue, state, event)
+        return await ctx.store.queue_set_state(queue, state, event)
 
     rpc(name, queue=required("ref"))(handler)
 
@@ -61,15 +59,14 @@ _state_method("queue.unarchive", None, "queue.unarchived")
 
 @rpc("queue.pause", queue=required("ref"))
 async def pause(ctx: Context, queue: str) -> dict[str, Any]:
-    return await ctx.db.write(store.set_paused, queue, True)
+    return await ctx.store.queue_set_paused(queue, True)
 
 
 @rpc("queue.resume", queue=required("ref"))
 async def resume(ctx: Context, queue: str) -> dict[str, Any]:
-    return await ctx.db.write(store.set_paused, queue, False)
+    return await ctx.store.queue_set_paused(queue, False)
 
 
 @rpc("queue.delete", queue=required("ref"))
 async def delete(ctx: Context, queue: str) -> dict[str, Any]:
-    await delete_tasks_of(ctx.db, queue=queue)
-    return await ctx.db.write(store.delete, queue)
+    return await ctx.store.queue_delete(queue)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sparkq_daemon.context import Context
-from sparkq_daemon.methods.system import delete_tasks_of
 from sparkq_daemon.registry import rpc
-from sparkq_daemon.store import sessions as store
 from sparkq_daemon.validation import optional, required
 
 SESSION_STATUSES = ("active", "ended")
@@ -15,25 +13,24 @@ SESSION_STATUSES = ("active", "ended")
 
 @rpc("session.create", name=required("name"), description=optional("str", ""))
 async def create(ctx: Context, name: str, description: str) -> dict[str, Any]:
-    return await ctx.db.write(store.create, name, description)
+    return await ctx.store.session_create(name, description)
 
 
 @rpc("session.list", status=optional("str", choices=SESSION_STATUSES))
 async def list_(ctx: Context, status: str | None = None) -> dict[str, Any]:
-    return await ctx.db.read(store.list_, status)
+    return {"sessions": await ctx.store.session_list(status)}
 
 
 @rpc("session.get", session=required("ref"))
 async def get(ctx: Context, session: str) -> dict[str, Any]:
-    return await ctx.db.read(store.get, session)
+    return await ctx.store.session_get(session)
 
 
 @rpc("session.end", session=required("ref"))
 async def end(ctx: Context, session: str) -> dict[str, Any]:
-    return await ctx.db.write(store.end, session)
+    return await ctx.store.session_end(session)
 
 
 @rpc("session.delete", session=required("ref"))
 async def delete(ctx: Context, session: str) -> dict[str, Any]:
-    await delete_tasks_of(ctx.db, session=session)
-    return await ctx.db.write(store.delete, session)
+    return await ctx.store.session_delete(session)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import time
 from datetime import timedelta
 from typing import Any
 
-from sparkq_daemon import __version__, backup, clock
+from sparkq_daemon import __version__, backup
 from sparkq_daemon.context import Context
 from sparkq_daemon.registry import rpc
-from sparkq_daemon.store import maintenance
 from sparkq_daemon.validation import required
 
 
@@ -31,25 +29,16 @@ async def info(ctx: Context) -> dict[str, Any]:
     return {
         **await ping(ctx),
         "socket": str(d.socket_path),
-        "db_path": str(d.db_path),
+        **d.store.describe(),
         "config_path": str(d.config.source) if d.config.source else None,
         "backups_dir": str(d.backups_dir),
-        "data_dir": str(d.db_path.parent),
+        "data_dir": str(d.data_dir),
     }
-
-
-def _db_bytes(path: Any) -> int:
-    total = 0
-    for suffix in ("", "-wal"):
-        with contextlib.suppress(OSError):
-            total += os.path.getsize(f"{path}{suffix}")
-    return total
 
 
 @rpc("system.stats")
 async def stats(ctx: Context) -> dict[str, Any]:
-    counts = await ctx.db.read(maintenance.stats)
-    return {**counts, "db_bytes": _db_bytes(ctx.daemon.db_path)}
+    return await ctx.store.stats()
 
 
 @rpc("system.shutdown")
@@ -69,21 +58,6 @@ async def purge_run(ctx: Context, older_than_days: float) -> dict[str, Any]:
     return {"deleted": await purge(ctx.daemon, older_than_days)}
 
 
-async def delete_tasks_of(db: Any, session: str | None = None, queue: str | None = None) -> None:
-    """Empty a queue (or a session's queues) chunk by chunk before the row itself goes, so
-    no single commit holds the writer for a whole cascade."""
-    ids = await db.read(maintenance.queue_ids, session, queue)
-    while ids and await db.write(maintenance.delete_tasks_chunk, ids) == maintenance.DELETE_CHUNK:
-        pass
-
-
 async def purge(daemon: Any, older_than_days: float) -> int:
     """Delete succeeded and failed tasks finished more than ``older_than_days`` ago."""
-    ts, _ = clock.now()
-    cutoff = clock.iso_from_unix(ts - timedelta(days=older_than_days).total_seconds())
-    total = 0
-    while True:
-        deleted = await daemon.db.write(maintenance.purge, cutoff)
-        total += deleted
-        if deleted < maintenance.PURGE_CHUNK:
-            return total
+    return await daemon.store.purge(timedelta(days=older_than_days).total_seconds())

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import orjson
 
-from sparkq_daemon.claims import Standing
 from sparkq_daemon.context import Context
 from sparkq_daemon.errors import Validation
 from sparkq_daemon.registry import rpc
-from sparkq_daemon.store import task_lookup, task_queries
-from sparkq_daemon.store import tasks as store
-from sparkq_daemon.store.tx import Tx
+from sparkq_daemon.store.base import ClaimParams, EnqueueItem, FinishParams, TaskFilter
 from sparkq_daemon.validation import Field, check_name, check_params, optional, required, show
 
 MAX_PAYLOAD = 1024 * 1024
@@ -46,15 +42,21 @@ def encode_json(value: Any, field: str, limit: int | None = MAX_PAYLOAD) -> str 
     return data.decode()
 
 
-def _item(params: dict[str, Any]) -> dict[str, Any]:
-    item = dict(params)
-    item["payload_json"] = encode_json(item.get("payload"), "payload")
-    return item
+def _item(params: dict[str, Any]) -> EnqueueItem:
+    payload = params.get("payload")
+    return EnqueueItem(
+        tool=params["tool"],
+        payload=payload,
+        payload_json=encode_json(payload, "payload"),
+        task_class=params.get("task_class"),
+        timeout=params.get("timeout"),
+        priority=params.get("priority") or 0,
+    )
 
 
 @rpc("task.enqueue", queue=required("ref"), **ITEM)
 async def enqueue(ctx: Context, queue: str, **item: Any) -> dict[str, Any]:
-    tasks = await ctx.db.write(store.enqueue, queue, [_item(item)])
+    tasks = await ctx.store.task_enqueue(queue, [_item(item)])
     return tasks[0]
 
 
@@ -72,12 +74,12 @@ async def enqueue_batch(ctx: Context, queue: str, tasks: list[Any]) -> dict[str,
             items.append(_item(check_params(ITEM, raw)))
         except Validation as exc:
             raise Validation(f"tasks[{index}]: {exc.message}", field="tasks", index=index) from None
-    return {"tasks": await ctx.db.write(store.enqueue, queue, items)}
+    return {"tasks": await ctx.store.task_enqueue(queue, items)}
 
 
 @rpc("task.peek", queue=required("ref"))
 async def peek(ctx: Context, queue: str) -> dict[str, Any]:
-    return {"task": await ctx.db.read(task_queries.peek, queue)}
+    return {"task": await ctx.store.task_peek(queue)}
 
 
 @rpc(
@@ -99,52 +101,26 @@ async def claim(
     if tools is not None:
         for name in tools:
             check_name(name, "tools")
-    daemon = ctx.daemon
-    waits = wait > 0 and id is None and not daemon.stopping.is_set()
-    standing: list[Standing] = []
-
-    def attempt(tx: Tx) -> dict[str, Any] | None:
-        # Inside the writer: registering the standing claim in the same step that found
-        # nothing leaves no gap for an enqueue to slip through unseen.
-        task = store.claim(tx, queue, id, worker, tools)
-        # A group may run twice (see Database._apply): register once, and withdraw the
-        # registration if the second run finds a task after all.
-        if task is None and waits and not standing:
-            standing.append(daemon.standing.add(queue, worker, tools))
-        elif task is not None and standing:
-            daemon.standing.withdraw(standing.pop())
-        return task
-
-    task = await ctx.db.write(attempt)
-    if task is None and standing:
-        task = await _wait_for_handoff(ctx, standing[0], wait)
+    give_up = [ctx.daemon.stopping] + ([ctx.peer.closed] if ctx.peer is not None else [])
+    params = ClaimParams(
+        queue=queue,
+        id=id,
+        worker=worker,
+        tools=tuple(tools) if tools is not None else None,
+        wait=wait,
+        give_up=give_up,
+    )
+    task = await ctx.store.task_claim(params)
     if task is not None and ctx.peer is not None and ctx.peer.closed.is_set():
         # Nobody is left to receive it: give it back rather than strand it.
-        await ctx.db.write(store.requeue, task["id"])
+        await ctx.store.task_requeue(task["id"])
         return {"task": None}
     return {"task": task}
 
 
-async def _wait_for_handoff(ctx: Context, standing: Standing, wait: float) -> Any:
-    """Wait up to ``wait`` seconds for the writer to hand a task to ``standing``."""
-    stops = [ctx.daemon.stopping] + ([ctx.peer.closed] if ctx.peer is not None else [])
-    watchers = [asyncio.ensure_future(event.wait()) for event in stops]
-    try:
-        await asyncio.wait(
-            [standing.future, *watchers], timeout=wait, return_when=asyncio.FIRST_COMPLETED
-        )
-    finally:
-        for watcher in watchers:
-            watcher.cancel()
-        ctx.daemon.standing.withdraw(standing)
-    if standing.future.cancelled():
-        return None
-    return standing.future.result()
-
-
 @rpc("task.heartbeat", id=required("ref"), worker=optional("str"))
 async def heartbeat(ctx: Context, id: str, worker: str | None = None) -> dict[str, Any]:
-    return await ctx.db.write(store.heartbeat, id, worker)
+    return await ctx.store.task_heartbeat(id, worker)
 
 
 @rpc(
@@ -164,8 +140,8 @@ async def complete(
     worker: str | None = None,
 ) -> dict[str, Any]:
     result_json = encode_json(result, "result", limit=None)
-    return await ctx.db.write(
-        store.finish, id, "succeeded", result_json, None, stdout, stderr, worker
+    return await ctx.store.task_finish(
+        FinishParams(id, "succeeded", result_json, None, stdout, stderr, worker)
     )
 
 
@@ -185,22 +161,24 @@ async def fail(
     stderr: str | None = None,
     worker: str | None = None,
 ) -> dict[str, Any]:
-    return await ctx.db.write(store.finish, id, "failed", None, error, stdout, stderr, worker)
+    return await ctx.store.task_finish(
+        FinishParams(id, "failed", None, error, stdout, stderr, worker)
+    )
 
 
 @rpc("task.requeue", id=required("ref"), worker=optional("name"))
 async def requeue(ctx: Context, id: str, worker: str | None = None) -> dict[str, Any]:
-    return await ctx.db.write(store.requeue, id, worker)
+    return await ctx.store.task_requeue(id, worker)
 
 
 @rpc("task.rerun", id=required("ref"))
 async def rerun(ctx: Context, id: str) -> dict[str, Any]:
-    return await ctx.db.write(store.rerun, id)
+    return await ctx.store.task_rerun(id)
 
 
 @rpc("task.get", id=required("ref"))
 async def get(ctx: Context, id: str) -> dict[str, Any]:
-    return await ctx.db.read(task_lookup.get, id)
+    return await ctx.store.task_get(id)
 
 
 @rpc(
@@ -214,9 +192,14 @@ async def get(ctx: Context, id: str) -> dict[str, Any]:
     offset=optional("int", 0, min=0),
 )
 async def list_(ctx: Context, limit: int, offset: int, **filters: Any) -> dict[str, Any]:
-    filters["status"] = _statuses(filters.get("status"))
-    f = {key: filters.get(key) for key in ("queue", "session", "status", "tool", "search")}
-    return await ctx.db.read(task_queries.list_, *f.values(), limit, offset)
+    where = TaskFilter(
+        queue=filters.get("queue"),
+        session=filters.get("session"),
+        statuses=_statuses(filters.get("status")),
+        tool=filters.get("tool"),
+        search=filters.get("search"),
+    )
+    return await ctx.store.task_list(where, limit, offset)
 
 
 def _statuses(value: Any) -> tuple[str, ...]:
@@ -246,9 +229,9 @@ async def update(ctx: Context, id: str, **changes: Any) -> dict[str, Any]:
     clean = {key: value for key, value in changes.items() if value is not None}
     if "payload" in changes:
         clean["payload_json"] = encode_json(changes["payload"], "payload")
-    return await ctx.db.write(store.update, id, clean)
+    return await ctx.store.task_update(id, clean)
 
 
 @rpc("task.delete", id=required("ref"))
 async def delete(ctx: Context, id: str) -> dict[str, Any]:
-    return await ctx.db.write(store.delete, id)
+    return await ctx.store.task_delete(id)

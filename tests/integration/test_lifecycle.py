@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sparkq_daemon.store.schema import MIGRATIONS, SCHEMA_VERSION
+from sparkq_daemon.store.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.daemon_process import DaemonProcess, daemon_argv
 from tests.wire import Wire
 

@@ -11,10 +11,11 @@ import pytest
 
 from sparkq_daemon.config import DEFAULT_TASK_CLASSES, DEFAULT_TOOLS
 from sparkq_daemon.errors import NotFound
-from sparkq_daemon.store import catalog, queues, sessions, tasks
-from sparkq_daemon.store.database import Database
+from sparkq_daemon.store.base import EnqueueItem
+from sparkq_daemon.store.sqlite import catalog, queues, sessions, tasks
+from sparkq_daemon.store.sqlite.database import Database
 
-ITEM = {"tool": "run-bash", "payload_json": None}
+ITEM = EnqueueItem(tool="run-bash")
 
 
 @pytest.fixture

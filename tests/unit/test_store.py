@@ -10,9 +10,10 @@ import pytest
 from sparkq_daemon import clock
 from sparkq_daemon.config import DEFAULT_TASK_CLASSES, DEFAULT_TOOLS
 from sparkq_daemon.errors import Conflict, NotFound
-from sparkq_daemon.store import catalog, maintenance, queues, sessions, task_lookup, tasks
-from sparkq_daemon.store.schema import SCHEMA_VERSION, migrate
-from sparkq_daemon.store.tx import Catalog, Tx
+from sparkq_daemon.store.base import EnqueueItem
+from sparkq_daemon.store.sqlite import catalog, maintenance, queues, sessions, task_lookup, tasks
+from sparkq_daemon.store.sqlite.schema import SCHEMA_VERSION, migrate
+from sparkq_daemon.store.sqlite.tx import Catalog, Tx
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_migrate_is_idempotent(conn: sqlite3.Connection) -> None:
 
 
 def test_counters_follow_every_transition(tx: Tx) -> None:
-    items = [{"tool": "run-bash", "payload_json": None} for _ in range(3)]
+    items = [EnqueueItem(tool="run-bash") for _ in range(3)]
     made = tasks.enqueue(tx, "q", items)
     tasks.claim(tx, "q", None, "w")
     tasks.finish(tx, made[0]["id"], "succeeded", None, None, None, None, None)
@@ -52,7 +53,7 @@ def test_counters_follow_every_transition(tx: Tx) -> None:
 
 
 def test_claim_is_guarded(tx: Tx) -> None:
-    made = tasks.enqueue(tx, "q", [{"tool": "run-bash"}])[0]
+    made = tasks.enqueue(tx, "q", [EnqueueItem(tool="run-bash")])[0]
     assert tasks.claim(tx, None, made["id"], "a")["worker"] == "a"
     with pytest.raises(Conflict):
         tasks.claim(tx, None, made["id"], "b")
@@ -60,7 +61,7 @@ def test_claim_is_guarded(tx: Tx) -> None:
 
 
 def test_sweep_warns_then_fails_by_heartbeat_age(tx: Tx) -> None:
-    made = tasks.enqueue(tx, "q", [{"tool": "run-bash", "timeout": 10}])[0]
+    made = tasks.enqueue(tx, "q", [EnqueueItem(tool="run-bash", timeout=10)])[0]
     tasks.claim(tx, "q", None, "w")
     tx.ts += 11
     assert maintenance.sweep(tx) == {"failed": [], "warned": [made["friendly_id"]]}

@@ -22,9 +22,9 @@ import aiosqlite
 
 from sparkq_daemon import clock
 from sparkq_daemon.errors import Internal, RpcError
-from sparkq_daemon.store import catalog as catalog_store
-from sparkq_daemon.store.schema import migrate
-from sparkq_daemon.store.tx import Catalog, Counters, Group, Tx
+from sparkq_daemon.store.sqlite import catalog as catalog_store
+from sparkq_daemon.store.sqlite.schema import migrate
+from sparkq_daemon.store.sqlite.tx import Catalog, Counters, Group, Tx
 
 log = logging.getLogger("sparkq.store")
 MAX_GROUP = 1024

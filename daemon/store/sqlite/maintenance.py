@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sparkq_daemon.store import queues, rows, sessions
-from sparkq_daemon.store.tx import Tx
+from sparkq_daemon.store.sqlite import queues, rows, sessions
+from sparkq_daemon.store.sqlite.tx import Tx
 
 STALE_ERROR = "Task exceeded timeout"
 

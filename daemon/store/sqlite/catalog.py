@@ -6,8 +6,8 @@ import sqlite3
 from typing import Any
 
 from sparkq_daemon.errors import Conflict, NotFound, Validation
-from sparkq_daemon.store import rows
-from sparkq_daemon.store.tx import Catalog, Tx
+from sparkq_daemon.store.sqlite import rows
+from sparkq_daemon.store.sqlite.tx import Catalog, Tx
 
 
 def load(conn: sqlite3.Connection) -> Catalog:

@@ -7,8 +7,8 @@ from typing import Any
 
 from sparkq_daemon.errors import Conflict, NotFound
 from sparkq_daemon.ids import new_id
-from sparkq_daemon.store import rows
-from sparkq_daemon.store.tx import Tx
+from sparkq_daemon.store.sqlite import rows
+from sparkq_daemon.store.sqlite.tx import Tx
 
 
 def find(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sparkq_daemon.store import rows
-from sparkq_daemon.store.tx import Tx
+from sparkq_daemon.store.sqlite import rows
+from sparkq_daemon.store.sqlite.tx import Tx
 
 
 def seed(tx: Tx, defaults: dict[str, dict[str, Any]]) -> None:

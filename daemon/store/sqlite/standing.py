@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sparkq_daemon.errors import RpcError
-from sparkq_daemon.store import tasks as task_store
-from sparkq_daemon.store.tx import Tx
+from sparkq_daemon.store.sqlite import tasks as task_store
+from sparkq_daemon.store.sqlite.tx import Tx
 
 WAKING_EVENTS = frozenset(
     {"task.enqueued", "task.requeued", "queue.resumed", "queue.unarchived", "queue.updated"}

@@ -7,8 +7,8 @@ from typing import Any
 
 from sparkq_daemon.errors import NotFound
 from sparkq_daemon.ids import seq_of_task_id
-from sparkq_daemon.store import rows
-from sparkq_daemon.store.rows import TASK_COLUMNS
+from sparkq_daemon.store.sqlite import rows
+from sparkq_daemon.store.sqlite.rows import TASK_COLUMNS
 
 # Every task row comes with its queue's name, so no statement needs a second lookup.
 COLUMNS = (

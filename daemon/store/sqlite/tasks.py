@@ -7,14 +7,16 @@ late sweeper can never overwrite a task that has just completed, and a claim is 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from sparkq_daemon.errors import Conflict, Validation
 from sparkq_daemon.ids import friendly_id, task_ids
-from sparkq_daemon.store import queues as queue_store
-from sparkq_daemon.store import rows
-from sparkq_daemon.store.task_lookup import RETURNING, find, match, out
-from sparkq_daemon.store.tx import Tx
+from sparkq_daemon.store.base import EnqueueItem
+from sparkq_daemon.store.sqlite import queues as queue_store
+from sparkq_daemon.store.sqlite import rows
+from sparkq_daemon.store.sqlite.task_lookup import RETURNING, find, match, out
+from sparkq_daemon.store.sqlite.tx import Tx
 
 
 def _emit(tx: Tx, type_: str, task: dict[str, Any]) -> None:
@@ -55,13 +57,13 @@ def _writable_queue(tx: Tx, ref: str) -> sqlite3.Row:
     return queue
 
 
-def enqueue(tx: Tx, queue_ref: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Insert ``items`` (tool, payload_json, task_class, timeout, priority) into one queue."""
+def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[str, Any]]:
+    """Insert ``items`` into one queue."""
     queue = _writable_queue(tx, queue_ref)
     resolved: dict[tuple[Any, Any, Any], tuple[str, float]] = {}  # a batch repeats its tools
     timings = []
     for it in items:
-        key = (it["tool"], it.get("task_class"), it.get("timeout"))
+        key = (it.tool, it.task_class, it.timeout)
         if key not in resolved:
             resolved[key] = _resolve_timing(tx, *key)
         timings.append(resolved[key])
@@ -77,11 +79,11 @@ def enqueue(tx: Tx, queue_ref: str, items: list[dict[str, Any]]) -> list[dict[st
             "friendly_id": friendly_id(queue["prefix"], first_number + offset),
             "queue_id": queue["id"],
             "queue_name": queue["name"],
-            "tool": item["tool"],
+            "tool": item.tool,
             "task_class": cls,
-            "payload": item.get("payload"),
+            "payload": item.payload,
             "status": "queued",
-            "priority": item.get("priority") or 0,
+            "priority": item.priority or 0,
             "timeout": rows.seconds(timeout),
             "attempts": 0,
             "worker": None,
@@ -109,7 +111,7 @@ def enqueue(tx: Tx, queue_ref: str, items: list[dict[str, Any]]) -> list[dict[st
                 t["queue_id"],
                 t["tool"],
                 t["task_class"],
-                item.get("payload_json"),
+                item.payload_json,
                 t["priority"],
                 t["timeout"],
                 tx.now,
@@ -295,14 +297,14 @@ def requeue(tx: Tx, ref: str, worker: str | None = None) -> dict[str, Any]:
 
 def rerun(tx: Tx, ref: str) -> dict[str, Any]:
     row = find(tx.conn, ref)
-    item = {
-        "tool": row["tool"],
-        "payload": rows.decode(row["payload"]),
-        "payload_json": row["payload"],
-        "task_class": row["task_class"],
-        "timeout": row["timeout"],
-        "priority": row["priority"],
-    }
+    item = EnqueueItem(
+        tool=row["tool"],
+        payload=rows.decode(row["payload"]),
+        payload_json=row["payload"],
+        task_class=row["task_class"],
+        timeout=row["timeout"],
+        priority=row["priority"],
+    )
     return enqueue(tx, row["queue_id"], [item])[0]
 
 

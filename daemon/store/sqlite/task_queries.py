@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sparkq_daemon.store import queues as queue_store
-from sparkq_daemon.store import rows
-from sparkq_daemon.store import sessions as session_store
-from sparkq_daemon.store.task_lookup import SELECT, out
+from sparkq_daemon.store.sqlite import queues as queue_store
+from sparkq_daemon.store.sqlite import rows
+from sparkq_daemon.store.sqlite import sessions as session_store
+from sparkq_daemon.store.sqlite.task_lookup import SELECT, out
 
 MAX_LIMIT = 1000
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from sparkq_daemon.errors import Conflict, NotFound
 from sparkq_daemon.ids import friendly_prefix, new_id
-from sparkq_daemon.store import rows
-from sparkq_daemon.store import sessions as session_store
-from sparkq_daemon.store.tx import Tx
+from sparkq_daemon.store.sqlite import rows
+from sparkq_daemon.store.sqlite import sessions as session_store
+from sparkq_daemon.store.sqlite.tx import Tx
 
 
 def find(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:

@@ -1,0 +1,211 @@
+"""The Store protocol: every domain operation the daemon performs on its database.
+
+The methods layer, the sweeper and purge call only this; each engine implements it with its
+own SQL (``store/sqlite/``: the embedded default, one daemon; ``store/postgres/``: several
+daemons on several hosts). Objects cross it as the protocol's dicts (PROTOCOL.md "Objects").
+Modelled on River's driver interface: one operation per domain action, one params type for
+each operation that takes more than a reference, and the leaks admitted where they are.
+
+Rules every engine keeps (the conformance suite in ``tests/store/`` checks them):
+
+- A write is acknowledged only after it is durable; its events reach ``on_commit`` after
+  the commit, never before, and never for a write that was rolled back.
+- Every state change is guarded by the state it expects; a task goes to exactly one claimer.
+- References (``ref``) accept an id or a name (sessions, queues), an id or a friendly id
+  (tasks). Unknown references raise ``NotFound``; refused state changes ``Conflict``; bad
+  values ``Validation`` (``sparkq_daemon.errors``), each message naming the value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+Session = dict[str, Any]
+Queue = dict[str, Any]
+Task = dict[str, Any]
+Event = dict[str, Any]
+EventSink = Callable[[list[Event]], None]
+
+
+@dataclass(slots=True)  # not frozen: a batch builds a thousand, frozen init is slower
+class EnqueueItem:
+    """One task to create. ``payload_json`` is ``payload`` already encoded (and size-checked)
+    by the methods layer; ``task_class`` and ``timeout`` default from the tool's class."""
+
+    tool: str
+    payload: Any = None
+    payload_json: str | None = None
+    task_class: str | None = None
+    timeout: float | None = None
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimParams:
+    """``task.claim``: from ``queue`` (any active queue when None), or the task ``id``;
+    only tasks whose tool is in ``tools`` when given. ``wait`` seconds (0: answer at once)
+    ends early when one of ``give_up`` is set (the daemon stops, the client went away)."""
+
+    queue: str | None = None
+    id: str | None = None
+    worker: str | None = None
+    tools: tuple[str, ...] | None = None
+    wait: float = 0.0
+    give_up: Sequence[asyncio.Event] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FinishParams:
+    """``task.complete`` (status ``succeeded``) or ``task.fail`` (``failed``) of a running
+    task; ``worker``, when given, must be the claim's holder."""
+
+    ref: str
+    status: str
+    result_json: str | None = None
+    error: str | None = None
+    stdout: str | None = None
+    stderr: str | None = None
+    worker: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFilter:
+    """``task.list``'s filters (all optional; statuses already validated)."""
+
+    queue: str | None = None
+    session: str | None = None
+    statuses: tuple[str, ...] = ()
+    tool: str | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SweepOutcome:
+    """What one sweep did: friendly ids of tasks warned as stale, and of tasks failed."""
+
+    warned: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+class Store(Protocol):
+    """A SparkQ store engine. ``on_commit`` receives the events of every committed write
+    (on PostgreSQL also those committed by other daemons on the same database)."""
+
+    engine: str  # "sqlite" or "postgresql"
+    on_commit: EventSink
+
+    # -- engine -----------------------------------------------------------------------------
+    async def open(self) -> None:
+        """Connect, migrate forward (refusing a schema newer than this code), load caches."""
+
+    async def close(self) -> None:
+        """Finish queued writes, then release every connection."""
+
+    def describe(self) -> dict[str, Any]:
+        """Facts for ``system.info``: ``engine``, where the data lives, ``leader``."""
+
+    def database_settings(self) -> dict[str, Any]:
+        """The ``database`` section ``config.get`` shows (never a password)."""
+
+    def leads(self) -> bool:
+        """Whether this daemon runs the periodic jobs (sweeper, purge) now. Always true on
+        SQLite (one daemon per file); on PostgreSQL the elected leader's."""
+
+    async def backup_to(self, target: Path) -> None:
+        """Copy the whole database to ``target``. SQLite only: other engines raise
+        ``Conflict`` naming their own tool (``pg_dump``)."""
+
+    # -- sessions ---------------------------------------------------------------------------
+    async def session_create(self, name: str, description: str | None) -> Session: ...
+    async def session_list(self, status: str | None) -> list[Session]: ...
+    async def session_get(self, ref: str) -> Session: ...
+    async def session_end(self, ref: str) -> Session: ...
+    async def session_delete(self, ref: str) -> dict[str, Any]:
+        """Delete the session with its queues and tasks (in chunks: no long commit)."""
+
+    # -- queues -----------------------------------------------------------------------------
+    async def queue_create(self, name: str, session: str, instructions: str | None) -> Queue: ...
+    async def queue_list(
+        self, session: str | None, status: str | None, include_archived: bool
+    ) -> list[Queue]: ...
+    async def queue_get(self, ref: str) -> Queue: ...
+    async def queue_update(self, ref: str, name: str | None, instructions: str | None) -> Queue: ...
+    async def queue_set_state(self, ref: str, state: str | None, event: str) -> Queue:
+        """``ended`` / ``archived`` / None (unarchive), publishing ``event``."""
+
+    async def queue_set_paused(self, ref: str, paused: bool) -> Queue: ...
+    async def queue_delete(self, ref: str) -> dict[str, Any]:
+        """Delete the queue and its tasks (in chunks: no long commit)."""
+
+    # -- tasks ------------------------------------------------------------------------------
+    async def task_enqueue(self, queue: str, items: Sequence[EnqueueItem]) -> list[Task]:
+        """Create every item in ``queue``, all or none."""
+
+    async def task_peek(self, queue: str) -> Task | None: ...
+    async def task_claim(self, params: ClaimParams) -> Task | None:
+        """The claimed task, or None when none came within ``params.wait``. Waiting never
+        polls the database: the engine is woken by the writes that make a task claimable."""
+
+    async def task_heartbeat(self, ref: str, worker: str | None) -> Task: ...
+    async def task_finish(self, params: FinishParams) -> Task: ...
+    async def task_requeue(self, ref: str, worker: str | None = None) -> Task: ...
+    async def task_rerun(self, ref: str) -> Task: ...
+    async def task_get(self, ref: str) -> Task: ...
+    async def task_list(self, where: TaskFilter, limit: int, offset: int) -> dict[str, Any]:
+        """``{tasks, total, limit_applied, truncated, max_limit}``, newest first."""
+
+    async def task_update(self, ref: str, changes: dict[str, Any]) -> Task:
+        """Change a queued task: ``payload_json``, ``priority``, ``timeout``, ``tool``."""
+
+    async def task_delete(self, ref: str) -> dict[str, Any]: ...
+
+    # -- catalogue --------------------------------------------------------------------------
+    def tools(self) -> list[dict[str, Any]]:
+        """The tools, from the engine's cache (kept fresh across daemons)."""
+
+    def task_classes(self) -> list[dict[str, Any]]: ...
+    async def catalog_seed(
+        self, task_classes: dict[str, dict[str, Any]], tools: dict[str, dict[str, Any]]
+    ) -> bool:
+        """Fill an empty catalogue from the config; True when it did."""
+
+    async def tool_upsert(
+        self, name: str, task_class: str, description: str | None, command: list[str] | None
+    ) -> dict[str, Any]: ...
+    async def tool_delete(self, name: str) -> dict[str, Any]: ...
+    async def task_class_upsert(
+        self, name: str, timeout: float, description: str | None
+    ) -> dict[str, Any]: ...
+    async def task_class_delete(self, name: str) -> dict[str, Any]: ...
+    async def prompt_list(self) -> list[dict[str, Any]]: ...
+    async def prompt_get(self, command: str) -> dict[str, Any]: ...
+    async def prompt_create(
+        self, command: str, label: str, template_text: str, description: str | None
+    ) -> dict[str, Any]: ...
+    async def prompt_update(self, command: str, changes: dict[str, Any]) -> dict[str, Any]: ...
+    async def prompt_delete(self, command: str) -> dict[str, Any]: ...
+
+    # -- settings and audit -----------------------------------------------------------------
+    async def settings_seed(self, defaults: dict[str, dict[str, Any]]) -> None:
+        """Add the keys the store does not hold yet (set values win over the file)."""
+
+    async def settings_load(self) -> dict[str, dict[str, Any]]: ...
+    async def setting_set(self, namespace: str, key: str, value: Any) -> dict[str, Any]:
+        """Store the value and an audit entry; ``{namespace, key, value}``."""
+
+    async def audit_list(self, limit: int) -> list[dict[str, Any]]: ...
+
+    # -- maintenance ------------------------------------------------------------------------
+    async def sweep(self) -> SweepOutcome:
+        """Warn running tasks silent for 1× their timeout; fail those silent for 2×."""
+
+    async def purge(self, older_than_s: float) -> int:
+        """Delete succeeded and failed tasks finished more than ``older_than_s`` ago (in
+        chunks); how many."""
+
+    async def stats(self) -> dict[str, Any]:
+        """``{tasks: {status: n}, queues: n, sessions: n, db_bytes}``."""

@@ -1,0 +1,295 @@
+"""``SqliteStore``: the Store protocol over the single-writer ``Database``.
+
+Each operation hands one synchronous store function to the group commit (``write``) or the
+read connection (``read``); the functions themselves are in this package, one module per
+concern. Waiting claims are standing claims served inside the writer's transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sparkq_daemon import clock
+from sparkq_daemon.store.base import (
+    ClaimParams,
+    EnqueueItem,
+    EventSink,
+    FinishParams,
+    SweepOutcome,
+    Task,
+    TaskFilter,
+)
+from sparkq_daemon.store.sqlite import (
+    catalog,
+    maintenance,
+    queues,
+    sessions,
+    settings,
+    task_lookup,
+    task_queries,
+    tasks,
+)
+from sparkq_daemon.store.sqlite.database import Database
+from sparkq_daemon.store.sqlite.standing import Standing, StandingClaims
+from sparkq_daemon.store.sqlite.tx import Tx
+
+
+class SqliteStore:
+    """The embedded engine: one daemon, one file, group commit."""
+
+    engine = "sqlite"
+
+    def __init__(self, path: Path, synchronous: str = "FULL") -> None:
+        self.path = path
+        self.db = Database(path, synchronous)
+        self.standing = StandingClaims()
+        self.db.handoff = self.standing.serve
+
+    @property
+    def on_commit(self) -> EventSink:
+        return self.db.on_commit
+
+    @on_commit.setter
+    def on_commit(self, sink: EventSink) -> None:
+        self.db.on_commit = sink
+
+    # -- engine -----------------------------------------------------------------------------
+    async def open(self) -> None:
+        await self.db.open()
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    def describe(self) -> dict[str, Any]:
+        return {"engine": self.engine, "db_path": str(self.path), "leader": True}
+
+    def database_settings(self) -> dict[str, Any]:
+        return {"synchronous": self.db.synchronous}
+
+    def leads(self) -> bool:
+        return True
+
+    async def backup_to(self, target: Path) -> None:
+        await self.db.backup_to(target)
+
+    def db_bytes(self) -> int:
+        total = 0
+        for suffix in ("", "-wal"):
+            with contextlib.suppress(OSError):
+                total += os.path.getsize(f"{self.path}{suffix}")
+        return total
+
+    # -- sessions ---------------------------------------------------------------------------
+    async def session_create(self, name: str, description: str | None) -> dict[str, Any]:
+        return await self.db.write(sessions.create, name, description)
+
+    async def session_list(self, status: str | None) -> list[dict[str, Any]]:
+        return (await self.db.read(sessions.list_, status))["sessions"]
+
+    async def session_get(self, ref: str) -> dict[str, Any]:
+        return await self.db.read(sessions.get, ref)
+
+    async def session_end(self, ref: str) -> dict[str, Any]:
+        return await self.db.write(sessions.end, ref)
+
+    async def session_delete(self, ref: str) -> dict[str, Any]:
+        await self._delete_tasks_of(session=ref)
+        return await self.db.write(sessions.delete, ref)
+
+    async def _delete_tasks_of(self, session: str | None = None, queue: str | None = None) -> None:
+        """Empty a queue (or a session's queues) chunk by chunk before the row itself goes,
+        so no single commit holds the writer for a whole cascade."""
+        ids = await self.db.read(maintenance.queue_ids, session, queue)
+        chunk = maintenance.DELETE_CHUNK
+        while ids and await self.db.write(maintenance.delete_tasks_chunk, ids) == chunk:
+            pass
+
+    # -- queues -----------------------------------------------------------------------------
+    async def queue_create(
+        self, name: str, session: str, instructions: str | None
+    ) -> dict[str, Any]:
+        return await self.db.write(queues.create, name, session, instructions)
+
+    async def queue_list(
+        self, session: str | None, status: str | None, include_archived: bool
+    ) -> list[dict[str, Any]]:
+        return (await self.db.read(queues.list_, session, status, include_archived))["queues"]
+
+    async def queue_get(self, ref: str) -> dict[str, Any]:
+        return await self.db.read(queues.get, ref)
+
+    async def queue_update(
+        self, ref: str, name: str | None, instructions: str | None
+    ) -> dict[str, Any]:
+        return await self.db.write(queues.update, ref, name, instructions)
+
+    async def queue_set_state(self, ref: str, state: str | None, event: str) -> dict[str, Any]:
+        return await self.db.write(queues.set_state, ref, state, event)
+
+    async def queue_set_paused(self, ref: str, paused: bool) -> dict[str, Any]:
+        return await self.db.write(queues.set_paused, ref, paused)
+
+    async def queue_delete(self, ref: str) -> dict[str, Any]:
+        await self._delete_tasks_of(queue=ref)
+        return await self.db.write(queues.delete, ref)
+
+    # -- tasks ------------------------------------------------------------------------------
+    async def task_enqueue(self, queue: str, items: Sequence[EnqueueItem]) -> list[Task]:
+        return await self.db.write(tasks.enqueue, queue, list(items))
+
+    async def task_peek(self, queue: str) -> Task | None:
+        return await self.db.read(task_queries.peek, queue)
+
+    async def task_claim(self, params: ClaimParams) -> Task | None:
+        tools = list(params.tools) if params.tools is not None else None
+        waits = params.wait > 0 and params.id is None
+        waits = waits and not any(event.is_set() for event in params.give_up)
+        standing: list[Standing] = []
+
+        def attempt(tx: Tx) -> Task | None:
+            # Inside the writer: registering the standing claim in the same step that found
+            # nothing leaves no gap for an enqueue to slip through unseen.
+            task = tasks.claim(tx, params.queue, params.id, params.worker, tools)
+            # A group may run twice (see Database._apply): register once, and withdraw the
+            # registration if the second run finds a task after all.
+            if task is None and waits and not standing:
+                standing.append(self.standing.add(params.queue, params.worker, tools))
+            elif task is not None and standing:
+                self.standing.withdraw(standing.pop())
+            return task
+
+        task = await self.db.write(attempt)
+        if task is None and standing:
+            task = await self._wait_for_handoff(standing[0], params)
+        return task
+
+    async def _wait_for_handoff(self, standing: Standing, params: ClaimParams) -> Task | None:
+        """Wait up to ``params.wait`` seconds for the writer to hand a task to ``standing``."""
+        watchers = [asyncio.ensure_future(event.wait()) for event in params.give_up]
+        try:
+            await asyncio.wait(
+                [standing.future, *watchers],
+                timeout=params.wait,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            for watcher in watchers:
+                watcher.cancel()
+            self.standing.withdraw(standing)
+        if standing.future.cancelled():
+            return None
+        return standing.future.result()
+
+    async def task_heartbeat(self, ref: str, worker: str | None) -> Task:
+        return await self.db.write(tasks.heartbeat, ref, worker)
+
+    async def task_finish(self, params: FinishParams) -> Task:
+        p = params
+        return await self.db.write(
+            tasks.finish, p.ref, p.status, p.result_json, p.error, p.stdout, p.stderr, p.worker
+        )
+
+    async def task_requeue(self, ref: str, worker: str | None = None) -> Task:
+        return await self.db.write(tasks.requeue, ref, worker)
+
+    async def task_rerun(self, ref: str) -> Task:
+        return await self.db.write(tasks.rerun, ref)
+
+    async def task_get(self, ref: str) -> Task:
+        return await self.db.read(task_lookup.get, ref)
+
+    async def task_list(self, where: TaskFilter, limit: int, offset: int) -> dict[str, Any]:
+        w = where
+        return await self.db.read(
+            task_queries.list_, w.queue, w.session, w.statuses, w.tool, w.search, limit, offset
+        )
+
+    async def task_update(self, ref: str, changes: dict[str, Any]) -> Task:
+        return await self.db.write(tasks.update, ref, changes)
+
+    async def task_delete(self, ref: str) -> dict[str, Any]:
+        return await self.db.write(tasks.delete, ref)
+
+    # -- catalogue --------------------------------------------------------------------------
+    def tools(self) -> list[dict[str, Any]]:
+        return catalog.list_tools(self.db.catalog)["tools"]
+
+    def task_classes(self) -> list[dict[str, Any]]:
+        return catalog.list_task_classes(self.db.catalog)["task_classes"]
+
+    async def catalog_seed(
+        self, task_classes: dict[str, dict[str, Any]], tools: dict[str, dict[str, Any]]
+    ) -> bool:
+        return await self.db.write(catalog.seed, task_classes, tools)
+
+    async def tool_upsert(
+        self, name: str, task_class: str, description: str | None, command: list[str] | None
+    ) -> dict[str, Any]:
+        return await self.db.write(catalog.upsert_tool, name, task_class, description, command)
+
+    async def tool_delete(self, name: str) -> dict[str, Any]:
+        return await self.db.write(catalog.delete_tool, name)
+
+    async def task_class_upsert(
+        self, name: str, timeout: float, description: str | None
+    ) -> dict[str, Any]:
+        return await self.db.write(catalog.upsert_task_class, name, timeout, description)
+
+    async def task_class_delete(self, name: str) -> dict[str, Any]:
+        return await self.db.write(catalog.delete_task_class, name)
+
+    async def prompt_list(self) -> list[dict[str, Any]]:
+        return (await self.db.read(catalog.list_prompts))["prompts"]
+
+    async def prompt_get(self, command: str) -> dict[str, Any]:
+        return await self.db.read(catalog.get_prompt, command)
+
+    async def prompt_create(
+        self, command: str, label: str, template_text: str, description: str | None
+    ) -> dict[str, Any]:
+        return await self.db.write(
+            catalog.create_prompt, command, label, template_text, description
+        )
+
+    async def prompt_update(self, command: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(catalog.update_prompt, command, changes)
+
+    async def prompt_delete(self, command: str) -> dict[str, Any]:
+        return await self.db.write(catalog.delete_prompt, command)
+
+    # -- settings and audit -----------------------------------------------------------------
+    async def settings_seed(self, defaults: dict[str, dict[str, Any]]) -> None:
+        await self.db.write(settings.seed, defaults)
+
+    async def settings_load(self) -> dict[str, dict[str, Any]]:
+        return await self.db.read(settings.load)
+
+    async def setting_set(self, namespace: str, key: str, value: Any) -> dict[str, Any]:
+        return await self.db.write(settings.set_value, namespace, key, value)
+
+    async def audit_list(self, limit: int) -> list[dict[str, Any]]:
+        return (await self.db.read(settings.list_audit, limit))["entries"]
+
+    # -- maintenance ------------------------------------------------------------------------
+    async def sweep(self) -> SweepOutcome:
+        outcome = await self.db.write(maintenance.sweep)
+        return SweepOutcome(warned=outcome["warned"], failed=outcome["failed"])
+
+    async def purge(self, older_than_s: float) -> int:
+        ts, _ = clock.now()
+        cutoff = clock.iso_from_unix(ts - timedelta(seconds=older_than_s).total_seconds())
+        total = 0
+        while True:
+            deleted = await self.db.write(maintenance.purge, cutoff)
+            total += deleted
+            if deleted < maintenance.PURGE_CHUNK:
+                return total
+
+    async def stats(self) -> dict[str, Any]:
+        counts = await self.db.read(maintenance.stats)
+        return {**counts, "db_bytes": self.db_bytes()}
