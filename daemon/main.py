@@ -65,7 +65,10 @@ async def _open(config: Config, socket_path: Path, db_path: Path) -> Daemon:
     await db.write(settings.seed, config.live_settings())
     await config_reload.apply_file(daemon, config)
     keep = int(daemon.settings["backups"]["keep"])
-    if existed and keep > 0:
+    restored = backup.take_restored_mark(db_path)
+    if restored:
+        log.info("the database was restored from %s: no start backup of it", restored)
+    elif existed and keep > 0:
         daemon.backups_dir.mkdir(parents=True, exist_ok=True)
         target = backup.new_backup_path(daemon.backups_dir)
         await db.backup_to(target)
