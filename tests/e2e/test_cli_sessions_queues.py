@@ -59,3 +59,11 @@ def test_queue_lifecycle(sparkq: Run) -> None:
     assert sparkq("queue", "create", "x").code == 2
     assert sparkq("queue", "delete", "api", "-y").code == 0
     assert sparkq("queue", "show", "api").code == 1
+
+
+def test_resume_of_an_ended_queue_is_refused(sparkq: Run, queue: str) -> None:
+    assert sparkq("queue", "end", queue).code == 0
+    refused = sparkq("queue", "resume", queue)
+    assert refused.code == 1
+    assert queue in refused.err and "ended" in refused.err
+    assert "resumed" not in refused.out
