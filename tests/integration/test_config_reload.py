@@ -3,6 +3,7 @@ protocol since win and are listed."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import yaml
@@ -138,3 +139,26 @@ def test_a_file_that_does_not_load_is_refused_and_the_config_stays(make_daemon) 
         assert "purge.older_than_days" in error["message"]
         assert "soon" in error["message"]
         assert _purge_days(w) == 5
+
+
+def test_a_database_from_before_the_record_keeps_what_differs_from_the_file(make_daemon) -> None:
+    d: DaemonProcess = make_daemon({"purge": {"older_than_days": 5}})
+    d.stop()
+    with sqlite3.connect(d.db) as conn:  # as schema version 2 left it: no record of the file
+        conn.execute("DROP TABLE config_file_values")
+        conn.execute("PRAGMA user_version = 2")
+    _edit(d, {"purge": {"older_than_days": 6}, "task_classes": {"FAST_SCRIPT": {"timeout": 60}}})
+    d.start()
+    with Wire(d.socket) as w:
+        assert _purge_days(w) == 5
+        kept = {k["key"]: k for k in w.call("config.reload")["kept"]}
+        assert "no earlier value from the file" in kept["purge.older_than_days"]["reason"]
+        assert "task_classes.FAST_SCRIPT" in kept
+        # once the live value equals the file's, it follows the file
+        w.call("config.set", namespace="purge", key="older_than_days", value=6)
+        assert w.call("config.reload")["kept"] == [kept["task_classes.FAST_SCRIPT"]]
+        _edit(
+            d, {"purge": {"older_than_days": 8}, "task_classes": {"FAST_SCRIPT": {"timeout": 60}}}
+        )
+        assert [c["key"] for c in w.call("config.reload")["applied"]] == ["purge.older_than_days"]
+        assert _purge_days(w) == 8
