@@ -1,4 +1,4 @@
-"""Timestamps as PROTOCOL.md writes them: ISO 8601, UTC, explicit offset, microseconds."""
+"""Timestamps as docs/protocol.md writes them: ISO 8601, UTC, explicit offset, microseconds."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from sparkq_daemon import paths
-from sparkq_daemon.validation import NAME_RE
+from sparkq_daemon.validation import is_name
 
 DEFAULT_TASK_CLASSES: dict[str, dict[str, Any]] = {
     "FAST_SCRIPT": {"timeout": 120},
@@ -154,7 +154,7 @@ def _entries(source: Path, section: str, data: Any, allowed: set[str]):
         raise _fail(source, section, f"expected a mapping, got {data!r}")
     for name, spec in data.items():
         key = f"{section}.{name}"
-        if not isinstance(name, str) or not NAME_RE.match(name):
+        if not isinstance(name, str) or not is_name(name):
             raise _fail(source, key, "not a valid name")
         if not isinstance(spec, dict):
             raise _fail(source, key, f"expected a mapping, got {spec!r}")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
+_SEPARATORS = re.compile(r"-+")
 
 
 def new_id(prefix: str) -> str:
@@ -31,8 +33,16 @@ def seq_of_task_id(task_id: str) -> int | None:
 
 
 def friendly_prefix(queue_name: str) -> str:
-    """``my queue.v2`` → ``MY-QUEUE-V2``: upper-cased, runs of other characters as ``-``."""
-    return _NON_ALNUM.sub("-", queue_name.upper()).strip("-") or "Q"
+    """``my queue.v2`` → ``MY-QUEUE-V2``, ``données`` → ``DONNÉES``: upper-cased letters and
+    digits of any script (composed, NFC), runs of other characters as ``-``."""
+    upper = queue_name.upper()
+    if upper.isascii():
+        return _NON_ALNUM.sub("-", upper).strip("-") or "Q"
+    upper = unicodedata.normalize("NFC", upper)
+    kept = "".join(
+        c if c.isalnum() or unicodedata.category(c).startswith("M") else "-" for c in upper
+    )
+    return _SEPARATORS.sub("-", kept).strip("-") or "Q"
 
 
 def friendly_id(prefix: str, number: int) -> str:

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from sparkq_daemon import __version__, backup, paths
+from sparkq_daemon import __version__, backup, config_reload, paths
 from sparkq_daemon.config import Config, ConfigError, load_config
 from sparkq_daemon.context import Daemon
 from sparkq_daemon.events import EventBus
@@ -61,9 +61,12 @@ async def _open(config: Config, socket_path: Path, db_path: Path) -> Daemon:
     if await store.catalog_seed(config.task_classes, config.tools):
         log.info("seeded %d tools and %d task classes", len(config.tools), len(config.task_classes))
     await store.settings_seed(config.live_settings())
-    daemon.settings = await store.settings_load()
+    await config_reload.apply_file(daemon, config)
     keep = int(daemon.settings["backups"]["keep"])
-    if existed and keep > 0:
+    restored = backup.take_restored_mark(db_path)
+    if restored:
+        log.info("the database was restored from %s: no start backup of it", restored)
+    elif existed and keep > 0:
         daemon.backups_dir.mkdir(parents=True, exist_ok=True)
         target = backup.new_backup_path(daemon.backups_dir)
         await store.backup_to(target)

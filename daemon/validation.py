@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sparkq_daemon.errors import Validation
 
-NAME_RE = re.compile(r"^[A-Za-z0-9 _.\-]{1,128}$")
+NAME_RE = re.compile(r"^[A-Za-z0-9 _.\-]{1,128}$")  # the ASCII names: the fast path
+NAME_MAX = 128
+NAME_PUNCTUATION = frozenset(" _.-")
 MISSING: Any = object()
 
 
@@ -21,14 +24,29 @@ def show(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def is_name(value: str) -> bool:
+    """1–128 letters or digits of any script (with their combining marks), spaces, ``_``,
+    ``-`` or ``.``; not only spaces."""
+    if value.isascii():
+        return bool(NAME_RE.match(value)) and bool(value.strip())
+    if len(value) > NAME_MAX or not value.strip():
+        return False
+    return all(
+        c.isalnum() or c in NAME_PUNCTUATION or unicodedata.category(c).startswith("M")
+        for c in value
+    )
+
+
 def check_name(value: Any, field: str = "name") -> str:
-    """A name: 1–128 letters, digits, space, ``_``, ``-``, ``.``; not all spaces."""
+    """A valid name (``is_name``), composed (NFC) so that names that look alike are equal."""
     if not isinstance(value, str):
         raise Validation(f"{field} must be a string, not {show(value)}", field=field)
-    if not NAME_RE.match(value) or not value.strip():
+    if not value.isascii():
+        value = unicodedata.normalize("NFC", value)
+    if not is_name(value):
         raise Validation(
-            f"{field} {show(value)} is not a valid name: use 1–128 letters, digits, spaces, "
-            "'_', '-' or '.' (not only spaces)",
+            f"{field} {show(value)} is not a valid name: use 1–128 letters (any script), "
+            "digits, spaces, '_', '-' or '.' (not only spaces)",
             field=field,
         )
     return value
@@ -43,7 +61,7 @@ def _string(value: Any, field: str) -> str:
 def _ref(value: Any, field: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > 256:
         raise Validation(f"{field} must be a name or id, not {show(value)}", field=field)
-    return value
+    return value if value.isascii() else unicodedata.normalize("NFC", value)
 
 
 def _int(value: Any, field: str) -> int:

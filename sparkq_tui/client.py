@@ -1,6 +1,6 @@
 """Python clients for the SparkQ daemon: ``AsyncClient`` (asyncio) and ``Client`` (sync).
 
-Both speak PROTOCOL.md over the Unix socket: concurrent calls share one connection and are
+Both speak the protocol (docs/protocol.md) over the Unix socket: concurrent calls share one connection and are
 matched by id, errors arrive as typed exceptions, events come from ``subscribe()``, and a lost
 connection is re-opened on the next call (subscriptions are renewed)."""
 

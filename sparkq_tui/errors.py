@@ -1,4 +1,4 @@
-"""Typed errors raised by the SparkQ clients, one per JSON-RPC error code of PROTOCOL.md."""
+"""Typed errors raised by the SparkQ clients, one per JSON-RPC error code of docs/protocol.md."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""config.get, config.set, audit.list."""
+"""config.get, config.set, config.reload, audit.list."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sparkq_daemon import config_reload
 from sparkq_daemon.config import LIVE_NAMESPACES, SETTINGS, check_setting
 from sparkq_daemon.context import Context
 from sparkq_daemon.errors import NotFound, Validation
@@ -58,6 +59,12 @@ async def set_(ctx: Context, namespace: str, key: str, value: Any) -> dict[str, 
     ctx.daemon.settings.setdefault(namespace, {})[key] = value
     ctx.daemon.bus.publish([{"topic": "config", "type": "config.changed", **result}])
     return result
+
+
+@rpc("config.reload")
+async def reload(ctx: Context) -> dict[str, Any]:
+    """Re-read the config file and apply what changed (see config_reload.py)."""
+    return await config_reload.reload(ctx.daemon)
 
 
 @rpc("audit.list", limit=optional("int", 100, min=1, max=1000))

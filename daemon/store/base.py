@@ -197,6 +197,12 @@ class Store(Protocol):
     async def setting_set(self, namespace: str, key: str, value: Any) -> dict[str, Any]:
         """Store the value and an audit entry; ``{namespace, key, value}``."""
 
+    async def config_sync(self, wanted: dict[str, Any]) -> dict[str, Any]:
+        """Apply the config file's values (``{"ns.key" | "tools.X" | "task_classes.X":
+        value}``) except those changed over the protocol since the file's last value was
+        applied: ``{applied: [{key, old, new}], kept: [{key, value, file, reason}],
+        unchanged: n}``."""
+
     async def audit_list(self, limit: int) -> list[dict[str, Any]]: ...
 
     # -- maintenance ------------------------------------------------------------------------

@@ -180,6 +180,7 @@ def _pick(backups: list[dict[str, Any]], wanted: str) -> dict[str, Any]:
 
 
 def backup_restore(ctx: Context) -> int:
+    from sparkq_daemon.backup import mark_restored
     from sparkq_tui import daemon_control
 
     args = ctx.args
@@ -203,14 +204,36 @@ def backup_restore(ctx: Context) -> int:
     try:
         if running:
             daemon_control.stop(ctx.socket_path)
+        kept = _keep_replaced(db)
         _copy_over(source, db)
+        mark_restored(db, source.name)
         if running:
             daemon_control.start_background(ctx.socket_path, config=config_path, db=db)
     except RuntimeError as exc:
         raise SparkQError(str(exc)) from None
-    result = {"restored": backup, "db_path": str(db), "daemon_restarted": running}
-    emit(ctx.json, result, lambda: say(f"restored {source.name} over {db}"))
+    result = {
+        "restored": backup,
+        "db_path": str(db),
+        "replaced_kept_as": str(kept) if kept else None,
+        "daemon_restarted": running,
+    }
+    note = f" (the database it replaced is kept as {kept})" if kept else ""
+    emit(ctx.json, result, lambda: say(f"restored {source.name} over {db}{note}"))
     return 0
+
+
+def _keep_replaced(db: Path) -> Path | None:
+    """Keep the database about to be replaced as a before-restore backup beside the others."""
+    import sqlite3
+
+    from sparkq_daemon.backup import keep_before_restore
+
+    try:
+        return keep_before_restore(db, db.parent / "backups")
+    except (OSError, sqlite3.Error) as exc:
+        raise UsageError(
+            f"cannot keep a copy of {db} before restoring, nothing restored: {exc}"
+        ) from None
 
 
 def _copy_over(source: Path, db: Path) -> None:

@@ -59,3 +59,24 @@ def test_queue_lifecycle(sparkq: Run) -> None:
     assert sparkq("queue", "create", "x").code == 2
     assert sparkq("queue", "delete", "api", "-y").code == 0
     assert sparkq("queue", "show", "api").code == 1
+
+
+def test_resume_of_an_ended_queue_is_refused(sparkq: Run, queue: str) -> None:
+    assert sparkq("queue", "end", queue).code == 0
+    refused = sparkq("queue", "resume", queue)
+    assert refused.code == 1
+    assert queue in refused.err and "ended" in refused.err
+    assert "resumed" not in refused.out
+
+
+def test_names_in_any_script_end_to_end(sparkq: Run) -> None:
+    assert sparkq("session", "create", "équipe").code == 0
+    assert sparkq("queue", "create", "données", "--session", "équipe").code == 0
+    added = sparkq("enqueue", "données", "run-bash", "-s", "echo hi", "--json")
+    assert added.code == 0, added.err
+    assert added.json()["friendly_id"] == "DONNÉES-0001"
+    assert sparkq("task", "données-0001", "--json").json()["queue_name"] == "données"
+    assert "données" in sparkq("queues").out
+    refused = sparkq("queue", "create", "a/b", "--session", "équipe")
+    assert refused.code == 1
+    assert "'a/b'" in refused.err and "letters (any script)" in refused.err

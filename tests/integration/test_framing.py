@@ -1,4 +1,4 @@
-"""Framing and envelope rules of PROTOCOL.md, and bad input that must cost nothing."""
+"""Framing and envelope rules of docs/protocol.md, and bad input that must cost nothing."""
 
 from __future__ import annotations
 

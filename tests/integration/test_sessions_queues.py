@@ -132,3 +132,20 @@ def test_deleting_a_large_queue_and_session_keeps_counts_right(wire: Wire) -> No
     stats = wire.call("system.stats")
     assert (stats["tasks"]["queued"], stats["queues"], stats["sessions"]) == (1, 1, 1)
     assert wire.error("session.delete", session="big")["code"] == -32004
+
+
+def test_pause_and_resume_of_an_ended_or_archived_queue_are_refused(wire: Wire) -> None:
+    wire.call("session.create", name="s")
+    wire.call("queue.create", name="done", session="s")
+    wire.call("queue.end", queue="done")
+    for method in ("queue.resume", "queue.pause"):
+        error = wire.error(method, queue="done")
+        assert (error["code"], error["data"]["type"]) == (-32009, "Conflict")
+        assert "'done'" in error["message"] and "ended" in error["message"]
+        assert error["data"]["status"] == "ended"
+    wire.call("queue.archive", queue="done")
+    error = wire.error("queue.resume", queue="done")
+    assert error["code"] == -32009
+    assert "archived" in error["message"] and "unarchive" in error["message"]
+    queue = wire.call("queue.get", queue="done")
+    assert (queue["status"], queue["paused"]) == ("archived", False)

@@ -33,9 +33,22 @@ def test_friendly_ids() -> None:
 
 def test_names() -> None:
     assert check_name("a b_c-d.e") == "a b_c-d.e"
-    for bad in ["", "  ", "x" * 129, "é", "a\x00b"]:
-        with pytest.raises(Validation):
+    for bad in ["", "  ", "x" * 129, "a\x00b", "a/b", "ünï/x", "tea 🍵", "a\tb"]:
+        with pytest.raises(Validation, match=r"letters \(any script\), digits"):
             check_name(bad)
+
+
+def test_names_take_letters_of_any_script() -> None:
+    for good in ["é", "données", "δεδομένα", "हिन्दी", "データ", "Straße 2"]:
+        assert check_name(good) == good
+    assert check_name("cafe\u0301") == "café"  # stored composed (NFC)
+
+
+def test_friendly_prefixes_keep_letters_of_any_script() -> None:
+    assert friendly_prefix("données brutes") == "DONNÉES-BRUTES"
+    assert friendly_prefix("δεδομένα") == "ΔΕΔΟΜΈΝΑ"
+    assert friendly_prefix("हिन्दी") == "हिन्दी"
+    assert friendly_prefix("cafe\u0301") == "CAFÉ"
 
 
 def test_check_params_names_the_field() -> None:

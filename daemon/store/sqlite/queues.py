@@ -116,7 +116,16 @@ def set_state(tx: Tx, ref: str, state: str | None, event: str) -> dict[str, Any]
 
 
 def set_paused(tx: Tx, ref: str, paused: bool) -> dict[str, Any]:
+    """pause and resume: only a queue that is not ended or archived."""
     row = find(tx.conn, ref)
+    if row["state"] is not None:
+        verb = "paused" if paused else "resumed"
+        hint = ": unarchive it first" if row["state"] == "archived" else ""
+        raise Conflict(
+            f"queue {row['name']!r} is {row['state']}: only an open queue can be {verb}{hint}",
+            id=row["id"],
+            status=row["state"],
+        )
     tx.group.forget_queues()
     tx.conn.execute("UPDATE queues SET paused = ? WHERE id = ?", (int(paused), row["id"]))
     return _touch(tx, row, "queue.paused" if paused else "queue.resumed")

@@ -1,4 +1,4 @@
-"""Rows to protocol objects (PROTOCOL.md "Objects")."""
+"""Rows to protocol objects (docs/protocol.md "Objects")."""
 
 from __future__ import annotations
 

@@ -115,6 +115,15 @@ MIGRATIONS: list[str] = [
     """
     DROP TRIGGER tasks_count_update;
     """,
+    # 3: the config file's last-applied value per key, so a reload or a restart applies what
+    # the file changed and keeps what was changed over the protocol (store/config_sync.py).
+    """
+    CREATE TABLE config_file_values (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -26,6 +26,7 @@ from sparkq_daemon.store.base import (
 )
 from sparkq_daemon.store.sqlite import (
     catalog,
+    config_sync,
     maintenance,
     queues,
     sessions,
@@ -271,6 +272,9 @@ class SqliteStore:
 
     async def setting_set(self, namespace: str, key: str, value: Any) -> dict[str, Any]:
         return await self.db.write(settings.set_value, namespace, key, value)
+
+    async def config_sync(self, wanted: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(config_sync.sync, wanted)
 
     async def audit_list(self, limit: int) -> list[dict[str, Any]]:
         return (await self.db.read(settings.list_audit, limit))["entries"]
