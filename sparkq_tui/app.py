@@ -40,6 +40,8 @@ from sparkq_tui.widgets.task_table import TaskTable
 DEFAULT_THEME = "sparkq-dark"
 REFRESH_DELAY = 0.05  # coalesce a burst of events into one re-read
 FILTER_DELAY = 0.15  # wait for a pause in typing before asking the daemon
+# What the cockpit follows: the state it shows, and the catalogue quick-add offers.
+EVENT_TOPICS = ("session", "queue", "task", "catalog")
 
 
 class SparkQApp(CockpitActions, App[int]):
@@ -160,13 +162,15 @@ class SparkQApp(CockpitActions, App[int]):
     async def _follow_events(self) -> None:
         while True:
             try:
-                async for event in self.client.subscribe():
+                async for event in self.client.subscribe(EVENT_TOPICS):
                     kind = event.get("type", "")
                     if kind == "connection.lost":
                         self._set_state("reconnecting")
                     elif kind in ("connection.restored", "events.overflow"):
                         self._set_state("connected")
                         self.reload_everything_soon()
+                    elif event.get("topic") == "catalog":
+                        self._reload_catalog()
                     else:
                         self.refresh_soon()
             except DaemonUnavailable:
@@ -182,15 +186,24 @@ class SparkQApp(CockpitActions, App[int]):
 
     async def reload_everything(self) -> None:
         """Read the catalog (tools, prompts) and all state; used at start and after a restart."""
+        if await self.reload_catalog():
+            await self.refresh_state(reload_tasks=True)
+
+    @work(group="catalog", exclusive=True)
+    async def _reload_catalog(self) -> None:
+        await self.reload_catalog()
+
+    async def reload_catalog(self) -> bool:
+        """Read the tools and prompt templates quick-add offers; False when the daemon failed."""
         try:
             tools = (await self.client.call("tool.list"))["tools"]
             prompts = (await self.client.call("prompt.list"))["prompts"]
         except SparkQError as exc:
             self._set_state("reconnecting" if isinstance(exc, DaemonUnavailable) else "connected")
-            return
+            return False
         self.quick_add_bar.set_tools([t["name"] for t in tools])
         self.prompts = {p["command"]: p["template_text"] for p in prompts}
-        await self.refresh_state(reload_tasks=True)
+        return True
 
     def refresh_soon(self) -> None:
         """Re-read state shortly (a burst of events costs one re-read)."""
