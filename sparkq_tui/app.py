@@ -148,7 +148,7 @@ class SparkQApp(CockpitActions, App[int]):
                 self.started_daemon = True
                 self.notify(
                     f"No daemon answered on {self.socket_path}: started one in the background "
-                    f"(log: {default_log_file()}). It keeps running after you quit.",
+                    f"(log: {default_log_file(self.socket_path)}). It keeps running after you quit.",
                     title="daemon started",
                     timeout=8,
                 )
