@@ -18,7 +18,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 
 from sparkq_daemon.paths import resolve_socket
 from sparkq_tui.client import AsyncClient
@@ -30,6 +30,7 @@ from sparkq_tui.errors import DaemonUnavailable, SparkQError
 from sparkq_tui.screens.help_screen import HelpScreen
 from sparkq_tui.screens.task_detail import TaskDetailScreen
 from sparkq_tui.theme_files import builtin_theme_dir, load_themes, user_theme_dir
+from sparkq_tui.widgets.cockpit_footer import CockpitFooter
 from sparkq_tui.widgets.cockpit_header import CockpitHeader
 from sparkq_tui.widgets.filter_bar import FilterInput
 from sparkq_tui.widgets.queue_list import QueueList
@@ -118,7 +119,7 @@ class SparkQApp(CockpitActions, App[int]):
                 yield self.filter_input
                 yield self.task_table
         yield self.quick_add_bar
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self._load_theme_files()
