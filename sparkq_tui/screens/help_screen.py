@@ -26,11 +26,11 @@ HELP_TEXT = """\
   x       delete (confirm)      ↑↓ PgUp PgDn Home End     move
 
 [b]Queues[/b]
-  n new · e end · p pause/resume · A archive/unarchive
+  n new · e end (confirm) · p pause/resume · A archive/unarchive
   x delete (confirm)
 
 [b]Sessions[/b]
-  n new · e end · x delete (confirm; its queues and tasks go too)
+  n new · e end (confirm) · x delete (confirm; queues and tasks go too)
 
 [b]Task detail[/b]
   esc / backspace  back · the task keys above work here too
