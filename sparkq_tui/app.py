@@ -24,7 +24,7 @@ from sparkq_daemon.paths import resolve_socket
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.cockpit_actions import CockpitActions
 from sparkq_tui.cockpit_settings import default_settings_path, load_settings, save_setting
-from sparkq_tui.cockpit_state import TaskFilter, cycle, parse_filter, utc_now
+from sparkq_tui.cockpit_state import TaskFilter, cycle, parse_filter, time_cell_moves, utc_now
 from sparkq_tui.daemon_control import default_log_file, ensure_daemon
 from sparkq_tui.errors import DaemonUnavailable, SparkQError
 from sparkq_tui.screens.help_screen import HelpScreen
@@ -355,7 +355,7 @@ class SparkQApp(CockpitActions, App[int]):
             return
         self.header_bar.refresh()
         table = self.task_table
-        if any(t.get("status") == "running" for t in table.visible_tasks()):
+        if any(time_cell_moves(t) for t in table.visible_tasks()):
             table.refresh()
         if isinstance(self.screen, TaskDetailScreen):
             self.screen.refresh_clock()
