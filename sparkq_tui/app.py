@@ -18,18 +18,19 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 
 from sparkq_daemon.paths import resolve_socket
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.cockpit_actions import CockpitActions
 from sparkq_tui.cockpit_settings import default_settings_path, load_settings, save_setting
-from sparkq_tui.cockpit_state import TaskFilter, cycle, parse_filter, utc_now
+from sparkq_tui.cockpit_state import TaskFilter, cycle, parse_filter, time_cell_moves, utc_now
 from sparkq_tui.daemon_control import default_log_file, ensure_daemon
 from sparkq_tui.errors import DaemonUnavailable, SparkQError
 from sparkq_tui.screens.help_screen import HelpScreen
 from sparkq_tui.screens.task_detail import TaskDetailScreen
 from sparkq_tui.theme_files import builtin_theme_dir, load_themes, user_theme_dir
+from sparkq_tui.widgets.cockpit_footer import CockpitFooter
 from sparkq_tui.widgets.cockpit_header import CockpitHeader
 from sparkq_tui.widgets.filter_bar import FilterInput
 from sparkq_tui.widgets.queue_list import QueueList
@@ -40,6 +41,8 @@ from sparkq_tui.widgets.task_table import TaskTable
 DEFAULT_THEME = "sparkq-dark"
 REFRESH_DELAY = 0.05  # coalesce a burst of events into one re-read
 FILTER_DELAY = 0.15  # wait for a pause in typing before asking the daemon
+# What the cockpit follows: the state it shows, and the catalogue quick-add offers.
+EVENT_TOPICS = ("session", "queue", "task", "catalog")
 
 
 class SparkQApp(CockpitActions, App[int]):
@@ -116,7 +119,7 @@ class SparkQApp(CockpitActions, App[int]):
                 yield self.filter_input
                 yield self.task_table
         yield self.quick_add_bar
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self._load_theme_files()
@@ -146,7 +149,7 @@ class SparkQApp(CockpitActions, App[int]):
                 self.started_daemon = True
                 self.notify(
                     f"No daemon answered on {self.socket_path}: started one in the background "
-                    f"(log: {default_log_file()}). It keeps running after you quit.",
+                    f"(log: {default_log_file(self.socket_path)}). It keeps running after you quit.",
                     title="daemon started",
                     timeout=8,
                 )
@@ -160,13 +163,15 @@ class SparkQApp(CockpitActions, App[int]):
     async def _follow_events(self) -> None:
         while True:
             try:
-                async for event in self.client.subscribe():
+                async for event in self.client.subscribe(EVENT_TOPICS):
                     kind = event.get("type", "")
                     if kind == "connection.lost":
                         self._set_state("reconnecting")
                     elif kind in ("connection.restored", "events.overflow"):
                         self._set_state("connected")
                         self.reload_everything_soon()
+                    elif event.get("topic") == "catalog":
+                        self._reload_catalog()
                     else:
                         self.refresh_soon()
             except DaemonUnavailable:
@@ -182,15 +187,24 @@ class SparkQApp(CockpitActions, App[int]):
 
     async def reload_everything(self) -> None:
         """Read the catalog (tools, prompts) and all state; used at start and after a restart."""
+        if await self.reload_catalog():
+            await self.refresh_state(reload_tasks=True)
+
+    @work(group="catalog", exclusive=True)
+    async def _reload_catalog(self) -> None:
+        await self.reload_catalog()
+
+    async def reload_catalog(self) -> bool:
+        """Read the tools and prompt templates quick-add offers; False when the daemon failed."""
         try:
             tools = (await self.client.call("tool.list"))["tools"]
             prompts = (await self.client.call("prompt.list"))["prompts"]
         except SparkQError as exc:
             self._set_state("reconnecting" if isinstance(exc, DaemonUnavailable) else "connected")
-            return
+            return False
         self.quick_add_bar.set_tools([t["name"] for t in tools])
         self.prompts = {p["command"]: p["template_text"] for p in prompts}
-        await self.refresh_state(reload_tasks=True)
+        return True
 
     def refresh_soon(self) -> None:
         """Re-read state shortly (a burst of events costs one re-read)."""
@@ -341,7 +355,7 @@ class SparkQApp(CockpitActions, App[int]):
             return
         self.header_bar.refresh()
         table = self.task_table
-        if any(t.get("status") == "running" for t in table.visible_tasks()):
+        if any(time_cell_moves(t) for t in table.visible_tasks()):
             table.refresh()
         if isinstance(self.screen, TaskDetailScreen):
             self.screen.refresh_clock()

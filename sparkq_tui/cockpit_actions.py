@@ -177,6 +177,12 @@ class CockpitActions:
     def action_end_queue(self: SparkQApp) -> None:
         queue = self._queue_or_warn()
         if queue is not None:
+            self._end_queue(queue)
+
+    @work(group="actions")
+    async def _end_queue(self: SparkQApp, queue: dict[str, Any]) -> None:
+        question = f"End queue {queue['name']}? Ending cannot be undone."
+        if await self.push_screen_wait(ConfirmDialog(question, confirm_label="End")):
             self._queue_call("queue.end", queue, "ended")
 
     def action_toggle_pause_queue(self: SparkQApp) -> None:
@@ -241,6 +247,18 @@ class CockpitActions:
 
     @work(group="actions")
     async def _end_session(self: SparkQApp, session: dict[str, Any]) -> None:
+        open_queues = [
+            q
+            for q in self.queues
+            if q.get("session_id") == session["id"] and q.get("status") != "ended"
+        ]
+        question = f"End session {session['name']}"
+        if open_queues:
+            count = len(open_queues)
+            question += f" and its {count} open queue" + ("s" if count > 1 else "")
+        question += "? Ending cannot be undone."
+        if not await self.push_screen_wait(ConfirmDialog(question, confirm_label="End")):
+            return
         if await self.rpc("session.end", session=session["id"]) is not None:
             self._done(f"Session {session['name']} ended")
 

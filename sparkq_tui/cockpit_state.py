@@ -66,6 +66,14 @@ def task_time_cell(task: Mapping[str, Any], now: datetime) -> str:
     return format_duration(task_age(task, now))
 
 
+def time_cell_moves(task: Mapping[str, Any]) -> bool:
+    """Whether the time column of ``task`` changes as the clock runs: its running time while
+    it runs, its age while it never ran (a queued task); a finished run's time stays put."""
+    if task.get("claimed_at") is None:
+        return task.get("created_at") is not None
+    return task.get("status") == "running" or not task.get("finished_at")
+
+
 def is_stale(task: Mapping[str, Any]) -> bool:
     """A running task the sweeper warned about (no heartbeat within its timeout)."""
     return task.get("status") == "running" and bool(task.get("stale_warned_at"))

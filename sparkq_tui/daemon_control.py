@@ -3,6 +3,7 @@ cockpit's embedded daemon). The daemon never forks itself: we spawn it in a new 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket as socketlib
 import subprocess
@@ -35,8 +36,16 @@ def ping(socket_path: str | os.PathLike[str], timeout: float = 1.0) -> dict[str,
         return None
 
 
-def default_log_file() -> Path:
-    return paths.log_dir() / "daemon.log"
+def default_log_file(socket_path: str | os.PathLike[str] | None = None) -> Path:
+    """The log of the background daemon on ``socket_path`` (by default the socket that
+    ``SPARKQ_SOCKET`` or the config file names), in the user log dir: ``daemon.log`` for the
+    default socket, ``daemon-<socket name>-<hash of its path>.log`` for any other, so two
+    daemons never share a log."""
+    socket = Path(os.path.abspath(paths.resolve_socket(socket_path)))
+    if socket == Path(os.path.abspath(paths.default_socket())):
+        return paths.log_dir() / "daemon.log"
+    digest = hashlib.sha256(os.fsencode(str(socket))).hexdigest()[:10]
+    return paths.log_dir() / f"daemon-{socket.stem}-{digest}.log"
 
 
 def start_background(
@@ -49,8 +58,9 @@ def start_background(
 ) -> dict[str, Any]:
     """Spawn ``sparkq-daemon`` detached and return its ping once it answers.
 
-    Raises ``RuntimeError`` with the tail of its log when it exits or does not answer."""
-    log_path = Path(log_file) if log_file else default_log_file()
+    Raises ``RuntimeError`` with the tail of what it logged when it exits (only its own
+    lines: not those of earlier daemons in the same file)."""
+    log_path = Path(log_file) if log_file else default_log_file(socket_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "sparkq_daemon", "--socket", str(socket_path)]
     if config:
@@ -58,6 +68,7 @@ def start_background(
     if db:
         argv += ["--db", str(db)]
     with open(log_path, "ab") as log:
+        own_lines_from = log.tell()
         proc = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
@@ -74,9 +85,8 @@ def start_background(
             return info
         code = proc.poll()
         if code is not None:
-            raise RuntimeError(
-                f"sparkq-daemon exited with code {code}: {_tail(log_path)}".rstrip(": ")
-            )
+            said = _tail(log_path, own_lines_from)
+            raise RuntimeError(f"sparkq-daemon exited with code {code}: {said}".rstrip(": "))
         time.sleep(delay)
         delay = min(delay * 2, 0.2)
     raise RuntimeError(f"sparkq-daemon did not answer on {socket_path} within {timeout:.0f} s")
@@ -134,8 +144,12 @@ def _alive(pid: Any) -> bool:
         return True
 
 
-def _tail(path: Path, lines: int = 5) -> str:
+def _tail(path: Path, start: int, lines: int = 5) -> str:
+    """The last ``lines`` lines written to ``path`` after byte ``start``, joined by `` | ``."""
     try:
-        return " | ".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
+        with open(path, "rb") as f:
+            f.seek(start)
+            text = f.read().decode(errors="replace")
     except OSError:
         return ""
+    return " | ".join(text.strip().splitlines()[-lines:])

@@ -9,7 +9,7 @@ from sparkq_daemon.errors import Validation
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.validation import check_choices, optional
 
-TOPICS = ("session", "queue", "task", "config")
+TOPICS = ("session", "queue", "task", "config", "catalog")
 DEFAULT_TOPICS = ["session", "queue", "task"]
 
 

@@ -12,23 +12,25 @@ from textual.widgets import Static
 
 HELP_TEXT = """\
 [b]Everywhere[/b]
-  a         quick-add a task to the selected queue
-              text → selected tool · /name text → prompt template · !script → run-bash
-              Tab / shift+Tab cycle the tool · Esc closes
-  /         filter tasks: words and status:queued|running|succeeded|failed (status:run,fail)
-  tab       next pane            t   next theme
-  ctrl+p    command palette      ?   this help       q   quit
+  a       quick-add a task to the selected queue:
+            text → the tool shown · /name text → prompt template
+            !script → run-bash · Tab / shift+Tab: tool · Esc closes
+  /       filter tasks: words and status:queued|running|succeeded|failed
+            (abbreviated and combined: status:run,fail)
+  tab     next pane             t   next theme
+  ctrl+p  command palette       ?   this help         q   quit
 
 [b]Tasks[/b]
-  enter     open the task        c   claim           d   complete (asks a result)
-  f         fail (asks why)      r   requeue         R   rerun (a new task)
-  x         delete (confirm)     ↑↓ PgUp PgDn Home End  move
+  enter   open the task         c   claim             d   complete
+  f       fail (asks why)       r   requeue           R   rerun as new
+  x       delete (confirm)      ↑↓ PgUp PgDn Home End     move
 
 [b]Queues[/b]
-  n new · e end · p pause/resume · A archive/unarchive · x delete (confirm)
+  n new · e end (confirm) · p pause/resume · A archive/unarchive
+  x delete (confirm)
 
 [b]Sessions[/b]
-  n new · e end · x delete (confirm; its queues and tasks go too)
+  n new · e end (confirm) · x delete (confirm; queues and tasks go too)
 
 [b]Task detail[/b]
   esc / backspace  back · the task keys above work here too
@@ -36,12 +38,14 @@ HELP_TEXT = """\
 
 
 class HelpScreen(ModalScreen[None]):
+    """Every key of the cockpit, scrollable when the terminal is short."""
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 90; max-width: 100%; height: auto; max-height: 100%;
+        width: 80; max-width: 100%; height: auto; max-height: 100%;
         border: round $primary; background: $surface; padding: 0 1;
     }
     """
@@ -49,7 +53,19 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "Keys"
-            yield Static(HELP_TEXT)
+            yield Static(HELP_TEXT.rstrip())
+
+    def on_mount(self) -> None:
+        self.watch(self.query_one(VerticalScroll), "scroll_y", self._show_scroll_hint)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show_scroll_hint)
+
+    def _show_scroll_hint(self) -> None:
+        """Say so in the bottom border while there is more below than the screen shows."""
+        scroll = self.query_one(VerticalScroll)
+        more = scroll.scroll_y < scroll.max_scroll_y
+        scroll.border_subtitle = "↓ more below (↓ PgDn) · esc closes" if more else "esc closes"
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

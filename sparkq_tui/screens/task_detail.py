@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from sparkq_tui.cockpit_state import (
     STATUS_GLYPHS,
@@ -22,6 +22,7 @@ from sparkq_tui.cockpit_state import (
     task_elapsed,
     utc_now,
 )
+from sparkq_tui.widgets.cockpit_footer import CockpitFooter
 from sparkq_tui.widgets.cockpit_header import STATUS_VARIABLES
 
 Task = dict[str, Any]
@@ -85,7 +86,7 @@ class TaskDetailScreen(Screen[None]):
             yield Static("Stderr", classes="section")
             with VerticalScroll(classes="output"):
                 yield Static(id="detail-stderr", classes="block", markup=False)
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self._composed = True

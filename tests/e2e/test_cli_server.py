@@ -41,8 +41,9 @@ def test_start_status_restart_stop(lone: tuple[Run, Path], short_dir: Path) -> N
     assert "started" in started.out
     info = ping(socket)
     assert info is not None
-    log_file = short_dir / "state" / "sparkq" / "log" / "daemon.log"
-    assert log_file.is_file()
+    # A socket other than the default one logs to a file of its own, named after it.
+    (log_file,) = (short_dir / "state" / "sparkq" / "log").glob("daemon-bg-*.log")
+    assert str(log_file) in started.out and str(socket) in log_file.read_text()
 
     again = sparkq("start")
     assert again.code == 0 and "already running" in again.out

@@ -68,3 +68,26 @@ def test_slow_subscriber_gets_overflow_and_daemon_keeps_serving(daemon: DaemonPr
                 break
         assert seen_overflow
         assert slow.call("system.ping")
+
+
+def test_catalog_topic_reports_tool_class_and_prompt_changes(daemon: DaemonProcess) -> None:
+    with Wire(daemon.socket) as listener, Wire(daemon.socket) as actor:
+        assert listener.call("events.subscribe", topics=["catalog"]) == {"subscribed": ["catalog"]}
+        actor.call("task_class.upsert", name="HUGE", timeout=3600)
+        actor.call("tool.upsert", name="llm-big", task_class="HUGE")
+        actor.call("prompt.create", command="fix", label="Fix", template_text="Fix {input}")
+        actor.call("prompt.update", command="fix", label="Repair")
+        actor.call("prompt.delete", command="fix")
+        actor.call("tool.delete", name="llm-big")
+        actor.call("task_class.delete", name="HUGE")
+        events = _events(listener, 7)
+    seen = [(e["topic"], e["type"], e.get("name") or e.get("command")) for e in events]
+    assert seen == [
+        ("catalog", "task_class.upserted", "HUGE"),
+        ("catalog", "tool.upserted", "llm-big"),
+        ("catalog", "prompt.created", "fix"),
+        ("catalog", "prompt.updated", "fix"),
+        ("catalog", "prompt.deleted", "fix"),
+        ("catalog", "tool.deleted", "llm-big"),
+        ("catalog", "task_class.deleted", "HUGE"),
+    ]

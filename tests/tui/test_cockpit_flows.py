@@ -209,7 +209,16 @@ async def test_queue_actions(make_app, seeded, peer) -> None:
         await pilot.press("A")
         await wait_for(pilot, lambda: queues.selected.get("status") != "archived")
 
+        # End asks first: "n" keeps the queue open, "y" ends it.
         await pilot.press("e")
+        await wait_for(pilot, lambda: "End queue ops?" in screen_text(app))
+        assert "End (y)" in screen_text(app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "End queue ops?" not in screen_text(app))
+        assert (await queue("ops"))["status"] != "ended"
+        await pilot.press("e")
+        await wait_for(pilot, lambda: "End queue ops?" in screen_text(app))
+        await pilot.press("y")
         await wait_for(pilot, lambda: queues.selected.get("status") == "ended")
         assert (await queue("ops"))["status"] == "ended"
 
@@ -233,7 +242,15 @@ async def test_session_actions(make_app, seeded, peer) -> None:
         await wait_for(pilot, lambda: sessions.selected and sessions.selected["name"] == "spike")
         await wait_for(pilot, lambda: app.query_one(QueueList).row_count == 0)
 
+        # Ending a session (and with it every queue in it) asks first too.
         await pilot.press("e")
+        await wait_for(pilot, lambda: "End session spike" in screen_text(app))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "End session spike" not in screen_text(app))
+        assert (await peer.call("session.get", session="spike"))["status"] == "active"
+        await pilot.press("e")
+        await wait_for(pilot, lambda: "End session spike" in screen_text(app))
+        await pilot.press("y")
         await wait_for(pilot, lambda: sessions.selected.get("status") == "ended")
 
         await pilot.press("x")

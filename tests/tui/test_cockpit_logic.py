@@ -16,6 +16,7 @@ from sparkq_tui.cockpit_state import (
     parse_filter,
     task_summary,
     task_time_cell,
+    time_cell_moves,
 )
 from sparkq_tui.quick_add import QuickAddError, QuickAddRequest, parse_quick_add
 from sparkq_tui.theme_files import ThemeFileError, builtin_theme_dir, load_theme_file, load_themes
@@ -66,6 +67,25 @@ def test_durations_and_time_cells() -> None:
     assert task_time_cell(queued, now) == "10s"
     assert is_stale({**running, "stale_warned_at": "2026-05-01T11:59:00+00:00"})
     assert not is_stale({**queued, "stale_warned_at": "2026-05-01T11:59:00+00:00"})
+
+
+def test_time_cell_moves_exactly_when_its_text_follows_the_clock() -> None:
+    created, claimed, finished = (f"2026-05-01T11:5{m}:00+00:00" for m in (0, 1, 2))
+    tasks = [
+        {"status": "queued", "created_at": created},
+        {"status": "running", "created_at": created, "claimed_at": claimed},
+        {
+            "status": "succeeded",
+            "created_at": created,
+            "claimed_at": claimed,
+            "finished_at": finished,
+        },
+        {"status": "failed", "created_at": created, "finished_at": finished},  # never ran
+    ]
+    now, later = datetime(2026, 5, 1, 12, 0, tzinfo=UTC), datetime(2026, 5, 1, 13, 0, tzinfo=UTC)
+    for task in tasks:
+        changes = task_time_cell(task, now) != task_time_cell(task, later)
+        assert time_cell_moves(task) is changes, task
 
 
 def test_summaries_and_results() -> None:

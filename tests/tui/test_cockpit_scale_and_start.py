@@ -7,7 +7,7 @@ import time
 import yaml
 
 from sparkq_tui.app import SparkQApp
-from sparkq_tui.daemon_control import ping, stop
+from sparkq_tui.daemon_control import default_log_file, ping, stop
 from sparkq_tui.widgets.task_table import PAGE_SIZE, TaskTable
 from tests.tui.conftest import wait_for, wait_ready
 from tests.tui.screen_text import screen_text
@@ -74,6 +74,8 @@ async def test_starts_a_background_daemon_when_none_answers(short_dir, monkeypat
             assert ping(socket) is not None
             messages = [str(n.message) for n in app._notifications]
             assert any("started one in the background" in m for m in messages)
+            assert any(str(default_log_file(socket)) in m for m in messages)
+            assert default_log_file(socket).name.startswith("daemon-e-")
             assert "connected" in screen_text(app)
     finally:
         stop(socket)

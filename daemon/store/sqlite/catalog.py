@@ -60,6 +60,7 @@ def upsert_task_class(tx: Tx, name: str, timeout: float, description: str) -> di
         (name, timeout, description, tx.now),
     )
     tx.catalog.task_classes[name] = {"name": name, "timeout": timeout, "description": description}
+    tx.emit("catalog", "task_class.upserted", name=name)
     return tx.catalog.task_classes[name]
 
 
@@ -78,6 +79,7 @@ def upsert_tool(
     )
     tool = {"name": name, "task_class": task_class, "description": description, "command": command}
     tx.catalog.tools[name] = tool
+    tx.emit("catalog", "tool.upserted", name=name)
     return _tool_out(tx.catalog, tool)
 
 
@@ -86,6 +88,7 @@ def delete_tool(tx: Tx, name: str) -> dict[str, Any]:
         raise NotFound(f"tool {name!r} does not exist", id=name)
     tx.conn.execute("DELETE FROM tools WHERE name = ?", (name,))
     del tx.catalog.tools[name]
+    tx.emit("catalog", "tool.deleted", name=name)
     return {"deleted": True}
 
 
@@ -97,6 +100,7 @@ def delete_task_class(tx: Tx, name: str) -> dict[str, Any]:
         raise Conflict(f"task class {name!r} is used by tools: {', '.join(users)}")
     tx.conn.execute("DELETE FROM task_classes WHERE name = ?", (name,))
     del tx.catalog.task_classes[name]
+    tx.emit("catalog", "task_class.deleted", name=name)
     return {"deleted": True}
 
 
@@ -122,6 +126,7 @@ def create_prompt(
         " VALUES (?, ?, ?, ?, ?, ?)",
         (command, label, template_text, description, tx.now, tx.now),
     )
+    tx.emit("catalog", "prompt.created", command=command)
     return get_prompt(tx.conn, command)
 
 
@@ -130,10 +135,12 @@ def update_prompt(tx: Tx, command: str, changes: dict[str, Any]) -> dict[str, An
     for key, value in changes.items():
         tx.conn.execute(f"UPDATE prompts SET {key} = ? WHERE command = ?", (value, command))
     tx.conn.execute("UPDATE prompts SET updated_at = ? WHERE command = ?", (tx.now, command))
+    tx.emit("catalog", "prompt.updated", command=command)
     return get_prompt(tx.conn, command)
 
 
 def delete_prompt(tx: Tx, command: str) -> dict[str, Any]:
     get_prompt(tx.conn, command)
     tx.conn.execute("DELETE FROM prompts WHERE command = ?", (command,))
+    tx.emit("catalog", "prompt.deleted", command=command)
     return {"deleted": True}

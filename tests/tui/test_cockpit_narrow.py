@@ -1,0 +1,71 @@
+"""The cockpit at 80×24: the footer keeps help and quit in view, and the help screen fits
+the width and says when there is more below."""
+
+from __future__ import annotations
+
+import re
+
+from sparkq_tui.app import SparkQApp
+from sparkq_tui.screens.help_screen import HELP_TEXT, HelpScreen
+from sparkq_tui.screens.task_detail import TaskDetailScreen
+from tests.tui.conftest import wait_for, wait_ready
+from tests.tui.fake_daemon import FakeDaemonClient, pinned_clock
+from tests.tui.screen_text import screen_text
+
+NARROW = (80, 24)
+
+
+def _app(short_dir) -> SparkQApp:
+    return SparkQApp(
+        client=FakeDaemonClient(),
+        clock=pinned_clock,
+        settings_path=short_dir / "cockpit.json",
+        theme_dirs=[],
+    )
+
+
+def _footer(app: SparkQApp) -> str:
+    return screen_text(app).rstrip("\n").splitlines()[-1]
+
+
+async def test_footer_keeps_help_and_quit_at_80_columns(short_dir) -> None:
+    app = _app(short_dir)
+    async with app.run_test(size=NARROW) as pilot:
+        await wait_ready(pilot)
+        for pane, shown in (
+            ("tasks", ("c Claim", "/ Filter", "t Theme")),
+            ("queues", ("n New queue", "p Pause/resume", "t Theme")),
+            ("sessions", ("n New session", "t Theme")),
+        ):
+            if pane != "tasks":
+                await pilot.press("shift+tab")
+            await wait_for(pilot, lambda shown=shown: shown[0] in _footer(app))
+            footer = _footer(app)
+            for key in (*shown, "a Add", "? Help", "q Quit"):
+                assert key in footer, (pane, footer)
+        await pilot.press("tab", "tab", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        await wait_for(pilot, lambda: "esc Back" in _footer(app))
+        assert "? Help" in _footer(app) and "q Quit" in _footer(app)
+        await pilot.resize_terminal(120, 40)  # wide again: every key, the palette too
+        await wait_for(pilot, lambda: "^p palette" in _footer(app))
+        assert "/ Filter" in _footer(app) and "t Theme" in _footer(app)
+
+
+async def test_help_fits_80_columns_and_says_it_scrolls(short_dir) -> None:
+    app = _app(short_dir)
+    async with app.run_test(size=NARROW) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await wait_for(pilot, lambda: "more below" in screen_text(app))
+        top = screen_text(app)
+        assert "esc / backspace" not in top
+        await pilot.press("end")
+        await wait_for(pilot, lambda: "esc / backspace" in screen_text(app))
+        bottom = screen_text(app)
+        assert "more below" not in bottom and "esc closes" in bottom
+        # Every line of the help is shown whole (none wraps at 80 columns).
+        for line in HELP_TEXT.splitlines():
+            plain = re.sub(r"\[/?b\]", "", line).strip()
+            assert plain in top or plain in bottom, plain
