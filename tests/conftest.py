@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.daemon_process import DaemonProcess
+from tests.pg_cluster import PgServer, pg_server
 
 
 @pytest.fixture(autouse=True)
@@ -47,3 +48,16 @@ def make_daemon(short_dir: Path) -> Iterator[Callable[..., DaemonProcess]]:
 def daemon(make_daemon: Callable[..., DaemonProcess]) -> DaemonProcess:
     """One running daemon with the default config."""
     return make_daemon()
+
+
+@pytest.fixture(scope="session")
+def pg_server_session() -> Iterator[PgServer]:
+    """One PostgreSQL server for the whole run (started on first use)."""
+    with pg_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def pg_url(pg_server_session: PgServer) -> str:
+    """A fresh PostgreSQL database for this test module: its URL."""
+    return pg_server_session.create_database()
