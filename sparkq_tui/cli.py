@@ -124,13 +124,20 @@ def _main(argv: list[str]) -> int:
             return _exit_code(exc)
         if opts.help or opts.version:
             return _run_parser(argv, None)
+        from sparkq_tui.commands.local_files import configured_socket
+
+        try:
+            socket = str(configured_socket(opts.socket, opts.config))
+        except UsageError as exc:
+            print(f"sparkq: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         if command == "runner":
             from sparkq_tui.runner import main as runner_main
 
-            return runner_main(rest, socket=opts.socket, config=opts.config)
+            return runner_main(rest, socket=socket, config=opts.config)
         from sparkq_tui.app import run_cockpit
 
-        return run_cockpit(socket=opts.socket, config=opts.config)
+        return run_cockpit(socket=socket, config=opts.config)
     return _run_parser(argv, command)
 
 

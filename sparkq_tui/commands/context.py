@@ -26,9 +26,9 @@ class Context:
 
     @cached_property
     def socket_path(self) -> Path:
-        from sparkq_daemon.paths import resolve_socket
+        from sparkq_tui.commands.local_files import configured_socket
 
-        return resolve_socket(self.socket_option, self.config_option)
+        return configured_socket(self.socket_option, self.config_option)
 
     @property
     def connection(self) -> Connection:
