@@ -39,6 +39,9 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "rpc": ("rpc",),
 }
 _VALUE_OPTIONS = ("--socket", "--config")
+# Options whose value may itself look like an option (`enqueue … --arg --weekly`): the value
+# is glued to the option (`--arg=--weekly`) before parsing.
+_RAW_VALUE_OPTIONS: dict[str, tuple[str, ...]] = {"enqueue": ("--arg",)}
 
 EPILOG = """\
 Run `sparkq` alone to open the cockpit, `sparkq start` to start the daemon in the background,
@@ -94,6 +97,21 @@ def _split_command(argv: list[str]) -> tuple[list[str], str | None, list[str]]:
     return argv, None, []
 
 
+def _glue_raw_values(argv: list[str], command: str | None) -> list[str]:
+    raw = _RAW_VALUE_OPTIONS.get(command or "", ())
+    if not raw:
+        return argv
+    out: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            out += [word, *words]
+            break
+        value = next(words, None) if word in raw else None
+        out.append(word if value is None else f"{word}={value}")
+    return out
+
+
 def _global_values(head: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="sparkq", add_help=False)
     _add_global_options(parser, None)
@@ -144,7 +162,7 @@ def _main(argv: list[str]) -> int:
 def _run_parser(argv: list[str], command: str | None) -> int:
     parser = build_parser(command)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_glue_raw_values(argv, command))
     except SystemExit as exc:
         return _exit_code(exc)
     handler = getattr(args, "handler", None)
