@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from importlib import import_module
 
 from sparkq_tui import __version__
-from sparkq_tui.commands.context import Context, UsageError
+from sparkq_tui.commands.context import BadArguments, Context, UsageError
 from sparkq_tui.errors import DaemonUnavailable, SparkQError
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NO_DAEMON = 0, 1, 2, 3
@@ -34,7 +34,7 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
         "purge",
     ),
     "catalog": ("tools", "task-classes", "prompts"),
-    "config_cmds": ("config", "config-export", "backup-list", "backup-restore"),
+    "config_cmds": ("config", "config-export", "backup-list", "backup-restore", "reload"),
     "scripts": ("scripts",),
     "rpc": ("rpc",),
 }
@@ -162,7 +162,11 @@ def _main(argv: list[str]) -> int:
 def _run_parser(argv: list[str], command: str | None) -> int:
     parser = build_parser(command)
     try:
-        args = parser.parse_args(_glue_raw_values(argv, command))
+        args, extras = parser.parse_known_args(_glue_raw_values(argv, command))
+        # Words no parser took are reported with the usage of the command typed.
+        typed = getattr(args, "command_parser", None) or parser
+        if extras:
+            typed.error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as exc:
         return _exit_code(exc)
     handler = getattr(args, "handler", None)
@@ -172,6 +176,12 @@ def _run_parser(argv: list[str], command: str | None) -> int:
     ctx = Context(args)
     try:
         return handler(ctx) or EXIT_OK
+    except BadArguments as exc:
+        try:
+            typed.error(str(exc))
+        except SystemExit as usage:
+            return _exit_code(usage)
+        return EXIT_USAGE  # not reached: error() exits
     except UsageError as exc:
         print(f"sparkq: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -14,6 +14,10 @@ class UsageError(Exception):
     """Bad input from the user, found after parsing (exit code 2)."""
 
 
+class BadArguments(UsageError):
+    """Arguments that do not fit together: reported with the usage of the command typed."""
+
+
 class Context:
     """Global options (``--socket``, ``--config``, ``--json``) and the connection."""
 
