@@ -226,9 +226,22 @@ def _file_payload(tool: str, name: str) -> dict[str, Any]:
         raise UsageError(f"cannot read --file {name}: {exc}") from None
 
 
+def _no_payload(tool: str) -> str:
+    if tool in SCRIPT_TOOLS:
+        return (
+            f"{tool} needs a script: give --script TEXT or --file F "
+            "(or --payload JSON), or pipe the script on stdin"
+        )
+    return (
+        f"{tool} needs a payload: give --prompt TEXT, --file F or --payload JSON, "
+        "or pipe the prompt on stdin"
+    )
+
+
 def build_payload(args: Any) -> Any:
     """The task payload from --payload, --script, --prompt, --file or piped stdin, with
-    --arg and --cwd added (None when nothing was given)."""
+    --arg and --cwd added; ``UsageError`` naming those options when none gives one
+    (``--payload null`` is the way to enqueue no payload on purpose)."""
     payload: Any = None
     if args.payload is not None:
         payload = parse_json(args.payload, "--payload")
@@ -238,10 +251,10 @@ def build_payload(args: Any) -> Any:
         payload = {"prompt": _stdin_text() if args.prompt == "-" else args.prompt}
     elif args.file is not None:
         payload = _file_payload(args.tool, args.file)
-    elif sys.stdin is not None and not sys.stdin.isatty():
-        text = _stdin_text()
-        if text.strip():
-            payload = _text_payload(args.tool, text)
+    elif sys.stdin is not None and not sys.stdin.isatty() and (text := _stdin_text()).strip():
+        payload = _text_payload(args.tool, text)
+    else:
+        raise UsageError(_no_payload(args.tool))
     extra: dict[str, Any] = {}
     if args.arg is not None:
         extra["args"] = args.arg

@@ -65,7 +65,7 @@ def test_payload_sources(sparkq: Run, queue: str, short_dir: Path) -> None:
         "args": ["a", "b"],
         "cwd": "/tmp",
     }
-    assert payload("run-bash") is None
+    assert payload("run-bash", "--payload", "null") is None  # no payload only on purpose
 
 
 def test_fail_requeue_rerun(sparkq: Run, queue: str) -> None:
