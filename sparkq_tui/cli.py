@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from importlib import import_module
 
 from sparkq_tui import __version__
-from sparkq_tui.commands.context import Context, UsageError
+from sparkq_tui.commands.context import BadArguments, Context, UsageError
 from sparkq_tui.errors import DaemonUnavailable, SparkQError
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NO_DAEMON = 0, 1, 2, 3
@@ -34,11 +34,14 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
         "purge",
     ),
     "catalog": ("tools", "task-classes", "prompts"),
-    "config_cmds": ("config", "config-export", "backup-list", "backup-restore"),
+    "config_cmds": ("config", "config-export", "backup-list", "backup-restore", "reload"),
     "scripts": ("scripts",),
     "rpc": ("rpc",),
 }
 _VALUE_OPTIONS = ("--socket", "--config")
+# Options whose value may itself look like an option (`enqueue … --arg --weekly`): the value
+# is glued to the option (`--arg=--weekly`) before parsing.
+_RAW_VALUE_OPTIONS: dict[str, tuple[str, ...]] = {"enqueue": ("--arg",)}
 
 EPILOG = """\
 Run `sparkq` alone to open the cockpit, `sparkq start` to start the daemon in the background,
@@ -94,6 +97,21 @@ def _split_command(argv: list[str]) -> tuple[list[str], str | None, list[str]]:
     return argv, None, []
 
 
+def _glue_raw_values(argv: list[str], command: str | None) -> list[str]:
+    raw = _RAW_VALUE_OPTIONS.get(command or "", ())
+    if not raw:
+        return argv
+    out: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            out += [word, *words]
+            break
+        value = next(words, None) if word in raw else None
+        out.append(word if value is None else f"{word}={value}")
+    return out
+
+
 def _global_values(head: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="sparkq", add_help=False)
     _add_global_options(parser, None)
@@ -124,20 +142,31 @@ def _main(argv: list[str]) -> int:
             return _exit_code(exc)
         if opts.help or opts.version:
             return _run_parser(argv, None)
+        from sparkq_tui.commands.local_files import configured_socket
+
+        try:
+            socket = str(configured_socket(opts.socket, opts.config))
+        except UsageError as exc:
+            print(f"sparkq: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         if command == "runner":
             from sparkq_tui.runner import main as runner_main
 
-            return runner_main(rest, socket=opts.socket, config=opts.config)
+            return runner_main(rest, socket=socket, config=opts.config)
         from sparkq_tui.app import run_cockpit
 
-        return run_cockpit(socket=opts.socket, config=opts.config)
+        return run_cockpit(socket=socket, config=opts.config)
     return _run_parser(argv, command)
 
 
 def _run_parser(argv: list[str], command: str | None) -> int:
     parser = build_parser(command)
     try:
-        args = parser.parse_args(argv)
+        args, extras = parser.parse_known_args(_glue_raw_values(argv, command))
+        # Words no parser took are reported with the usage of the command typed.
+        typed = getattr(args, "command_parser", None) or parser
+        if extras:
+            typed.error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as exc:
         return _exit_code(exc)
     handler = getattr(args, "handler", None)
@@ -147,6 +176,12 @@ def _run_parser(argv: list[str], command: str | None) -> int:
     ctx = Context(args)
     try:
         return handler(ctx) or EXIT_OK
+    except BadArguments as exc:
+        try:
+            typed.error(str(exc))
+        except SystemExit as usage:
+            return _exit_code(usage)
+        return EXIT_USAGE  # not reached: error() exits
     except UsageError as exc:
         print(f"sparkq: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -19,11 +19,18 @@ from typing import Any
 import orjson
 
 from sparkq_daemon.paths import resolve_socket
-from sparkq_tui.errors import DaemonUnavailable, SparkQError, error_from_wire
+from sparkq_tui.errors import (
+    DaemonUnavailable,
+    RequestTooLarge,
+    SparkQError,
+    check_request_size,
+    error_from_wire,
+)
 
 STREAM_LIMIT = 16 * 1024 * 1024 + 1024
 _CLOSED: dict[str, Any] = {"type": "client.closed"}  # ends subscribe() after close()
 DEFAULT_TOPICS = ("session", "queue", "task")
+SEND_FAILED_WAIT = 5.0  # after a failed send, how long to wait for the daemon's last words
 
 
 class AsyncClient:
@@ -44,6 +51,7 @@ class AsyncClient:
         self.reconnect_timeout = reconnect_timeout
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._sizes: dict[int, int] = {}  # bytes of each request in flight
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._read_task: asyncio.Task[None] | None = None
@@ -105,6 +113,7 @@ class AsyncClient:
 
     def _fail_pending(self) -> None:
         pending, self._pending = self._pending, {}
+        self._sizes = {}
         for fut in pending.values():
             if not fut.done():
                 fut.set_exception(
@@ -144,11 +153,18 @@ class AsyncClient:
                     params = {"topic": "events", "type": "events.overflow", **params}
                 self._events.put_nowait(params)
             return
-        fut = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]
+        request_id = message.get("id")
+        error = error_from_wire(message["error"]) if "error" in message else None
+        if request_id is None and isinstance(error, RequestTooLarge) and self._sizes:
+            # The daemon could not read the line, so its reply has no id and it closes the
+            # connection: the oversized line is the largest request in flight.
+            request_id = max(self._sizes, key=self._sizes.__getitem__)
+        fut = self._pending.pop(request_id, None)  # type: ignore[arg-type]
+        self._sizes.pop(request_id, None)  # type: ignore[arg-type]
         if fut is None or fut.done():
             return
-        if "error" in message:
-            fut.set_exception(error_from_wire(message["error"]))
+        if error is not None:
+            fut.set_exception(error)
         else:
             fut.set_result(message.get("result"))
 
@@ -175,21 +191,32 @@ class AsyncClient:
         if writer is None:
             raise DaemonUnavailable(f"not connected to the daemon at {self.socket_path}")
         request_id = next(self._ids)
-        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = fut
         message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
         if params:
             message["params"] = params
+        data = orjson.dumps(message)
+        check_request_size(len(data))
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = fut
+        self._sizes[request_id] = len(data)
         try:
-            writer.write(orjson.dumps(message) + b"\n")
+            writer.write(data + b"\n")
             await writer.drain()
         except (OSError, RuntimeError) as exc:
-            self._pending.pop(request_id, None)
-            raise DaemonUnavailable(f"could not send to the daemon: {exc}") from None
+            # The daemon closed the connection; its reply (TooLarge, say) may still be on the
+            # way: the read loop settles this call with it, or with the connection's loss.
+            try:
+                return await asyncio.wait_for(fut, SEND_FAILED_WAIT)
+            except TimeoutError:
+                raise DaemonUnavailable(f"could not send to the daemon: {exc}") from None
+            finally:
+                self._pending.pop(request_id, None)
+                self._sizes.pop(request_id, None)
         try:
             return await fut
         finally:
             self._pending.pop(request_id, None)
+            self._sizes.pop(request_id, None)
 
     async def call(self, method: str, params: dict[str, Any] | None = None, /, **kw: Any) -> Any:
         """Call ``method`` with ``params`` (or keyword arguments) and return its result.

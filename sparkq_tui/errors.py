@@ -30,6 +30,12 @@ class MethodNotFoundError(SparkQError):
     code = -32601
 
 
+class RequestTooLarge(InvalidRequestError):
+    """A request longer than the protocol's line limit (``data.type`` ``TooLarge``): refused
+    by the client before it is sent, or answered so by the daemon, which then closes the
+    connection."""
+
+
 class ValidationError(SparkQError):
     code = -32602
 
@@ -66,8 +72,25 @@ _BY_CODE = {
 }
 
 
+MAX_REQUEST_BYTES = 16 * 1024 * 1024  # docs/protocol.md: a longer line is answered TooLarge
+
+
+def check_request_size(size: int) -> None:
+    """Raise ``RequestTooLarge`` naming the size and the limit for a request of ``size`` bytes
+    (its newline excluded) that the daemon would refuse."""
+    if size > MAX_REQUEST_BYTES:
+        raise RequestTooLarge(
+            f"the request is {size} bytes ({size / 2**20:.1f} MiB), over the limit of "
+            f"{MAX_REQUEST_BYTES} bytes (16 MiB); it was not sent",
+            data={"type": "TooLarge", "bytes": size, "limit": MAX_REQUEST_BYTES},
+        )
+
+
 def error_from_wire(error: dict[str, Any]) -> SparkQError:
     """Build the typed exception for a JSON-RPC ``error`` member."""
     code = error.get("code", -32603)
     cls = _BY_CODE.get(code, SparkQError)
+    data = error.get("data")
+    if cls is InvalidRequestError and isinstance(data, dict) and data.get("type") == "TooLarge":
+        cls = RequestTooLarge
     return cls(str(error.get("message", "unknown error")), code, error.get("data"))

@@ -32,12 +32,17 @@ def _command(value: Any) -> list[str] | None:
     "tool.upsert",
     name=required("name"),
     task_class=required("name"),
-    description=optional("str", ""),
+    description=optional("str"),
     command=optional("list"),
 )
 async def tool_upsert(
-    ctx: Context, name: str, task_class: str, description: str, command: list | None = None
+    ctx: Context,
+    name: str,
+    task_class: str,
+    description: str | None = None,
+    command: list | None = None,
 ) -> dict[str, Any]:
+    """Create or replace a tool; an omitted description keeps the tool's current one."""
     return await ctx.store.tool_upsert(name, task_class, description, _command(command))
 
 

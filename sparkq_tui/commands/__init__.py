@@ -29,7 +29,7 @@ def add_command(
         aliases=list(aliases),
         **parser_options,
     )
-    parser.set_defaults(handler=handler)
+    parser.set_defaults(handler=handler, command_parser=parser)
     return parser
 
 

@@ -36,6 +36,17 @@ def register(sub: Any, common: Any) -> None:
     p.add_argument("key")
     p.add_argument("value", help="a JSON value (a bare word is taken as a string)")
 
+    add_command(
+        sub,
+        common,
+        "reload",
+        reload,
+        "re-read sparkq.yml in the daemon and apply what changed",
+        description=(
+            "Ask the daemon to re-read its config file and apply what changed; values set "
+            "over the protocol since win and are listed as kept."
+        ),
+    )
     p = add_command(
         sub, common, "config-export", config_export, "write the live configuration as sparkq.yml"
     )
@@ -52,6 +63,34 @@ def register(sub: Any, common: Any) -> None:
     p.add_argument("backup", help="its number in `sparkq backup-list` (1 = newest) or its name")
     p.add_argument("--db", default=None, help="the database, when no daemon runs to ask")
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
+
+def reload(ctx: Context) -> int:
+    from sparkq_tui.errors import MethodNotFoundError
+
+    try:
+        result = ctx.call("config.reload")
+    except MethodNotFoundError as exc:
+        raise SparkQError(
+            f"{exc.message}: the daemon at {ctx.socket_path} cannot reload its configuration; "
+            "`sparkq restart` makes it read the file again"
+        ) from None
+    emit(ctx.json, result, lambda: say(_reload_text(result)))
+    return 0
+
+
+def _reload_text(result: Any) -> str:
+    if not isinstance(result, dict):
+        return "configuration reloaded"
+    lines = [f"reloaded {result.get('file') or 'the built-in defaults'}"]
+    for entry in result.get("applied") or []:
+        lines.append(f"  changed {entry.get('key')}: {entry.get('old')!r} -> {entry.get('new')!r}")
+    for entry in result.get("kept") or []:
+        reason = f" ({entry['reason']})" if entry.get("reason") else ""
+        lines.append(f"  kept {entry.get('key')} = {entry.get('value')!r}{reason}")
+    if len(lines) == 1:
+        lines.append("  nothing changed")
+    return "\n".join(lines)
 
 
 def config_get(ctx: Context) -> int:

@@ -10,7 +10,12 @@ import socket as socketlib
 from pathlib import Path
 from typing import Any
 
-from sparkq_tui.errors import DaemonUnavailable, SparkQError, error_from_wire
+from sparkq_tui.errors import (
+    DaemonUnavailable,
+    SparkQError,
+    check_request_size,
+    error_from_wire,
+)
 
 _NO_DAEMON_HINT = "start one with `sparkq start`"
 
@@ -64,9 +69,18 @@ class Connection:
         request: dict[str, Any] = {"jsonrpc": "2.0", "id": self._ids, "method": method}
         if merged:
             request["params"] = merged
+        data = json.dumps(request, ensure_ascii=False).encode()
+        check_request_size(len(data))
         sock = self._connect()
         try:
-            sock.sendall(json.dumps(request, ensure_ascii=False).encode() + b"\n")
+            try:
+                sock.sendall(data + b"\n")
+            except (BrokenPipeError, ConnectionResetError):
+                last = self._last_error()  # e.g. TooLarge, said just before it closed
+                if last is None:
+                    raise
+                self.close()
+                raise error_from_wire(last) from None
             while True:
                 line = self._reader.readline()
                 if not line:
@@ -92,3 +106,12 @@ class Connection:
         if "error" in reply:
             raise error_from_wire(reply["error"])
         return reply.get("result")
+
+    def _last_error(self) -> dict[str, Any] | None:
+        """The error the daemon sent before closing the connection, if it sent one."""
+        try:
+            reply = json.loads(self._reader.readline() or b"null")
+        except (OSError, ValueError):
+            return None
+        error = reply.get("error") if isinstance(reply, dict) else None
+        return error if isinstance(error, dict) else None

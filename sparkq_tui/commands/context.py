@@ -14,6 +14,10 @@ class UsageError(Exception):
     """Bad input from the user, found after parsing (exit code 2)."""
 
 
+class BadArguments(UsageError):
+    """Arguments that do not fit together: reported with the usage of the command typed."""
+
+
 class Context:
     """Global options (``--socket``, ``--config``, ``--json``) and the connection."""
 
@@ -26,9 +30,9 @@ class Context:
 
     @cached_property
     def socket_path(self) -> Path:
-        from sparkq_daemon.paths import resolve_socket
+        from sparkq_tui.commands.local_files import configured_socket
 
-        return resolve_socket(self.socket_option, self.config_option)
+        return configured_socket(self.socket_option, self.config_option)
 
     @property
     def connection(self) -> Connection:

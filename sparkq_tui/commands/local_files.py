@@ -1,8 +1,10 @@
-"""Where the database, config and backups live when no daemon is there to ask (setup,
-teardown, backup-restore, scripts): the daemon's own config loader, so the rules match."""
+"""Where the socket, database, config and backups are, read with the daemon's own config
+loader so the rules match: a missing or broken config file is refused as the daemon refuses
+it, never passed over for the defaults."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,22 @@ def load_config(config_option: str | None) -> Any:
         return daemon_load_config(config_option)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+
+
+def configured_socket(socket_option: str | None, config_option: str | None) -> Path:
+    """The daemon's socket: ``--socket``, then ``SPARKQ_SOCKET``, then ``server.socket`` in the
+    config file, then the default. The config file, when there is one, must load as the daemon
+    would load it (``UsageError`` naming the file and the problem otherwise)."""
+    from sparkq_daemon import paths
+
+    found = paths.find_config_file(config_option)
+    if found is None:
+        return paths.resolve_socket(socket_option)
+    config = load_config(str(found))
+    if socket_option or os.environ.get("SPARKQ_SOCKET"):
+        return paths.resolve_socket(socket_option)
+    value = config.get("server", "socket")
+    return config.resolve(value) if value else paths.default_socket()
 
 
 def configured_db(config_option: str | None, db_option: str | None = None) -> Path:

@@ -5,12 +5,28 @@ rich is imported only when a table is printed, so ``--json`` calls stay light.""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 Row = Sequence[Any]
+# C0 controls but newline and tab, DEL and C1 controls: an escape sequence in a payload or an
+# output must not reach the terminal, where it would recolour, retitle or move things.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def sanitise(text: str) -> str:
+    """``text`` with control characters (ESC and the like) shown as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _cell(value: Any) -> Any:
+    """A table cell from any value: sanitised, and plain text (never read as rich markup)."""
+    from rich.text import Text
+
+    return Text("" if value is None else sanitise(str(value)))
 
 
 def print_json(data: Any) -> None:
@@ -49,7 +65,7 @@ def print_table(
     for name in columns:
         table.add_column(name, overflow="fold")
     for row in rows:
-        table.add_row(*("" if cell is None else str(cell) for cell in row))
+        table.add_row(*(_cell(cell) for cell in row))
     _print(table)
 
 
@@ -61,7 +77,7 @@ def print_fields(fields: Sequence[tuple[str, Any]], *, title: str | None = None)
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     for label, value in fields:
-        table.add_row(label, "" if value is None else str(value))
+        table.add_row(label, _cell(value))
     if title:
         _print(f"[bold]{title}[/bold]")
     _print(table)

@@ -36,15 +36,14 @@ def register(sub: Any, common: Any) -> None:
         "queues: create, list, show, pause, end, archive …",
         aliases=("queues",),
     )
+    _list_options(group)  # `sparkq queues --all` lists, as `sparkq queue list --all`
     actions = add_actions(group)
     p = add_command(actions, common, "create", create, "create a queue in a session")
     p.add_argument("name")
     p.add_argument("-s", "--session", required=True, help="session name or id")
     p.add_argument("-i", "--instructions", default=None)
     p = add_command(actions, common, "list", list_queues, "list queues")
-    p.add_argument("-s", "--session", default=None, help="only this session's queues")
-    p.add_argument("--status", default=None, help="active, planned, idle, ended or archived")
-    p.add_argument("-a", "--all", action="store_true", help="include archived queues")
+    _list_options(p)
     p = add_command(actions, common, "show", show, "one queue in detail")
     p.add_argument("queue", help="name or id")
     p = add_command(actions, common, "update", update, "rename a queue or change its instructions")
@@ -57,6 +56,12 @@ def register(sub: Any, common: Any) -> None:
     p = add_command(actions, common, "delete", delete, "delete a queue and its tasks")
     p.add_argument("queue", help="name or id")
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
+
+def _list_options(p: Any) -> None:
+    p.add_argument("-s", "--session", default=None, help="only this session's queues")
+    p.add_argument("--status", default=None, help="active, planned, idle, ended or archived")
+    p.add_argument("-a", "--all", action="store_true", help="include archived queues")
 
 
 def render_queue(queue: dict[str, Any]) -> None:

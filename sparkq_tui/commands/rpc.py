@@ -17,7 +17,7 @@ def register(sub: Any, common: Any) -> None:
         rpc,
         "call one daemon method and print its result as JSON",
         description=(
-            "Call one daemon method (see PROTOCOL.md) and print its result as JSON. "
+            "Call one daemon method (see docs/protocol.md) and print its result as JSON. "
             "PARAMS is a JSON object; - reads it from stdin. "
             'Example: sparkq rpc task.list \'{"status": "failed", "limit": 5}\''
         ),

@@ -80,7 +80,11 @@ def _start(ctx: Context, config: Any, db: Any, log_file: Any) -> dict[str, Any]:
 
     # The daemon would refuse a bad file too, but only in its log: say it here, plainly.
     load_config(str(config) if config else None)
-    log = Path(log_file).expanduser() if log_file else daemon_control.default_log_file()
+    log = (
+        Path(log_file).expanduser()
+        if log_file
+        else daemon_control.default_log_file(ctx.socket_path)
+    )
     try:
         info = daemon_control.start_background(ctx.socket_path, config=config, db=db, log_file=log)
     except RuntimeError as exc:

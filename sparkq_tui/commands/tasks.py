@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sparkq_tui.commands import add_command
-from sparkq_tui.commands.context import Context, UsageError
+from sparkq_tui.commands.context import BadArguments, Context, UsageError
 from sparkq_tui.commands.output import (
     ago,
     emit,
@@ -34,7 +34,8 @@ Add a task to a queue. The payload comes from one of:
                    run-bash: {"script": <F's text>} (a copy: a rerun runs the same code);
                    other tools: {"prompt": <F's text>}
   stdin, piped     its text, as --script for run-bash/run-python, else as --prompt
-TEXT or JSON given as - is read from stdin. --arg and --cwd add "args" and "cwd"."""
+TEXT or JSON given as - is read from stdin. --arg and --cwd add "args" and "cwd".
+QUEUE and TOOL may also be given as --queue Q --tool T."""
 
 
 def register(sub: Any, common: Any) -> None:
@@ -47,8 +48,10 @@ def register(sub: Any, common: Any) -> None:
         description=ENQUEUE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("queue", help="queue name or id")
-    p.add_argument("tool", help="tool name, e.g. run-bash, run-python, llm-haiku")
+    p.add_argument("queue", nargs="?", default=None, help="queue name or id")
+    p.add_argument("tool", nargs="?", default=None, help="e.g. run-bash, run-python, llm-haiku")
+    _named_option(p, "queue", "the queue, as an option")
+    _named_option(p, "tool", "the tool, as an option")
     source = p.add_mutually_exclusive_group()
     source.add_argument("-p", "--payload", metavar="JSON", help="the payload as JSON")
     source.add_argument("-s", "--script", metavar="TEXT", help='payload {"script": TEXT}')
@@ -61,22 +64,31 @@ def register(sub: Any, common: Any) -> None:
     p.add_argument("--priority", type=int, default=None, help="higher is claimed first")
 
     p = add_command(sub, common, "peek", peek, "show the task `claim` would take next")
-    p.add_argument("queue", help="queue name or id")
+    p.add_argument("queue", nargs="?", default=None, help="queue name or id")
+    _named_option(p, "queue", "the queue, as an option")
 
     p = add_command(sub, common, "claim", claim, "take the next task (marks it running)")
     p.add_argument("queue", nargs="?", default=None, help="queue name or id (default: any)")
+    _named_option(p, "queue", "the queue, as an option")
     p.add_argument("--id", default=None, help="claim this task rather than the next one")
     p.add_argument("-w", "--worker", default=None, help="who holds the task (default cli@host)")
     p.add_argument("--wait", type=_non_negative_float, default=None, help="wait up to S seconds")
 
     p = add_command(sub, common, "complete", complete, "mark a running task succeeded")
     p.add_argument("id", help="task id or friendly id (BACKEND-0007)")
-    p.add_argument("-r", "--result", metavar="JSON", default=None, help="the result as JSON")
+    p.add_argument(
+        "-r",
+        "--result",
+        metavar="RESULT",
+        default=None,
+        help="the result: JSON, or text (kept as a string when it is not JSON); - reads stdin",
+    )
     _output_options(p)
 
     p = add_command(sub, common, "fail", fail, "mark a running task failed")
     p.add_argument("id", help="task id or friendly id")
-    p.add_argument("error", help="what went wrong")
+    p.add_argument("error", nargs="?", default=None, help="what went wrong")
+    _named_option(p, "error", "what went wrong, as an option")
     _output_options(p)
 
     for name, handler, text in (
@@ -103,7 +115,39 @@ def register(sub: Any, common: Any) -> None:
     p.add_argument("--offset", type=_non_negative_int, default=None)
 
     p = add_command(sub, common, "purge", purge, "delete finished tasks older than N days")
-    p.add_argument("--older-than-days", type=_non_negative_float, required=True, metavar="N")
+    p.add_argument(
+        "--older-than-days",
+        type=_non_negative_float,
+        default=None,
+        metavar="N",
+        help="default: the daemon's purge.older_than_days",
+    )
+
+
+def _named_option(p: Any, name: str, text: str) -> None:
+    """``--NAME`` beside the positional ``NAME`` (the original SparkQ's form)."""
+    p.add_argument(f"--{name}", dest=f"{name}_option", metavar=name.upper(), help=text)
+
+
+def named_values(args: Any, *names: str, required: bool = True) -> list[str | None]:
+    """The values of ``names``, each given either as an option (``--queue Q``) or in order
+    as positionals; ``BadArguments`` when one is missing or given twice."""
+    options = {n: getattr(args, f"{n}_option", None) for n in names}
+    words = [getattr(args, n) for n in names if getattr(args, n) is not None]
+    values: list[str | None] = []
+    for name in names:
+        if options[name] is not None:
+            values.append(options[name])
+        elif words:
+            values.append(words.pop(0))
+        elif required:
+            raise BadArguments(f"the {name} is missing: give it as {name.upper()} or --{name}")
+        else:
+            values.append(None)
+    if words:
+        given = " and ".join(f"--{n}" for n in names if options[n] is not None)
+        raise BadArguments(f"{words[0]!r} is one value too many ({given} given already)")
+    return values
 
 
 def _output_options(p: Any) -> None:
@@ -153,6 +197,19 @@ def parse_json(text: str, what: str) -> Any:
         raise UsageError(f"{what} is not valid JSON ({exc}): {short(text, 60)}") from None
 
 
+def parse_result(text: str | None) -> Any:
+    """A result typed by the user (``-`` reads stdin): JSON when it parses as JSON, else the
+    text itself, as the cockpit takes it."""
+    if text is None:
+        return None
+    if text == "-":
+        text = _stdin_text()
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def _text_payload(tool: str, text: str) -> dict[str, Any]:
     return {"script": text} if tool in SCRIPT_TOOLS else {"prompt": text}
 
@@ -169,9 +226,22 @@ def _file_payload(tool: str, name: str) -> dict[str, Any]:
         raise UsageError(f"cannot read --file {name}: {exc}") from None
 
 
+def _no_payload(tool: str) -> str:
+    if tool in SCRIPT_TOOLS:
+        return (
+            f"{tool} needs a script: give --script TEXT or --file F "
+            "(or --payload JSON), or pipe the script on stdin"
+        )
+    return (
+        f"{tool} needs a payload: give --prompt TEXT, --file F or --payload JSON, "
+        "or pipe the prompt on stdin"
+    )
+
+
 def build_payload(args: Any) -> Any:
     """The task payload from --payload, --script, --prompt, --file or piped stdin, with
-    --arg and --cwd added (None when nothing was given)."""
+    --arg and --cwd added; ``UsageError`` naming those options when none gives one
+    (``--payload null`` is the way to enqueue no payload on purpose)."""
     payload: Any = None
     if args.payload is not None:
         payload = parse_json(args.payload, "--payload")
@@ -181,10 +251,10 @@ def build_payload(args: Any) -> Any:
         payload = {"prompt": _stdin_text() if args.prompt == "-" else args.prompt}
     elif args.file is not None:
         payload = _file_payload(args.tool, args.file)
-    elif sys.stdin is not None and not sys.stdin.isatty():
-        text = _stdin_text()
-        if text.strip():
-            payload = _text_payload(args.tool, text)
+    elif sys.stdin is not None and not sys.stdin.isatty() and (text := _stdin_text()).strip():
+        payload = _text_payload(args.tool, text)
+    else:
+        raise UsageError(_no_payload(args.tool))
     extra: dict[str, Any] = {}
     if args.arg is not None:
         extra["args"] = args.arg
@@ -201,6 +271,7 @@ def build_payload(args: Any) -> Any:
 
 def enqueue(ctx: Context) -> int:
     args = ctx.args
+    args.queue, args.tool = named_values(args, "queue", "tool")
     task = ctx.call(
         "task.enqueue",
         queue=args.queue,
@@ -253,9 +324,10 @@ def _print_one(ctx: Context, task: dict[str, Any], message: str) -> int:
 
 
 def peek(ctx: Context) -> int:
-    task = ctx.call("task.peek", queue=ctx.args.queue)["task"]
+    (queue,) = named_values(ctx.args, "queue")
+    task = ctx.call("task.peek", queue=queue)["task"]
     if task is None and not ctx.json:
-        say(f"nothing to claim in {ctx.args.queue}")
+        say(f"nothing to claim in {queue}")
         return 0
     emit(ctx.json, task, lambda: render_task(task))
     return 0
@@ -271,9 +343,8 @@ def claim(ctx: Context) -> int:
     if args.wait:
         # The call itself waits up to `wait`; leave room for the reply.
         ctx.connection.timeout = args.wait + 30
-    task = ctx.call("task.claim", queue=args.queue, id=args.id, worker=worker, wait=args.wait)[
-        "task"
-    ]
+    (queue,) = named_values(args, "queue", required=False)
+    task = ctx.call("task.claim", queue=queue, id=args.id, worker=worker, wait=args.wait)["task"]
     if task is None and not ctx.json:
         warn("no task to claim")
         return 0
@@ -283,11 +354,10 @@ def claim(ctx: Context) -> int:
 
 def complete(ctx: Context) -> int:
     args = ctx.args
-    result = parse_json(args.result, "--result") if args.result is not None else None
     task = ctx.call(
         "task.complete",
         id=args.id,
-        result=result,
+        result=parse_result(args.result),
         stdout=args.stdout,
         stderr=args.stderr,
         worker=args.worker,
@@ -297,10 +367,11 @@ def complete(ctx: Context) -> int:
 
 def fail(ctx: Context) -> int:
     args = ctx.args
+    (error,) = named_values(args, "error")
     task = ctx.call(
         "task.fail",
         id=args.id,
-        error=args.error,
+        error=error,
         stdout=args.stdout,
         stderr=args.stderr,
         worker=args.worker,
@@ -382,6 +453,14 @@ def _filtered(args: Any) -> bool:
 
 
 def purge(ctx: Context) -> int:
-    result = ctx.call("purge.run", older_than_days=ctx.args.older_than_days)
-    emit(ctx.json, result, lambda: say(f"purged {result.get('deleted', 0)} finished tasks"))
+    days = ctx.args.older_than_days
+    if days is None:
+        config = ctx.call("config.get", namespace="purge", key="older_than_days")["config"]
+        days = config["purge"]["older_than_days"]
+    result = ctx.call("purge.run", older_than_days=days)
+    emit(
+        ctx.json,
+        result,
+        lambda: say(f"purged {result.get('deleted', 0)} finished tasks older than {days} days"),
+    )
     return 0

@@ -7,7 +7,7 @@ import logging
 import sys
 
 from sparkq_tui.client import AsyncClient
-from sparkq_tui.errors import DaemonUnavailable, NotFoundError, SparkQError
+from sparkq_tui.errors import DaemonUnavailable, SparkQError
 from sparkq_tui.runner.loop import Runner
 from sparkq_tui.runner.options import RunnerOptions, parse_options
 
@@ -27,14 +27,12 @@ def main(argv: list[str], *, socket: str | None = None, config: str | None = Non
         format="%(asctime)s sparkq-runner %(levelname)s %(message)s",
         stream=sys.stderr,
     )
+    # The CLI's exit codes: 1 refused by the daemon (an unknown queue too), 3 no daemon.
     try:
         return asyncio.run(_run(options, socket, config))
     except DaemonUnavailable as exc:
         print(f"sparkq runner: {exc.message}", file=sys.stderr)
-        return 1
-    except NotFoundError as exc:
-        print(f"sparkq runner: {exc.message}", file=sys.stderr)
-        return 2
+        return 3
     except SparkQError as exc:
         print(f"sparkq runner: {exc.message}", file=sys.stderr)
         return 1

@@ -48,6 +48,12 @@ class Claimer:
         for queue in self.options.queues:
             info = await self.client.call("queue.get", queue=queue)
             self.queue_ids[info["id"]] = info["name"]
+            if info.get("paused"):
+                log.warning(
+                    "queue %s is paused: nothing is claimed from it until `sparkq queue resume %s`",
+                    info["name"],
+                    info["name"],
+                )
         if len(self.options.queues) > 1:
             self.hub = EventHub(self.client)
             await self.hub.start()

@@ -95,3 +95,16 @@ def test_info_and_backups(make_daemon) -> None:
     assert len(backups) == 2
     assert backups[0]["name"] > backups[1]["name"]
     assert all(b["bytes"] > 0 for b in backups)
+
+
+def test_tool_upsert_without_description_keeps_it(wire: Wire) -> None:
+    first = wire.call("tool.upsert", name="lint", task_class="FAST_SCRIPT", description="ruff")
+    assert first["description"] == "ruff"
+    moved = wire.call("tool.upsert", name="lint", task_class="MEDIUM_SCRIPT")
+    assert (moved["task_class"], moved["description"]) == ("MEDIUM_SCRIPT", "ruff")
+    listed = {t["name"]: t for t in wire.call("tool.list")["tools"]}
+    assert listed["lint"]["description"] == "ruff"
+    cleared = wire.call("tool.upsert", name="lint", task_class="MEDIUM_SCRIPT", description="")
+    assert cleared["description"] == ""
+    fresh = wire.call("tool.upsert", name="fresh", task_class="FAST_SCRIPT")
+    assert fresh["description"] == ""

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 
 from sparkq_tui.client import Client
 from tests.daemon_process import DaemonProcess
-from tests.runner.helpers import make_queue, run_runner, start_runner, wait_status
+from tests.runner.helpers import (
+    make_queue,
+    run_runner,
+    runner_argv,
+    start_runner,
+    wait_status,
+)
 
 
 def test_success_and_nonzero_exit_are_reported(
@@ -62,8 +69,30 @@ def test_once_with_nothing_queued_exits_0(rdaemon: DaemonProcess, client: Client
 
 def test_an_unknown_queue_is_a_clear_error(rdaemon: DaemonProcess) -> None:
     proc = run_runner(rdaemon, "--queue", "nope", "--once")
-    assert proc.returncode == 2
+    assert proc.returncode == 1  # refused by the daemon, as the CLI's exit codes say
     assert "nope" in proc.stderr
+
+
+def test_no_daemon_exits_3(rdaemon: DaemonProcess, short_dir) -> None:
+    env = {**rdaemon.env(), "SPARKQ_SOCKET": str(short_dir / "none.sock")}
+    argv = runner_argv("--queue", "q", "--once")
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 3, proc.stderr
+    assert "none.sock" in proc.stderr
+
+
+def test_drain_on_a_paused_queue_says_it_is_paused(rdaemon: DaemonProcess, client: Client) -> None:
+    queue = make_queue(client, "held")
+    task = client.enqueue(queue, "run-bash", {"script": "true"})
+    client.call("queue.pause", queue=queue)
+
+    proc = run_runner(rdaemon, "--queue", queue, "--drain")
+
+    assert proc.returncode == 0, proc.stderr
+    warning = [line for line in proc.stderr.splitlines() if "WARNING" in line]
+    assert warning and "queue held is paused" in warning[0], proc.stderr
+    assert "sparkq queue resume held" in warning[0]
+    assert client.call("task.get", id=task["id"])["status"] == "queued"
 
 
 def test_several_queues_are_served_as_work_arrives(rdaemon: DaemonProcess, client: Client) -> None:

@@ -65,11 +65,13 @@ def upsert_task_class(tx: Tx, name: str, timeout: float, description: str) -> di
 
 
 def upsert_tool(
-    tx: Tx, name: str, task_class: str, description: str, command: list[str] | None
+    tx: Tx, name: str, task_class: str, description: str | None, command: list[str] | None
 ) -> dict[str, Any]:
     if task_class not in tx.catalog.task_classes:
         known = ", ".join(sorted(tx.catalog.task_classes))
         raise Validation(f"unknown task class {task_class!r} (known: {known})", field="task_class")
+    if description is None:  # not given: keep the tool's own
+        description = tx.catalog.tools.get(name, {}).get("description") or ""
     tx.conn.execute(
         "INSERT INTO tools (name, task_class, description, command, updated_at) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET task_class = "
