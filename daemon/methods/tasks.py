@@ -98,11 +98,24 @@ async def claim(
     worker: str | None = None,
     tools: list[Any] | None = None,
 ) -> dict[str, Any]:
+    params = _claim_params(ctx, queue, id, worker, tools, wait)
+    task = await ctx.store.task_claim(params)
+    return {"task": await _delivered(ctx, task)}
+
+
+def _claim_params(
+    ctx: Context,
+    queue: str | None,
+    id: str | None,
+    worker: str | None,
+    tools: list[Any] | None,
+    wait: float,
+) -> ClaimParams:
     if tools is not None:
         for name in tools:
             check_name(name, "tools")
     give_up = [ctx.daemon.stopping] + ([ctx.peer.closed] if ctx.peer is not None else [])
-    params = ClaimParams(
+    return ClaimParams(
         queue=queue,
         id=id,
         worker=worker,
@@ -110,12 +123,45 @@ async def claim(
         wait=wait,
         give_up=give_up,
     )
-    task = await ctx.store.task_claim(params)
+
+
+async def _delivered(ctx: Context, task: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``task`` if its claimer is still connected; otherwise it is given back (rather than
+    stranded) and None."""
     if task is not None and ctx.peer is not None and ctx.peer.closed.is_set():
-        # Nobody is left to receive it: give it back rather than strand it.
         await ctx.store.task_requeue(task["id"])
-        return {"task": None}
-    return {"task": task}
+        return None
+    return task
+
+
+CLAIM_NEXT = {
+    "queue": optional("ref"),
+    "tools": optional("list"),
+    "wait": optional("number", 0, min=0, max=MAX_WAIT),
+}
+
+
+async def _finish(ctx: Context, finish: FinishParams, claim_next: Any) -> dict[str, Any]:
+    """task.complete / task.fail: the finished Task, or with ``claim_next`` ``{task, next}``
+    from one commit."""
+    if claim_next is None:
+        return await ctx.store.task_finish(finish)
+    if not isinstance(claim_next, dict):
+        raise Validation(
+            f"claim_next must be an object, not {show(claim_next)}", field="claim_next"
+        )
+    try:
+        wanted = check_params(CLAIM_NEXT, claim_next)
+    except Validation as exc:
+        raise Validation(f"claim_next: {exc.message}", field="claim_next") from None
+    claim = _claim_params(
+        ctx, wanted.get("queue"), None, finish.worker, wanted.get("tools"), wanted["wait"]
+    )
+    task, following, refused = await ctx.store.task_finish_and_claim(finish, claim)
+    reply: dict[str, Any] = {"task": task, "next": await _delivered(ctx, following)}
+    if refused is not None:
+        reply["next_error"] = refused.to_wire()
+    return reply
 
 
 @rpc("task.heartbeat", id=required("ref"), worker=optional("str"))
@@ -130,6 +176,7 @@ async def heartbeat(ctx: Context, id: str, worker: str | None = None) -> dict[st
     stdout=optional("str"),
     stderr=optional("str"),
     worker=optional("str"),
+    claim_next=optional("any"),
 )
 async def complete(
     ctx: Context,
@@ -138,11 +185,11 @@ async def complete(
     stdout: str | None = None,
     stderr: str | None = None,
     worker: str | None = None,
+    claim_next: Any = None,
 ) -> dict[str, Any]:
     result_json = encode_json(result, "result", limit=None)
-    return await ctx.store.task_finish(
-        FinishParams(id, "succeeded", result_json, None, stdout, stderr, worker)
-    )
+    finish = FinishParams(id, "succeeded", result_json, None, stdout, stderr, worker)
+    return await _finish(ctx, finish, claim_next)
 
 
 @rpc(
@@ -152,6 +199,7 @@ async def complete(
     stdout=optional("str"),
     stderr=optional("str"),
     worker=optional("str"),
+    claim_next=optional("any"),
 )
 async def fail(
     ctx: Context,
@@ -160,10 +208,10 @@ async def fail(
     stdout: str | None = None,
     stderr: str | None = None,
     worker: str | None = None,
+    claim_next: Any = None,
 ) -> dict[str, Any]:
-    return await ctx.store.task_finish(
-        FinishParams(id, "failed", None, error, stdout, stderr, worker)
-    )
+    finish = FinishParams(id, "failed", None, error, stdout, stderr, worker)
+    return await _finish(ctx, finish, claim_next)
 
 
 @rpc("task.requeue", id=required("ref"), worker=optional("name"))

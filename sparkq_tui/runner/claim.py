@@ -82,6 +82,18 @@ class Claimer:
                 if not await self._wait_for_work(events, deadline - loop.time()):
                     return None
 
+    def claim_next_params(self) -> dict[str, Any] | None:
+        """``claim_next`` for a report: the claim this runner would make next, without
+        waiting (None with several queues: those are tried in turn)."""
+        if len(self.queue_ids) > 1:
+            return None
+        params: dict[str, Any] = {}
+        if self.queue_ids:
+            params["queue"] = next(iter(self.queue_ids))
+        if self.options.tools is not None:
+            params["tools"] = sorted(self.options.tools)
+        return params
+
     async def settle(self, timeout: float) -> None:
         """Wait (bounded) for claims that were in flight when the runner stopped."""
         if self._abandoned:

@@ -18,8 +18,9 @@ from sparkq_tui.runner.adopt import adopt_left_over
 from sparkq_tui.runner.claim import Claimer
 from sparkq_tui.runner.events import CONNECTION_ONLY, EventHub
 from sparkq_tui.runner.execute import Execution, Outcome
+from sparkq_tui.runner.holding import holder_of
 from sparkq_tui.runner.options import RunnerOptions
-from sparkq_tui.runner.outbox import open_outbox
+from sparkq_tui.runner.outbox import Report, open_outbox
 from sparkq_tui.runner.recheck import recheck_on_reconnect
 from sparkq_tui.runner.running import RunningTask
 from sparkq_tui.runner.tools import BUILTIN_TOOLS, TaskSetupError, build_command
@@ -48,6 +49,7 @@ class Runner:
         self.succeeded = 0
         self._signals = 0
         self.claim_error = False
+        self.claimed_with_report = 0  # tasks that came back in a report's reply (claim_next)
 
     async def run(self) -> int:
         """Run until stopped; the exit code (1 when --once / --drain saw a failure)."""
@@ -107,10 +109,11 @@ class Runner:
                 self.options.worker,
             )
         log.info(
-            "runner %s done: %d succeeded, %d failed",
+            "runner %s done: %d succeeded, %d failed (%d claimed with a report)",
             self.options.worker,
             self.succeeded,
             self.failed,
+            self.claimed_with_report,
         )
         if self.claim_error or ((self.options.once or self.options.drain) and self.failed):
             return 1
@@ -146,7 +149,13 @@ class Runner:
     async def _slot(self) -> None:
         delay = RETRY_MIN_SECONDS
         wait = 0 if self.options.drain else self.options.claim_wait
+        following: dict[str, Any] | None = None  # claimed with the last report
         while not self.stopping.is_set():
+            if following is not None:
+                self.claimed_with_report += 1
+                task, following = following, None
+                following = await self._handle(task)
+                continue
             try:
                 task = await self.claimer.next_task(wait)
             except DaemonUnavailable as exc:
@@ -162,15 +171,31 @@ class Runner:
                 return
             delay = RETRY_MIN_SECONDS
             if task is not None:
-                await self._handle(task)
+                following = await self._handle(task)
             if self.options.once or (self.options.drain and task is None):
                 return
+        if following is not None:
+            self._give_back_unstarted(following)
 
-    async def _handle(self, task: dict[str, Any]) -> None:
+    def _give_back_late(self, report: Report) -> None:
+        if report.next_task is not None:
+            self._give_back_unstarted(report.next_task)
+
+    def _give_back_unstarted(self, task: dict[str, Any]) -> None:
+        """A task that came with a report after the runner began to stop: requeue it."""
+        log.info("requeueing %s: claimed while stopping", task.get("friendly_id"))
+        self.outbox.send(
+            "task.requeue",
+            {"id": task["id"], "worker": self.options.worker},
+            holder_of(task, self.options.worker),
+        )
+
+    async def _handle(self, task: dict[str, Any]) -> dict[str, Any] | None:
+        """Run ``task`` and report it; the next task, when the report brought one."""
         running = RunningTask(task, self.options.worker)
         self.running[task["id"]] = running
         log.info("claimed %s (%s)", running.label, task.get("tool"))
-        report: asyncio.Future[str] | None = None
+        report: Report | None = None
         try:
             report = await self._execute_and_report(running)
         except Exception as exc:  # a runner bug must not take the other slots down
@@ -179,21 +204,31 @@ class Runner:
         finally:
             if self.running.get(task["id"]) is running:
                 del self.running[task["id"]]
-        if report is not None:
-            await self._acknowledged(report)
+        if report is None:
+            return None
+        if not await self._acknowledged(report):
+            # Stopping before the answer came: a task it brings later goes straight back.
+            report.done.add_done_callback(lambda _: self._give_back_late(report))
+            return None
+        if report.next_task is not None and self.stopping.is_set():
+            self._give_back_unstarted(report.next_task)
+            return None
+        return report.next_task
 
-    async def _acknowledged(self, report: asyncio.Future[str]) -> None:
-        """Wait until the daemon has answered ``report`` (or the runner stops): the slot takes
-        no new task before, so the daemon never sees more running than ``concurrency``."""
-        if report.done():
-            return
+    async def _acknowledged(self, report: Report) -> bool:
+        """Wait until the daemon has answered ``report`` (False when the runner stops
+        first): the slot takes no new task before, so the daemon never sees more running
+        than ``concurrency``."""
+        if report.done is None or report.done.done():
+            return True
         stop = asyncio.ensure_future(self.stopping.wait())
         try:
-            await asyncio.wait({report, stop}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({report.done, stop}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             stop.cancel()
+        return report.done.done()
 
-    async def _execute_and_report(self, running: RunningTask) -> asyncio.Future[str] | None:
+    async def _execute_and_report(self, running: RunningTask) -> Report | None:
         """Run the task; its report (None when there is none to send)."""
         task = running.task
         if self.options.tools is not None and task["tool"] not in self.options.tools:
@@ -253,7 +288,7 @@ class Runner:
                 running.take_away(exc.message)
                 return
 
-    def _report(self, running: RunningTask, outcome: Outcome) -> asyncio.Future[str] | None:
+    def _report(self, running: RunningTask, outcome: Outcome) -> Report | None:
         task_id = running.task["id"]
         if running.lost_reason:
             log.info("not reporting %s: %s", running.label, running.lost_reason)
@@ -277,13 +312,21 @@ class Runner:
                     "stderr": outcome.stderr,
                 },
                 running.holder,
+                self._claim_next(),
             )
         error = outcome.error(running.task.get("timeout"))
         return self._report_failure(running, error, outcome.stdout, outcome.stderr)
 
+    def _claim_next(self) -> dict[str, Any] | None:
+        """What a report asks the daemon to claim next, in the same call: nothing with
+        --once, or while stopping."""
+        if self.options.once or self.stopping.is_set():
+            return None
+        return self.claimer.claim_next_params()
+
     def _report_failure(
         self, running: RunningTask, error: str, stdout: str, stderr: str
-    ) -> asyncio.Future[str] | None:
+    ) -> Report | None:
         if running.lost_reason:
             log.info("not reporting %s: %s", running.label, running.lost_reason)
             return None
@@ -299,4 +342,5 @@ class Runner:
                 "stderr": stderr,
             },
             running.holder,
+            self._claim_next(),
         )

@@ -41,6 +41,10 @@ class Report:
     recheck: bool = False
     owned: bool = False  # a delivery of it is under way
     done: asyncio.Future[str] | None = None
+    # Sent along on the first try only (never journaled, never on a retry): the daemon then
+    # claims the next task in the same commit, and ``next_task`` holds it.
+    claim_next: dict[str, Any] | None = None
+    next_task: dict[str, Any] | None = None
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Report:
@@ -128,13 +132,19 @@ class Outbox:
         return [(report.method, report.params) for report in self._pending]
 
     def send(
-        self, method: str, params: dict[str, Any], holder: dict[str, Any] | None = None
-    ) -> asyncio.Future[str]:
-        """Queue ``method(params)`` for delivery; the future resolves with the outcome
-        (``SENT``, ``ALREADY_RECORDED`` or ``DROPPED``) once the daemon has answered. It stays
-        pending while the daemon is away."""
+        self,
+        method: str,
+        params: dict[str, Any],
+        holder: dict[str, Any] | None = None,
+        claim_next: dict[str, Any] | None = None,
+    ) -> Report:
+        """Queue ``method(params)`` for delivery. The report's ``done`` future resolves with
+        the outcome (``SENT``, ``ALREADY_RECORDED`` or ``DROPPED``) once the daemon has
+        answered; it stays pending while the daemon is away. With ``claim_next`` (complete
+        and fail), a first try that gets through may bring the next task (``next_task``)."""
         # The daemon does not check who requeues a task: check the claim before sending.
         report = Report(method, params, holder, recheck=method == "task.requeue")
+        report.claim_next = claim_next
         report.done = asyncio.get_running_loop().create_future()
         if self.journal is not None:
             try:
@@ -158,7 +168,7 @@ class Outbox:
             task = asyncio.create_task(self._deliver_now(report))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
-        return report.done
+        return report
 
     async def _deliver_now(self, report: Report) -> None:
         try:
@@ -232,7 +242,15 @@ async def deliver(client: AsyncClient, report: Report) -> str:
     try:
         verdict = await _verdict(client, report) if report.recheck else None
         if verdict is None:
-            await client.call(report.method, report.params)
+            if report.claim_next is None or report.recheck:
+                await client.call(report.method, report.params)
+                return SENT
+            reply = await client.call(
+                report.method, {**report.params, "claim_next": report.claim_next}
+            )
+            report.next_task = reply.get("next")
+            if reply.get("next_error"):
+                log.warning("no next task: %s", reply["next_error"].get("message"))
             return SENT
     except DaemonUnavailable:
         raise

@@ -79,3 +79,21 @@ def _all_tasks(client: Client, queue: str) -> list[dict]:
     while page := client.call("task.list", queue=queue, limit=1000, offset=len(tasks))["tasks"]:
         tasks.extend(page)
     return tasks
+
+
+def test_a_drain_claims_each_next_task_with_the_last_report(
+    rdaemon: DaemonProcess, client: Client
+) -> None:
+    """One slot, 20 tasks: the first is claimed alone, the other 19 come back in the
+    replies of the reports before them (claim_next), one round trip per task."""
+    queue = make_queue(client)
+    items = [{"tool": "run-bash", "payload": {"script": "true"}} for _ in range(20)]
+    client.call("task.enqueue_batch", queue=queue, tasks=items)
+
+    runner = start_runner(rdaemon, "--queue", queue, "--drain", "--concurrency", "1")
+    with killed_at_exit(runner):
+        _, err = runner.communicate(timeout=120)
+
+    assert runner.returncode == 0, err[-2000:]
+    assert "done: 20 succeeded, 0 failed (19 claimed with a report)" in err
+    assert client.call("queue.get", queue=queue)["counts"]["succeeded"] == 20

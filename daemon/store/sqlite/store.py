@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sparkq_daemon import clock
+from sparkq_daemon.errors import RpcError
 from sparkq_daemon.store.base import (
     ClaimParams,
     EnqueueItem,
@@ -147,10 +148,19 @@ class SqliteStore:
         return await self.db.read(task_queries.peek, queue)
 
     async def task_claim(self, params: ClaimParams) -> Task | None:
+        standing: list[Standing] = []
+        claim = self._claimer(params, standing)
+        task = await self.db.write(claim)
+        if task is None and standing:
+            task = await self._wait_for_handoff(standing[0], params)
+        return task
+
+    def _claimer(self, params: ClaimParams, standing: list[Standing]) -> Callable[[Tx], Any]:
+        """The write that claims for ``params``; when it finds nothing and may wait, it
+        registers a standing claim in ``standing``."""
         tools = list(params.tools) if params.tools is not None else None
         waits = params.wait > 0 and params.id is None
         waits = waits and not any(event.is_set() for event in params.give_up)
-        standing: list[Standing] = []
 
         def attempt(tx: Tx) -> Task | None:
             # Inside the writer: registering the standing claim in the same step that found
@@ -164,10 +174,29 @@ class SqliteStore:
                 self.standing.withdraw(standing.pop())
             return task
 
-        task = await self.db.write(attempt)
+        return attempt
+
+    async def task_finish_and_claim(
+        self, params: FinishParams, claim: ClaimParams
+    ) -> tuple[Task, Task | None, Exception | None]:
+        standing: list[Standing] = []
+        attempt = self._claimer(claim, standing)
+        p = params
+
+        def finish_then_claim(tx: Tx) -> tuple[Task, Task | None, Exception | None]:
+            done = tasks.finish(
+                tx, p.ref, p.status, p.result_json, p.error, p.stdout, p.stderr, p.worker
+            )
+            try:
+                # A claim refuses (unknown queue) before it writes: the finish stands.
+                return done, attempt(tx), None
+            except RpcError as exc:
+                return done, None, exc
+
+        done, task, refused = await self.db.write(finish_then_claim)
         if task is None and standing:
-            task = await self._wait_for_handoff(standing[0], params)
-        return task
+            task = await self._wait_for_handoff(standing[0], claim)
+        return done, task, refused
 
     async def _wait_for_handoff(self, standing: Standing, params: ClaimParams) -> Task | None:
         """Wait up to ``params.wait`` seconds for the writer to hand a task to ``standing``."""
