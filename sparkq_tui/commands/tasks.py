@@ -34,6 +34,8 @@ Add a task to a queue. The payload comes from one of:
                    run-bash: {"script": <F's text>} (a copy: a rerun runs the same code);
                    other tools: {"prompt": <F's text>}
   stdin, piped     its text, as --script for run-bash/run-python, else as --prompt
+  --lines F        one task per non-empty line of F (- for stdin), each line as --script
+                   or --prompt would give it; sent pipelined, --window calls in flight
 TEXT or JSON given as - is read from stdin. --arg and --cwd add "args" and "cwd".
 QUEUE and TOOL may also be given as --queue Q --tool T."""
 
@@ -57,6 +59,8 @@ def register(sub: Any, common: Any) -> None:
     source.add_argument("-s", "--script", metavar="TEXT", help='payload {"script": TEXT}')
     source.add_argument("-f", "--file", metavar="F", help="the tool's input from a file")
     source.add_argument("--prompt", metavar="TEXT", help='payload {"prompt": TEXT}')
+    source.add_argument("--lines", metavar="F", help="one task per line of F (- for stdin)")
+    p.add_argument("--window", type=_positive_int, default=64, help="--lines: calls in flight (64)")
     p.add_argument("--arg", action="append", default=None, help="an argument (repeatable)")
     p.add_argument("--cwd", default=None, help="the folder the task runs in")
     p.add_argument("--task-class", default=None, help="overrides the tool's task class")
@@ -269,9 +273,30 @@ def build_payload(args: Any) -> Any:
     return payload
 
 
+def build_line_payloads(args: Any) -> list[Any]:
+    """--lines: one payload per non-empty line, with --arg and --cwd added to each."""
+    try:
+        text = _stdin_text() if args.lines == "-" else Path(args.lines).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read --lines {args.lines}: {exc}") from None
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise UsageError(f"--lines {args.lines} holds no non-empty line: nothing to enqueue")
+    extra: dict[str, Any] = {}
+    if args.arg is not None:
+        extra["args"] = args.arg
+    if args.cwd is not None:
+        extra["cwd"] = str(Path(args.cwd).expanduser().resolve())
+    return [{**_text_payload(args.tool, line), **extra} for line in lines]
+
+
 def enqueue(ctx: Context) -> int:
     args = ctx.args
     args.queue, args.tool = named_values(args, "queue", "tool")
+    if args.lines is not None:
+        from sparkq_tui.commands.enqueue_lines import enqueue_lines
+
+        return enqueue_lines(ctx, build_line_payloads(args))
     task = ctx.call(
         "task.enqueue",
         queue=args.queue,
