@@ -21,6 +21,7 @@ from bench import machine, sizes, table
 GROUPS = {
     "limits": "bench.limits",
     "sparkq": "bench.sparkq_socket",
+    "runner": "bench.runner_drain",
     "peers": "bench.peers",
     "store": "bench.big_store",
     "cockpit": "bench.cockpit",

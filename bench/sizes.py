@@ -25,6 +25,7 @@ class Sizes:
     big_store_tasks: int
     big_store_queries: int
     cockpit_tasks: int
+    runner_tasks: int  # `true` tasks a real `sparkq runner --drain` runs
 
 
 FULL = Sizes(
@@ -46,6 +47,7 @@ FULL = Sizes(
     big_store_tasks=1_000_000,
     big_store_queries=200,
     cockpit_tasks=10000,
+    runner_tasks=10000,
 )
 
 QUICK = Sizes(
@@ -67,6 +69,7 @@ QUICK = Sizes(
     big_store_tasks=100_000,
     big_store_queries=100,
     cockpit_tasks=10000,
+    runner_tasks=2000,
 )
 
 SMOKE = Sizes(
@@ -88,6 +91,7 @@ SMOKE = Sizes(
     big_store_tasks=3000,
     big_store_queries=10,
     cockpit_tasks=300,
+    runner_tasks=40,
 )
 
 

@@ -22,6 +22,8 @@ SPARKQ_ROWS = (
     "drain (claim+complete), 4 runners",
     "drain (claim+complete), 8 runners",
     "enqueue→claimed, waiting runner, p50",
+    "drain, 4 runners, complete+claim_next in one call",
+    "enqueue, 1 client, 64 in flight (enqueue_many)",
 )
 
 
@@ -78,13 +80,16 @@ def test_smoke_run_prints_every_row_without_the_peers(short_dir: Path) -> None:
         assert metric in stdout
         assert rows[metric]["median"] > 0
         assert rows[metric]["ratio_vs_limit"] is not None
-    assert rows["enqueue, 8 concurrent clients"]["targets"][0]["target"] == "≥ 20 000"
+    assert rows["enqueue, 8 concurrent clients"]["targets"][0]["target"] == "≥ 3× huey"
+    runner = [row for row in document["figures"] if row["group"] == "runner"]
+    assert [row["median"] > 0 for row in runner] == [True, True]
+    assert runner[1]["median"] <= 4  # the daemon never saw more running than the concurrency
     assert rows["single-row commits, synchronous FULL"]["median"] > 0
     peers = [row for row in document["figures"] if row["group"] == "peer"]
     assert len(peers) == 8
     assert all(not row["runs"] and "not installed" in row["note"] for row in peers)
     assert all(row["ratio_vs_best_peer"] is None for row in document["figures"])
-    for group in ("big store", "cockpit"):
+    for group in ("big store", "cockpit", "runner"):
         measured = [row for row in document["figures"] if row["group"] == group]
         assert measured and all(row["median"] > 0 for row in measured)
     assert "| peer | huey SqliteHuey" in stdout and "not installed" in stdout
