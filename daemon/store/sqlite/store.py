@@ -14,7 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sparkq_daemon import clock
+from sparkq_daemon.clock import Clock, iso_from_unix
+from sparkq_daemon.clock import now as wall_clock
 from sparkq_daemon.store.base import (
     ClaimParams,
     EnqueueItem,
@@ -45,9 +46,11 @@ class SqliteStore:
 
     engine = "sqlite"
 
-    def __init__(self, path: Path, synchronous: str = "FULL") -> None:
+    def __init__(self, path: Path, synchronous: str = "FULL", clock: Clock = wall_clock) -> None:
+        """``clock`` gives every write its time (tests inject a fake one)."""
         self.path = path
-        self.db = Database(path, synchronous)
+        self.clock = clock
+        self.db = Database(path, synchronous, clock)
         self.standing = StandingClaims()
         self.db.handoff = self.standing.serve
 
@@ -87,7 +90,7 @@ class SqliteStore:
 
     # -- sessions ---------------------------------------------------------------------------
     async def session_create(self, name: str, description: str | None) -> dict[str, Any]:
-        return await self.db.write(sessions.create, name, description)
+        return await self.db.write(sessions.create, name, description or "")
 
     async def session_list(self, status: str | None) -> list[dict[str, Any]]:
         return (await self.db.read(sessions.list_, status))["sessions"]
@@ -114,7 +117,7 @@ class SqliteStore:
     async def queue_create(
         self, name: str, session: str, instructions: str | None
     ) -> dict[str, Any]:
-        return await self.db.write(queues.create, name, session, instructions)
+        return await self.db.write(queues.create, name, session, instructions or "")
 
     async def queue_list(
         self, session: str | None, status: str | None, include_archived: bool
@@ -231,7 +234,9 @@ class SqliteStore:
     async def tool_upsert(
         self, name: str, task_class: str, description: str | None, command: list[str] | None
     ) -> dict[str, Any]:
-        return await self.db.write(catalog.upsert_tool, name, task_class, description, command)
+        return await self.db.write(
+            catalog.upsert_tool, name, task_class, description or "", command
+        )
 
     async def tool_delete(self, name: str) -> dict[str, Any]:
         return await self.db.write(catalog.delete_tool, name)
@@ -239,7 +244,7 @@ class SqliteStore:
     async def task_class_upsert(
         self, name: str, timeout: float, description: str | None
     ) -> dict[str, Any]:
-        return await self.db.write(catalog.upsert_task_class, name, timeout, description)
+        return await self.db.write(catalog.upsert_task_class, name, timeout, description or "")
 
     async def task_class_delete(self, name: str) -> dict[str, Any]:
         return await self.db.write(catalog.delete_task_class, name)
@@ -254,7 +259,7 @@ class SqliteStore:
         self, command: str, label: str, template_text: str, description: str | None
     ) -> dict[str, Any]:
         return await self.db.write(
-            catalog.create_prompt, command, label, template_text, description
+            catalog.create_prompt, command, label, template_text, description or ""
         )
 
     async def prompt_update(self, command: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -285,8 +290,8 @@ class SqliteStore:
         return SweepOutcome(warned=outcome["warned"], failed=outcome["failed"])
 
     async def purge(self, older_than_s: float) -> int:
-        ts, _ = clock.now()
-        cutoff = clock.iso_from_unix(ts - timedelta(seconds=older_than_s).total_seconds())
+        ts, _ = self.clock()
+        cutoff = iso_from_unix(ts - timedelta(seconds=older_than_s).total_seconds())
         total = 0
         while True:
             deleted = await self.db.write(maintenance.purge, cutoff)
