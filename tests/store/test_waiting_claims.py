@@ -111,3 +111,13 @@ async def test_a_waiter_on_any_queue_is_served_by_a_requeue(store: Store, queue:
     await store.task_requeue(made["id"])
     task = await asyncio.wait_for(claimer, BOUND)
     assert (task["id"], task["worker"], task["attempts"]) == (made["id"], "second", 2)
+
+
+async def test_a_waiter_follows_its_queue_through_a_rename(store: Store, queue: Queue) -> None:
+    claimer = await waiting(store)  # waits on the queue named "q"
+    await store.queue_update("q", "renamed", None)
+    await barrier(store)
+    assert not claimer.done(), "the rename should not end the wait"
+    [made] = await enqueue(store, "renamed")
+    task = await asyncio.wait_for(claimer, BOUND)
+    assert (task["id"], task["queue_name"]) == (made["id"], "renamed")

@@ -162,7 +162,9 @@ class SqliteStore:
             # A group may run twice (see Database._apply): register once, and withdraw the
             # registration if the second run finds a task after all.
             if task is None and waits and not standing:
-                standing.append(self.standing.add(params.queue, params.worker, tools))
+                # Stands by the queue's id: a rename while it waits must not lose the queue.
+                queue = queues.cached(tx, params.queue)["id"] if params.queue else None
+                standing.append(self.standing.add(queue, params.worker, tools))
             elif task is not None and standing:
                 self.standing.withdraw(standing.pop())
             return task
