@@ -9,6 +9,7 @@ import pytest
 
 from sparkq_daemon.errors import Conflict, NotFound, Validation
 from sparkq_daemon.store.base import ClaimParams, EnqueueItem, Event, FinishParams, Queue, Store
+from tests.store.fake_clock import FakeClock
 from tests.store.helpers import enqueue, types
 
 
@@ -165,3 +166,26 @@ async def test_a_delivered_event_describes_committed_state(store: Store, queue: 
     made = await enqueue(store, "q", 3)
     seen = await asyncio.gather(*reads)
     assert [t["id"] for t in seen] == [t["id"] for t in made]
+
+
+@pytest.mark.needs_clock
+async def test_sweep_and_purge_events(
+    store: Store, queue: Queue, events: list[Event], clock: FakeClock
+) -> None:
+    [made] = await enqueue(store, "q", timeout=10)
+    await store.task_claim(ClaimParams(queue="q", worker="w"))
+    events.clear()
+    clock.advance(11)
+    await store.sweep()
+    assert [(e["type"], e["id"], e["status"]) for e in events] == [
+        ("task.stale", made["id"], "running")
+    ]
+    clock.advance(10)
+    await store.sweep()
+    assert (events[-1]["type"], events[-1]["status"]) == ("task.failed", "failed")
+    assert events[-1]["error"] == "Task exceeded timeout"
+    events.clear()
+    await store.sweep()
+    assert events == []  # a sweep that changes nothing publishes nothing
+    await store.purge(0)
+    assert [(e["type"], e["id"]) for e in events] == [("task.purged", made["id"])]

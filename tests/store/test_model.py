@@ -1,4 +1,4 @@
-"""A model-based test (hypothesis.stateful): random sequences of enqueue, claim, complete,
+"""A model-based test (hypothesis.stateful): random sequences of enqueue, claim, pause, complete,
 fail, requeue, delete, heartbeat and sweep (with the clock moved) against a plain Python model
 of what each task's status must be. After every step: statuses match the model, counts equal
 rows, and no task was handed to two claimers."""
@@ -54,6 +54,7 @@ class StoreModel(RuleBasedStateMachine):
         self.warned: set[str] = set()
         self.moves = 0
         self.handed: set[tuple[str, int]] = set()  # (task, attempt) pairs handed out
+        self.paused = False
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
         return self.runner.run(work)
@@ -87,7 +88,7 @@ class StoreModel(RuleBasedStateMachine):
     @rule(claimers=st.integers(1, 3))
     def claim(self, claimers: int) -> None:
         """``claimers`` claims at once: each gets a different task, the next ones in order."""
-        expected = self.queued_in_claim_order()[:claimers]
+        expected = [] if self.paused else self.queued_in_claim_order()[:claimers]
         claims = [
             self.store.task_claim(ClaimParams(queue="q", worker=f"w{n}")) for n in range(claimers)
         ]
@@ -96,6 +97,11 @@ class StoreModel(RuleBasedStateMachine):
         assert sorted(t["id"] for t in tasks) == sorted(expected)
         for task in tasks:
             self.handed_out(task)
+
+    @rule(paused=st.booleans())
+    def pause_or_resume(self, paused: bool) -> None:
+        assert self.run(self.store.queue_set_paused("q", paused))["paused"] is paused
+        self.paused = paused
 
     @precondition(lambda self: self.with_status("running"))
     @rule(data=st.data(), status=st.sampled_from(["succeeded", "failed"]))
@@ -172,8 +178,8 @@ def test_the_store_follows_the_model(
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=12,
-            stateful_step_count=25,
+            max_examples=25,
+            stateful_step_count=30,
             deadline=None,
             derandomize=True,
             database=None,
