@@ -10,7 +10,7 @@ import pytest
 from sparkq_daemon.errors import Conflict, NotFound, Validation
 from sparkq_daemon.store.base import ClaimParams, EnqueueItem, Event, FinishParams, Queue, Store
 from tests.store.fake_clock import FakeClock
-from tests.store.helpers import enqueue, types
+from tests.store.helpers import assert_counts_equal_rows, enqueue, types
 
 
 async def test_session_and_queue_events(store: Store, events: list[Event]) -> None:
@@ -139,6 +139,8 @@ async def test_refusals_among_concurrent_writes_drop_only_their_own_events(
     enqueued = [e for e in events if e["type"] == "task.enqueued"]
     assert sorted(e["id"] for e in enqueued) == sorted(t["id"] for t in made)
     assert types(events) == ["task.enqueued", "task.enqueued"]
+    assert sorted(t["friendly_id"] for t in made) == ["Q-0001", "Q-0002"]  # no number lost
+    await assert_counts_equal_rows(store)
 
 
 async def test_events_are_delivered_by_the_time_the_write_is_acknowledged(

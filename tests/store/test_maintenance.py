@@ -24,6 +24,19 @@ async def running(store: Store, n: int = 1, timeout: float = 10) -> list[str]:
 
 
 @pytest.mark.needs_clock
+async def test_the_store_reads_the_injected_clock(
+    store: Store, queue: Queue, clock: FakeClock
+) -> None:
+    [made] = await enqueue(store, "q")
+    assert made["created_at"].startswith("2027-01-01T00:00:00.")
+    clock.advance(3600)
+    claimed = await store.task_claim(ClaimParams(queue="q", worker="w"))
+    assert claimed is not None
+    assert claimed["claimed_at"].startswith("2027-01-01T01:00:00.")
+    assert claimed["created_at"] == made["created_at"]
+
+
+@pytest.mark.needs_clock
 async def test_sweep_warns_at_1x_and_fails_at_2x_the_timeout(
     store: Store, queue: Queue, clock: FakeClock
 ) -> None:

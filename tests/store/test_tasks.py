@@ -3,6 +3,8 @@ and every refusal of a state change the task is not in."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from sparkq_daemon.errors import Conflict, NotFound, Validation
@@ -179,6 +181,27 @@ async def test_claim_from_any_queue_takes_the_best_head(store: Store, queue: Que
     order = [(await claim(store, queue=None))["id"] for _ in range(3)]
     assert order == [urgent["id"], old["id"], newer["id"]]
     assert await store.task_claim(ClaimParams(worker="w")) is None
+
+
+async def test_racing_claims_get_each_task_once(store: Store, queue: Queue) -> None:
+    made = await enqueue(store, "q", 5)
+    got = await asyncio.gather(
+        *(store.task_claim(ClaimParams(queue="q", worker=f"w{n}")) for n in range(12))
+    )
+    tasks = [t for t in got if t is not None]
+    assert sorted(t["id"] for t in tasks) == sorted(t["id"] for t in made)
+    assert len({t["worker"] for t in tasks}) == 5
+    await assert_counts_equal_rows(store)
+
+
+async def test_an_ended_queue_still_drains_when_named(store: Store, queue: Queue) -> None:
+    """Ending a queue stops new work coming in, not the work already in it; a claim from any
+    queue takes only from open ones."""
+    [made] = await enqueue(store, "q")
+    await store.queue_set_state("q", "ended", "queue.ended")
+    assert await store.task_claim(ClaimParams(worker="w")) is None
+    assert await store.task_peek("q") == made
+    assert (await claim(store))["id"] == made["id"]
 
 
 # -- heartbeat, finish -----------------------------------------------------------------------
