@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+
+Clock = Callable[[], tuple[float, str]]
+"""Where a store reads the time: ``now`` in the daemon, a fake clock in tests."""
 
 
 def iso_from_unix(ts: float) -> str:

@@ -14,6 +14,9 @@ Rules every engine keeps (the conformance suite in ``tests/store/`` checks them)
 - References (``ref``) accept an id or a name (sessions, queues), an id or a friendly id
   (tasks). Unknown references raise ``NotFound``; refused state changes ``Conflict``; bad
   values ``Validation`` (``sparkq_daemon.errors``), each message naming the value.
+- An optional description or instructions given as None is stored as "".
+- Times come from the engine's clock (a daemon's, or the database's); the suite injects a
+  fake one (``tests/store/engines.py``), and an engine that cannot follow it says so there.
 """
 
 from __future__ import annotations
@@ -135,9 +138,12 @@ class Store(Protocol):
     async def queue_get(self, ref: str) -> Queue: ...
     async def queue_update(self, ref: str, name: str | None, instructions: str | None) -> Queue: ...
     async def queue_set_state(self, ref: str, state: str | None, event: str) -> Queue:
-        """``ended`` / ``archived`` / None (unarchive), publishing ``event``."""
+        """``ended`` / ``archived`` / None (unarchive), publishing ``event``. Unarchiving a
+        queue that is not archived is a ``Conflict``."""
 
-    async def queue_set_paused(self, ref: str, paused: bool) -> Queue: ...
+    async def queue_set_paused(self, ref: str, paused: bool) -> Queue:
+        """Pause or resume an open queue; an ended or archived one is a ``Conflict``."""
+
     async def queue_delete(self, ref: str) -> dict[str, Any]:
         """Delete the queue and its tasks (in chunks: no long commit)."""
 
@@ -150,7 +156,10 @@ class Store(Protocol):
         """The claimed task, or None when none came within ``params.wait``. Waiting never
         polls the database: the engine is woken by the writes that make a task claimable."""
 
-    async def task_heartbeat(self, ref: str, worker: str | None) -> Task: ...
+    async def task_heartbeat(self, ref: str, worker: str | None) -> Task:
+        """Restart a running task's stale clock (by its holder when ``worker`` is given);
+        publishes no event."""
+
     async def task_finish(self, params: FinishParams) -> Task: ...
     async def task_finish_and_claim(
         self, params: FinishParams, claim: ClaimParams
@@ -160,7 +169,10 @@ class Store(Protocol):
         refused the claim or None). A refused finish raises and claims nothing; a refused
         claim does not undo the finish."""
 
-    async def task_requeue(self, ref: str, worker: str | None = None) -> Task: ...
+    async def task_requeue(self, ref: str, worker: str | None = None) -> Task:
+        """Back to ``queued`` from running, succeeded or failed; with ``worker``, only a
+        running task that worker holds."""
+
     async def task_rerun(self, ref: str) -> Task: ...
     async def task_get(self, ref: str) -> Task: ...
     async def task_list(self, where: TaskFilter, limit: int, offset: int) -> dict[str, Any]:
@@ -183,7 +195,10 @@ class Store(Protocol):
 
     async def tool_upsert(
         self, name: str, task_class: str, description: str | None, command: list[str] | None
-    ) -> dict[str, Any]: ...
+    ) -> dict[str, Any]:
+        """Create or replace a tool; a None ``description`` keeps the tool's current one
+        (empty for a new tool)."""
+
     async def tool_delete(self, name: str) -> dict[str, Any]: ...
     async def task_class_upsert(
         self, name: str, timeout: float, description: str | None

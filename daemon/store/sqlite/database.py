@@ -20,7 +20,8 @@ from typing import Any
 
 import aiosqlite
 
-from sparkq_daemon import clock
+from sparkq_daemon.clock import Clock
+from sparkq_daemon.clock import now as wall_clock
 from sparkq_daemon.errors import Internal, RpcError
 from sparkq_daemon.store.sqlite import catalog as catalog_store
 from sparkq_daemon.store.sqlite.schema import migrate
@@ -48,9 +49,10 @@ def _hop(conn: aiosqlite.Connection, fn: Callable[..., Any], *args: Any) -> Any:
 class Database:
     """Owns the SQLite file: ``write(fn, *args)`` and ``read(fn, *args)``."""
 
-    def __init__(self, path: Path, synchronous: str = "FULL") -> None:
+    def __init__(self, path: Path, synchronous: str = "FULL", clock: Clock = wall_clock) -> None:
         self.path = path
         self.synchronous = synchronous
+        self.clock = clock  # each group commit reads it once: every operation shares one time
         self.catalog = Catalog()
         self.counters = Counters()
         self.on_commit: Callable[[list[dict[str, Any]]], None] = lambda events: None
@@ -198,7 +200,7 @@ class Database:
         Operations first run without savepoints; if one refuses, the transaction is rolled
         back and the group runs again with a savepoint around each operation. Refusals are
         rare on the hot paths, and two statements per operation are saved everywhere else."""
-        ts, now = clock.now()
+        ts, now = self.clock()
         conn.execute("BEGIN IMMEDIATE")
         shared = Group()
         outcomes = self._run_ops(conn, group, ts, now, shared, isolate=False)

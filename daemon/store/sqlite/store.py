@@ -14,7 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sparkq_daemon import clock
+from sparkq_daemon.clock import Clock, iso_from_unix
+from sparkq_daemon.clock import now as wall_clock
 from sparkq_daemon.errors import RpcError
 from sparkq_daemon.store.base import (
     ClaimParams,
@@ -46,9 +47,11 @@ class SqliteStore:
 
     engine = "sqlite"
 
-    def __init__(self, path: Path, synchronous: str = "FULL") -> None:
+    def __init__(self, path: Path, synchronous: str = "FULL", clock: Clock = wall_clock) -> None:
+        """``clock`` gives every write its time (tests inject a fake one)."""
         self.path = path
-        self.db = Database(path, synchronous)
+        self.clock = clock
+        self.db = Database(path, synchronous, clock)
         self.standing = StandingClaims()
         self.db.handoff = self.standing.serve
 
@@ -88,7 +91,7 @@ class SqliteStore:
 
     # -- sessions ---------------------------------------------------------------------------
     async def session_create(self, name: str, description: str | None) -> dict[str, Any]:
-        return await self.db.write(sessions.create, name, description)
+        return await self.db.write(sessions.create, name, description or "")
 
     async def session_list(self, status: str | None) -> list[dict[str, Any]]:
         return (await self.db.read(sessions.list_, status))["sessions"]
@@ -115,7 +118,7 @@ class SqliteStore:
     async def queue_create(
         self, name: str, session: str, instructions: str | None
     ) -> dict[str, Any]:
-        return await self.db.write(queues.create, name, session, instructions)
+        return await self.db.write(queues.create, name, session, instructions or "")
 
     async def queue_list(
         self, session: str | None, status: str | None, include_archived: bool
@@ -169,7 +172,9 @@ class SqliteStore:
             # A group may run twice (see Database._apply): register once, and withdraw the
             # registration if the second run finds a task after all.
             if task is None and waits and not standing:
-                standing.append(self.standing.add(params.queue, params.worker, tools))
+                # Stands by the queue's id: a rename while it waits must not lose the queue.
+                queue = queues.cached(tx, params.queue)["id"] if params.queue else None
+                standing.append(self.standing.add(queue, params.worker, tools))
             elif task is not None and standing:
                 self.standing.withdraw(standing.pop())
             return task
@@ -268,7 +273,7 @@ class SqliteStore:
     async def task_class_upsert(
         self, name: str, timeout: float, description: str | None
     ) -> dict[str, Any]:
-        return await self.db.write(catalog.upsert_task_class, name, timeout, description)
+        return await self.db.write(catalog.upsert_task_class, name, timeout, description or "")
 
     async def task_class_delete(self, name: str) -> dict[str, Any]:
         return await self.db.write(catalog.delete_task_class, name)
@@ -283,7 +288,7 @@ class SqliteStore:
         self, command: str, label: str, template_text: str, description: str | None
     ) -> dict[str, Any]:
         return await self.db.write(
-            catalog.create_prompt, command, label, template_text, description
+            catalog.create_prompt, command, label, template_text, description or ""
         )
 
     async def prompt_update(self, command: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -314,8 +319,8 @@ class SqliteStore:
         return SweepOutcome(warned=outcome["warned"], failed=outcome["failed"])
 
     async def purge(self, older_than_s: float) -> int:
-        ts, _ = clock.now()
-        cutoff = clock.iso_from_unix(ts - timedelta(seconds=older_than_s).total_seconds())
+        ts, _ = self.clock()
+        cutoff = iso_from_unix(ts - timedelta(seconds=older_than_s).total_seconds())
         total = 0
         while True:
             deleted = await self.db.write(maintenance.purge, cutoff)

@@ -1,0 +1,188 @@
+"""A model-based test (hypothesis.stateful): random sequences of enqueue, claim, pause, complete,
+fail, requeue, delete, heartbeat and sweep (with the clock moved) against a plain Python model
+of what each task's status must be. After every step: statuses match the model, counts equal
+rows, and no task was handed to two claimers."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from sparkq_daemon.store.base import ClaimParams, EnqueueItem, FinishParams, Store
+from tests.store.engines import EngineEnv, open_store
+from tests.store.fake_clock import FakeClock
+from tests.store.helpers import all_tasks, assert_counts_equal_rows
+
+T = TypeVar("T")
+TIMEOUT = 10  # every task's timeout: stale after 10 s, failed after 20 s
+STEP = 7  # seconds per clock move: no multiple of 7 is 10 or 20, so no tie with a threshold
+
+
+class StoreModel(RuleBasedStateMachine):
+    """One queue ``q``; the model is task id → status, plus claim times for the sweeper."""
+
+    engine: ClassVar[str]
+    make_env: ClassVar[Callable[[], EngineEnv]]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runner = asyncio.Runner()
+        env = type(self).make_env()
+        self.clock = env.clock
+        self.opened = open_store(self.engine, env)
+        self.store: Store = self.run(self.opened.__aenter__())
+        self.run(self.store.session_create("s", None))
+        self.run(self.store.queue_create("q", "s", None))
+        self.status: dict[str, str] = {}
+        self.rank: dict[str, tuple[int, int]] = {}  # claim order: (-priority, enqueue order)
+        self.friendly: dict[str, str] = {}
+        self.beat: dict[str, int] = {}  # running task → clock moves before its last word
+        self.warned: set[str] = set()
+        self.moves = 0
+        self.handed: set[tuple[str, int]] = set()  # (task, attempt) pairs handed out
+        self.paused = False
+
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        return self.runner.run(work)
+
+    def teardown(self) -> None:
+        self.run(self.opened.__aexit__(None, None, None))
+        self.runner.close()
+
+    def with_status(self, *statuses: str) -> list[str]:
+        return sorted(t for t, s in self.status.items() if s in statuses)
+
+    def queued_in_claim_order(self) -> list[str]:
+        return sorted(self.with_status("queued"), key=self.rank.__getitem__)
+
+    def handed_out(self, task: dict[str, Any]) -> None:
+        key = (task["id"], task["attempts"])
+        assert key not in self.handed, f"{task['friendly_id']} was handed out twice"
+        self.handed.add(key)
+        self.status[task["id"]] = "running"
+        self.beat[task["id"]] = self.moves
+        self.warned.discard(task["id"])
+
+    @rule(n=st.integers(1, 3), priority=st.integers(0, 2))
+    def enqueue(self, n: int, priority: int) -> None:
+        items = [EnqueueItem("run-bash", timeout=TIMEOUT, priority=priority) for _ in range(n)]
+        for task in self.run(self.store.task_enqueue("q", items)):
+            self.status[task["id"]] = "queued"
+            self.rank[task["id"]] = (-priority, len(self.rank))
+            self.friendly[task["id"]] = task["friendly_id"]
+
+    @rule(claimers=st.integers(1, 3))
+    def claim(self, claimers: int) -> None:
+        """``claimers`` claims at once: each gets a different task, the next ones in order."""
+        expected = [] if self.paused else self.queued_in_claim_order()[:claimers]
+        claims = [
+            self.store.task_claim(ClaimParams(queue="q", worker=f"w{n}")) for n in range(claimers)
+        ]
+        got = self.run(_gather(claims))
+        tasks = [t for t in got if t is not None]
+        assert sorted(t["id"] for t in tasks) == sorted(expected)
+        for task in tasks:
+            self.handed_out(task)
+
+    @rule(paused=st.booleans())
+    def pause_or_resume(self, paused: bool) -> None:
+        assert self.run(self.store.queue_set_paused("q", paused))["paused"] is paused
+        self.paused = paused
+
+    @precondition(lambda self: self.with_status("running"))
+    @rule(data=st.data(), status=st.sampled_from(["succeeded", "failed"]))
+    def finish(self, data: st.DataObject, status: str) -> None:
+        ref = data.draw(st.sampled_from(self.with_status("running")))
+        done = self.run(self.store.task_finish(FinishParams(ref=ref, status=status, error="x")))
+        assert done["status"] == status
+        self.status[ref] = status
+
+    @precondition(lambda self: self.with_status("running"))
+    @rule(data=st.data())
+    def heartbeat(self, data: st.DataObject) -> None:
+        ref = data.draw(st.sampled_from(self.with_status("running")))
+        self.run(self.store.task_heartbeat(ref, None))
+        self.beat[ref] = self.moves
+        self.warned.discard(ref)
+
+    @precondition(lambda self: self.with_status("running", "succeeded", "failed"))
+    @rule(data=st.data())
+    def requeue(self, data: st.DataObject) -> None:
+        ref = data.draw(st.sampled_from(self.with_status("running", "succeeded", "failed")))
+        assert self.run(self.store.task_requeue(ref))["status"] == "queued"
+        self.status[ref] = "queued"
+
+    @precondition(lambda self: self.status)
+    @rule(data=st.data())
+    def delete(self, data: st.DataObject) -> None:
+        ref = data.draw(st.sampled_from(sorted(self.status)))
+        self.run(self.store.task_delete(ref))
+        del self.status[ref]
+
+    @rule()
+    def sweep(self) -> None:
+        self.clock.advance(STEP)
+        self.moves += 1
+        silent = {t: (self.moves - self.beat[t]) * STEP for t in self.with_status("running")}
+        failed = {t for t, s in silent.items() if s > 2 * TIMEOUT}
+        warned = {t for t, s in silent.items() if TIMEOUT < s <= 2 * TIMEOUT} - self.warned
+        outcome = self.run(self.store.sweep())
+        assert sorted(outcome.failed) == sorted(self.friendly[t] for t in failed)
+        assert sorted(outcome.warned) == sorted(self.friendly[t] for t in warned)
+        for task in failed:
+            self.status[task] = "failed"
+        self.warned |= warned
+
+    @invariant()
+    def statuses_match_the_model(self) -> None:
+        found = {t["id"]: t["status"] for t in self.run(all_tasks(self.store))}
+        assert found == self.status
+
+    @invariant()
+    def counts_equal_rows(self) -> None:
+        self.run(assert_counts_equal_rows(self.store))
+
+
+async def _gather(claims: list[Coroutine[Any, Any, T]]) -> list[T]:
+    return list(await asyncio.gather(*claims))
+
+
+@pytest.mark.needs_clock
+def test_the_store_follows_the_model(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    runs = itertools.count()
+
+    def make_env() -> EngineEnv:
+        folder = tmp_path / f"run{next(runs)}"
+        folder.mkdir()
+        return EngineEnv(folder, FakeClock(), request)
+
+    machine = type(
+        "StoreModelRun", (StoreModel,), {"engine": engine, "make_env": staticmethod(make_env)}
+    )
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=30,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
