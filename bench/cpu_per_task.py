@@ -1,5 +1,5 @@
 """``python bench/cpu_per_task.py [--rounds N] DAEMON_BIN [DAEMON_BIN ...]``: the daemon's own
-CPU time per task (user + system, read from /proc) for fixed workloads, each daemon build in
+user CPU time per task (read from /proc) for fixed workloads, each daemon build in
 turn, round after round; prints one table of medians.
 
 Throughput swings several-fold on a busy 2-core machine; the CPU a daemon spends on a task
@@ -30,9 +30,10 @@ SEQUENTIAL, CONCURRENT, CLIENTS, BATCHES, DRAIN, RUNNERS = 2000, 8000, 8, 20, 40
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` so far."""
+    """User CPU seconds of process ``pid`` so far: the daemon's own Python and SQLite work.
+    System time (mostly fsync and socket calls) swings with the disk and the neighbours."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    return int(fields[11]) / TICKS
 
 
 async def enqueue_sequential(path: str) -> int:
@@ -152,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             ratio = "" if daemon_bin == first else f", {median / base:.2f}×"
             cells.append(f"{median:.0f} µs ({spread}){ratio}")
         print(f"| {name} | " + " | ".join(cells) + " |")
-    print(f"\nDaemon CPU (user+system) per task, median of {args.rounds} rounds, lower is better.")
+    print(f"\nDaemon user CPU per task, median of {args.rounds} rounds, lower is better.")
     return 0
 
 

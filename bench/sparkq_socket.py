@@ -110,7 +110,7 @@ async def drain(path: str, count: int, runners: int, seconds: float) -> float:
     return sum(done) / elapsed
 
 
-async def _runner_claim_next(conn: RpcConnection, worker: str, deadline: Deadline) -> int:
+async def runner_claim_next(conn: RpcConnection, worker: str, deadline: Deadline) -> int:
     """A runner that asks for its next task in each report (claim_next): one call a task."""
     done = 0
     task = (await conn.call("task.claim", {"queue": QUEUE, "worker": worker}))["task"]
@@ -129,7 +129,7 @@ async def drain_claim_next(path: str, count: int, runners: int, seconds: float) 
     deadline = Deadline(seconds)
     start = time.perf_counter()
     done = await asyncio.gather(
-        *(_runner_claim_next(c, f"w{i}", deadline) for i, c in enumerate(conns))
+        *(runner_claim_next(c, f"w{i}", deadline) for i, c in enumerate(conns))
     )
     elapsed = time.perf_counter() - start
     await close_all(conns)

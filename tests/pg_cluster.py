@@ -79,8 +79,9 @@ class PgServer:
 class _Cluster:
     """initdb + pg_ctl, as the ``postgres`` user when run as root (initdb refuses root)."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, durable: bool = False) -> None:
         self.bindir = bindir
+        self.durable = durable
         self.folder = Path(tempfile.mkdtemp(prefix="sqpg"))
         self.data = self.folder / "data"
         self.port = _free_port()
@@ -97,9 +98,11 @@ class _Cluster:
         if self.as_root:
             shutil.chown(self.folder, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", self.user, "-E", "UTF8")
+        # Tests trade durability for speed; benchmarks keep PostgreSQL's defaults.
+        fast = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
         options = (
-            f"-k {self.folder} -p {self.port} -c listen_addresses='' -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            f"-k {self.folder} -p {self.port} -c listen_addresses='' "
+            f"{'' if self.durable else fast}-c max_connections=200"
         )
         log = self.folder / "server.log"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(log), "-w", "start")
@@ -120,9 +123,10 @@ def _unavailable(reason: str) -> None:
 
 
 @contextlib.contextmanager
-def pg_server() -> Iterator[PgServer]:
+def pg_server(durable: bool = False) -> Iterator[PgServer]:
     """A server for this test run: the user's (``SPARKQ_TEST_DATABASE_URL``) or a throwaway
-    cluster; skips (fails under CI) when neither can be had."""
+    cluster (``durable``: with fsync, as benchmarks want); skips (fails under CI) when
+    neither can be had."""
     if url := os.environ.get(ENV_URL):
         yield PgServer(url)
         return
@@ -130,7 +134,7 @@ def pg_server() -> Iterator[PgServer]:
     if bindir is None:
         _unavailable("no PostgreSQL server programs (initdb, pg_ctl) found")
     assert bindir is not None
-    cluster = _Cluster(bindir)
+    cluster = _Cluster(bindir, durable)
     try:
         server = cluster.start()
     except (OSError, subprocess.CalledProcessError) as exc:
