@@ -13,6 +13,7 @@ from sparkq_daemon.validation import optional, required, show
 
 @rpc("tool.list")
 async def tool_list(ctx: Context) -> dict[str, Any]:
+    """The tools tasks can name, with their task class, timeout and what they run."""
     return {"tools": [tool_view(tool) for tool in ctx.store.tools()]}
 
 
