@@ -32,6 +32,13 @@ class Refusal:
 
 
 @dataclass
+class Stall:
+    """A reply that does not come for ``seconds`` (the connection stays open)."""
+
+    seconds: float
+
+
+@dataclass
 class Seen:
     path: str
     headers: dict[str, str]
@@ -139,6 +146,9 @@ class _Handler(BaseHTTPRequestHandler):
         anthropic = self.path.rstrip("/").endswith("/messages")
         if self.path.rstrip("/") not in ("/v1/messages", "/v1/chat/completions"):
             self._json(404, {"error": {"message": f"no route {self.path}"}})
+        elif isinstance(refusal, Stall):
+            fake.released.wait(refusal.seconds)
+            self._json(503, {"error": {"message": "stalled"}})
         elif refusal is not None:
             error = _anthropic_error(refusal) if anthropic else _openai_error(refusal)
             self._json(refusal.status, error, refusal.headers)
@@ -190,7 +200,8 @@ class FakeProviders:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.refusals: deque[Refusal] = deque()
+        self.refusals: deque[Refusal | Stall] = deque()
+        self.released = threading.Event()  # ends every stall at once
         self.seen: list[Seen] = []
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
@@ -207,7 +218,7 @@ class FakeProviders:
         """The base URL for OpenAI's SDK (it appends ``/chat/completions``)."""
         return f"{self.url}/v1"
 
-    def refuse(self, *refusals: Refusal) -> None:
+    def refuse(self, *refusals: Refusal | Stall) -> None:
         """Answer the next requests with these errors, in order."""
         with self.lock:
             self.refusals.extend(refusals)
@@ -217,6 +228,7 @@ class FakeProviders:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.released.set()
         self._server.shutdown()
         self._server.server_close()
 

@@ -3,6 +3,7 @@ fake server speaking that API: the reply streams into stdout and becomes the res
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,11 +17,12 @@ from tests.fake_providers import (
     USAGE_OUT,
     FakeProviders,
     Refusal,
+    Stall,
     closed_port_url,
     reply_text,
 )
 from tests.runner.conftest import runner_config
-from tests.runner.helpers import make_queue, runner_argv
+from tests.runner.helpers import killed_at_exit, make_queue, runner_argv, wait_for, wait_status
 
 pytest.importorskip("anthropic")
 pytest.importorskip("openai")
@@ -232,3 +234,40 @@ def test_a_missing_key_says_what_to_set(provider_daemon: tuple[DaemonProcess, Cl
     assert done["status"] == "failed"
     assert "set ANTHROPIC_API_KEY in the runner's environment" in done["error"]
     assert "tools.claude.api_key_env" in done["error"]
+
+
+def test_a_reply_that_does_not_come_times_out(
+    make_daemon: Callable[..., DaemonProcess], fake: FakeProviders
+) -> None:
+    tool = {"provider": "anthropic", "model": "m", "base_url": fake.url, "task_class": "TINY"}
+    config = runner_config(tools={"slow": tool}, task_classes={"TINY": {"timeout": 1}})
+    daemon = make_daemon(config)
+    fake.refuse(Stall(60))
+    with Client(daemon.socket) as client:
+        make_queue(client)
+        done = run_one(client, daemon, "slow", "hi", ANTHROPIC_API_KEY=KEY)
+
+    assert done["status"] == "failed"
+    assert done["error"] == "timed out after 1 s"
+
+
+def test_a_stopped_runner_gives_a_waiting_call_back(
+    make_daemon: Callable[..., DaemonProcess], fake: FakeProviders
+) -> None:
+    tool = {"provider": "openai", "model": "m", "base_url": fake.openai_url}
+    daemon = make_daemon(runner_config(tools={"slow": tool}))
+    fake.refuse(Stall(60))
+    with Client(daemon.socket) as client:
+        make_queue(client)
+        task = client.enqueue("work", "slow", {"prompt": "hi"})
+        argv = runner_argv("--queue", "work", "--grace", "0.2")
+        runner = subprocess.Popen(argv, env=daemon.env(), stderr=subprocess.PIPE, text=True)
+        with killed_at_exit(runner):
+            wait_status(client, task["id"], ("running",))
+            wait_for(lambda: fake.seen, 15, "the request to reach the provider")
+            runner.send_signal(signal.SIGTERM)
+            assert runner.wait(30) == 0
+        back = client.call("task.get", id=task["id"])
+
+    assert back["status"] == "queued"
+    assert len(fake.seen) == 1
