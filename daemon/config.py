@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from sparkq_daemon import paths
+from sparkq_daemon.tool_settings import LLM_KEYS, SettingsError, check_settings, pack
 from sparkq_daemon.validation import is_name
 
 DEFAULT_TASK_CLASSES: dict[str, dict[str, Any]] = {
@@ -27,14 +28,15 @@ DEFAULT_TOOLS: dict[str, dict[str, Any]] = {
     "llm-haiku": {
         "description": "Fast, cheap LLM prompt",
         "task_class": "LLM_LITE",
-        "command": None,
+        "command": {"provider": "anthropic", "model": "claude-haiku-5-5", "max_tokens": 4096},
     },
     "llm-sonnet": {
         "description": "Balanced LLM prompt",
         "task_class": "LLM_HEAVY",
-        "command": None,
+        "command": {"provider": "anthropic", "model": "claude-sonnet-5-5", "max_tokens": 8192},
     },
 }
+"""Each tool's ``command`` holds an argv, provider settings (see ``tool_settings``) or null."""
 SYNCHRONOUS_MODES = ("FULL", "NORMAL", "EXTRA")
 
 # namespace -> key -> (type check, description of the type, default)
@@ -176,8 +178,10 @@ def _load_task_classes(source: Path, data: Any, config: Config) -> None:
 
 
 def _load_tools(source: Path, data: Any, config: Config) -> None:
-    for name, key, spec, description in _entries(source, "tools", data, {"task_class", "command"}):
-        task_class = spec.get("task_class", "MEDIUM_SCRIPT")
+    allowed = {"task_class", "command", *LLM_KEYS}
+    for name, key, spec, description in _entries(source, "tools", data, allowed):
+        default_class = "LLM_LITE" if spec.get("provider") is not None else "MEDIUM_SCRIPT"
+        task_class = spec.get("task_class", default_class)
         if task_class not in config.task_classes:
             raise _fail(source, f"{key}.task_class", f"unknown task class {task_class!r}")
         command = spec.get("command")
@@ -187,10 +191,14 @@ def _load_tools(source: Path, data: Any, config: Config) -> None:
             or not all(isinstance(part, str) for part in command)
         ):
             raise _fail(source, f"{key}.command", f"expected a list of strings, got {command!r}")
+        try:
+            settings = check_settings(spec, command)
+        except SettingsError as exc:
+            raise _fail(source, f"{key}.{exc.key}", exc.problem) from None
         config.tools[name] = {
             "description": description,
             "task_class": task_class,
-            "command": command,
+            "command": pack(command, settings),
         }
 
 

@@ -37,6 +37,7 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "config_cmds": ("config", "config-export", "backup-list", "backup-restore", "reload"),
     "scripts": ("scripts",),
     "rpc": ("rpc",),
+    "mcp_cmd": ("mcp",),
 }
 _VALUE_OPTIONS = ("--socket", "--config")
 # Options whose value may itself look like an option (`enqueue … --arg --weekly`): the value

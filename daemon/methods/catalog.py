@@ -7,12 +7,14 @@ from typing import Any
 from sparkq_daemon.context import Context
 from sparkq_daemon.errors import Validation
 from sparkq_daemon.registry import rpc
+from sparkq_daemon.tool_settings import SettingsError, check_settings, pack, tool_view
 from sparkq_daemon.validation import optional, required, show
 
 
 @rpc("tool.list")
 async def tool_list(ctx: Context) -> dict[str, Any]:
-    return {"tools": ctx.store.tools()}
+    """The tools tasks can name, with their task class, timeout and what they run."""
+    return {"tools": [tool_view(tool) for tool in ctx.store.tools()]}
 
 
 @rpc("task_class.list")
@@ -34,6 +36,14 @@ def _command(value: Any) -> list[str] | None:
     task_class=required("name"),
     description=optional("str"),
     command=optional("list"),
+    provider=optional("str"),
+    model=optional("str"),
+    max_tokens=optional("int"),
+    system=optional("str"),
+    temperature=optional("number"),
+    base_url=optional("str"),
+    api_key_env=optional("str"),
+    stream=optional("bool"),
 )
 async def tool_upsert(
     ctx: Context,
@@ -41,9 +51,17 @@ async def tool_upsert(
     task_class: str,
     description: str | None = None,
     command: list | None = None,
+    **llm: Any,
 ) -> dict[str, Any]:
-    """Create or replace a tool; an omitted description keeps the tool's current one."""
-    return await ctx.store.tool_upsert(name, task_class, description, _command(command))
+    """Create or replace a tool (an argv ``command`` or a ``provider`` with its settings); an
+    omitted description keeps the tool's current one."""
+    argv = _command(command)
+    try:
+        settings = check_settings(llm, argv)
+    except SettingsError as exc:
+        raise Validation(f"{exc.key}: {exc.problem}", field=exc.key) from None
+    tool = await ctx.store.tool_upsert(name, task_class, description, pack(argv, settings))
+    return tool_view(tool)
 
 
 @rpc("tool.delete", name=required("name"))

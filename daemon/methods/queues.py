@@ -30,11 +30,13 @@ async def create(ctx: Context, name: str, session: str, instructions: str) -> di
 async def list_(
     ctx: Context, include_archived: bool, session: str | None = None, status: str | None = None
 ) -> dict[str, Any]:
+    """Queues with their counts of tasks per status, optionally of one session or status."""
     return {"queues": await ctx.store.queue_list(session, status, include_archived)}
 
 
 @rpc("queue.get", queue=required("ref"))
 async def get(ctx: Context, queue: str) -> dict[str, Any]:
+    """One queue by name or id: its instructions, state and counts of tasks."""
     return await ctx.store.queue_get(queue)
 
 
@@ -59,14 +61,17 @@ _state_method("queue.unarchive", None, "queue.unarchived")
 
 @rpc("queue.pause", queue=required("ref"))
 async def pause(ctx: Context, queue: str) -> dict[str, Any]:
+    """Pause a queue: nothing is claimed from it until it is resumed."""
     return await ctx.store.queue_set_paused(queue, True)
 
 
 @rpc("queue.resume", queue=required("ref"))
 async def resume(ctx: Context, queue: str) -> dict[str, Any]:
+    """Resume a paused queue."""
     return await ctx.store.queue_set_paused(queue, False)
 
 
 @rpc("queue.delete", queue=required("ref"))
 async def delete(ctx: Context, queue: str) -> dict[str, Any]:
+    """Delete a queue and all its tasks for good."""
     return await ctx.store.queue_delete(queue)

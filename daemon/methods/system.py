@@ -10,7 +10,7 @@ from typing import Any
 
 from sparkq_daemon import __version__, backup
 from sparkq_daemon.context import Context
-from sparkq_daemon.registry import rpc
+from sparkq_daemon.registry import METHODS, rpc
 from sparkq_daemon.validation import required
 
 
@@ -38,7 +38,15 @@ async def info(ctx: Context) -> dict[str, Any]:
 
 @rpc("system.stats")
 async def stats(ctx: Context) -> dict[str, Any]:
+    """Counts of sessions, queues and tasks (per status) across the daemon."""
     return await ctx.store.stats()
+
+
+@rpc("system.methods")
+async def methods(ctx: Context) -> dict[str, Any]:
+    """Every method the daemon serves, with its description and its params (type, whether
+    required, default, bounds, choices)."""
+    return {"methods": [METHODS[name].describe() for name in sorted(METHODS)]}
 
 
 @rpc("system.shutdown")

@@ -56,12 +56,16 @@ def _item(params: dict[str, Any]) -> EnqueueItem:
 
 @rpc("task.enqueue", queue=required("ref"), **ITEM)
 async def enqueue(ctx: Context, queue: str, **item: Any) -> dict[str, Any]:
+    """Add a task to a queue: the tool that runs it (run-bash, run-python, an LLM tool …) and
+    its payload (``{"script": …}``, ``{"prompt": …}``); returns the task."""
     tasks = await ctx.store.task_enqueue(queue, [_item(item)])
     return tasks[0]
 
 
 @rpc("task.enqueue_batch", queue=required("ref"), tasks=required("list"))
 async def enqueue_batch(ctx: Context, queue: str, tasks: list[Any]) -> dict[str, Any]:
+    """Add 1–1000 tasks to a queue at once, all or none; each item is ``{tool, payload?,
+    task_class?, timeout?, priority?}``."""
     if not 1 <= len(tasks) <= MAX_BATCH:
         raise Validation(
             f"tasks holds {len(tasks)} items; a batch takes 1 to {MAX_BATCH}", field="tasks"
@@ -79,6 +83,7 @@ async def enqueue_batch(ctx: Context, queue: str, tasks: list[Any]) -> dict[str,
 
 @rpc("task.peek", queue=required("ref"))
 async def peek(ctx: Context, queue: str) -> dict[str, Any]:
+    """The task a claim on the queue would take next, without taking it (or null)."""
     return {"task": await ctx.store.task_peek(queue)}
 
 
@@ -216,16 +221,19 @@ async def fail(
 
 @rpc("task.requeue", id=required("ref"), worker=optional("name"))
 async def requeue(ctx: Context, id: str, worker: str | None = None) -> dict[str, Any]:
+    """Put a running, failed or succeeded task back to queued, to run again."""
     return await ctx.store.task_requeue(id, worker)
 
 
 @rpc("task.rerun", id=required("ref"))
 async def rerun(ctx: Context, id: str) -> dict[str, Any]:
+    """Enqueue a new task with the same queue, tool and payload as the given one."""
     return await ctx.store.task_rerun(id)
 
 
 @rpc("task.get", id=required("ref"))
 async def get(ctx: Context, id: str) -> dict[str, Any]:
+    """One task by id or friendly id: status, payload, result, error, stdout, stderr."""
     return await ctx.store.task_get(id)
 
 
@@ -240,6 +248,8 @@ async def get(ctx: Context, id: str) -> dict[str, Any]:
     offset=optional("int", 0, min=0),
 )
 async def list_(ctx: Context, limit: int, offset: int, **filters: Any) -> dict[str, Any]:
+    """Tasks, newest first, filtered by queue, session, status (one or a list), tool or a
+    search of the payload; ``{tasks, total, truncated …}``."""
     where = TaskFilter(
         queue=filters.get("queue"),
         session=filters.get("session"),
@@ -282,4 +292,5 @@ async def update(ctx: Context, id: str, **changes: Any) -> dict[str, Any]:
 
 @rpc("task.delete", id=required("ref"))
 async def delete(ctx: Context, id: str) -> dict[str, Any]:
+    """Delete a task for good, whatever its status."""
     return await ctx.store.task_delete(id)

@@ -31,6 +31,14 @@ def _register_tools(sub: Any, common: Any) -> None:
         default=None,
         help="the argv an LLM tool runs, as one shell-quoted string ({prompt}, {prompt_file})",
     )
+    llm = p.add_argument_group("an LLM tool that calls a provider's API (instead of --command)")
+    llm.add_argument("--provider", choices=("anthropic", "openai"), default=None)
+    llm.add_argument("--model", default=None, help="the provider's model name")
+    llm.add_argument("--base-url", default=None, help="an OpenAI-style server, e.g. Ollama's")
+    llm.add_argument("--max-tokens", type=int, default=None)
+    llm.add_argument("--temperature", type=float, default=None)
+    llm.add_argument("--system", default=None, help="system prompt (default: the queue's)")
+    llm.add_argument("--api-key-env", default=None, help="the variable holding the API key")
     p = add_command(actions, common, "remove", remove_tool, "remove a tool")
     p.add_argument("name")
 
@@ -82,7 +90,7 @@ def list_tools(ctx: Context) -> int:
             t.get("name"),
             t.get("task_class"),
             seconds(t.get("timeout")),
-            shlex.join(t["command"]) if t.get("command") else "",
+            _runs(t),
             t.get("description") or "",
         )
         for t in result["tools"]
@@ -91,10 +99,18 @@ def list_tools(ctx: Context) -> int:
         ctx.json,
         result,
         lambda: print_table(
-            ("NAME", "TASK CLASS", "TIMEOUT", "COMMAND", "DESCRIPTION"), rows, empty="no tools"
+            ("NAME", "TASK CLASS", "TIMEOUT", "RUNS", "DESCRIPTION"), rows, empty="no tools"
         ),
     )
     return 0
+
+
+def _runs(tool: dict[str, Any]) -> str:
+    """What a tool runs: its command line, or its provider and model."""
+    if tool.get("provider"):
+        where = f" at {tool['base_url']}" if tool.get("base_url") else ""
+        return f"{tool['provider']} {tool.get('model') or '?'}{where}"
+    return shlex.join(tool["command"]) if tool.get("command") else ""
 
 
 def upsert_tool(ctx: Context) -> int:
@@ -111,6 +127,13 @@ def upsert_tool(ctx: Context) -> int:
         task_class=args.task_class,
         description=args.description,
         command=command,
+        provider=args.provider,
+        model=args.model,
+        base_url=args.base_url,
+        max_tokens=args.max_tokens,
+        temperature=args.temperature,
+        system=args.system,
+        api_key_env=args.api_key_env,
     )
     emit(ctx.json, tool, lambda: say(f"saved tool {tool.get('name', args.name)}"))
     return 0

@@ -30,12 +30,17 @@ task_classes:                  # a task's timeout comes from its class
   LLM_LITE:      {{timeout: 480}}
   LLM_HEAVY:     {{timeout: 1200}}
 
-tools:                         # command: the argv a runner executes for LLM tools;
-                               # {{prompt}} / {{prompt_file}} are filled in, never via a shell
+tools:                         # an LLM tool names a provider (anthropic, openai) and its
+                               # model, or a command: the argv a runner executes, with
+                               # {{prompt}} / {{prompt_file}} filled in, never via a shell
   run-bash:   {{description: Execute a bash script, task_class: MEDIUM_SCRIPT}}
   run-python: {{description: Execute a python script, task_class: MEDIUM_SCRIPT}}
-  llm-haiku:  {{description: "Fast, cheap LLM prompt", task_class: LLM_LITE, command: null}}
-  llm-sonnet: {{description: Balanced LLM prompt, task_class: LLM_HEAVY, command: null}}
+  llm-haiku:                   # also: system, temperature, base_url, api_key_env, stream
+    {{description: "Fast, cheap LLM prompt", task_class: LLM_LITE,
+     provider: anthropic, model: claude-haiku-5-5, max_tokens: 4096}}
+  llm-sonnet:
+    {{description: Balanced LLM prompt, task_class: LLM_HEAVY,
+     provider: anthropic, model: claude-sonnet-5-5, max_tokens: 8192}}
 
 script_dirs: []                # folders indexed by `sparkq scripts`
 

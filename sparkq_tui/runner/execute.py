@@ -9,6 +9,7 @@ import os
 import signal
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sparkq_tui.runner.capture import TailBuffer, pump
 from sparkq_tui.runner.tools import Command
@@ -19,7 +20,8 @@ READ_LIMIT = 64 * 1024
 
 @dataclass
 class Outcome:
-    """How a run ended. ``exit_code`` is None when a signal ended the process."""
+    """How a run ended. ``exit_code`` is None when a signal ended the process. A run that is
+    not a process (a provider call) sets ``result`` when it succeeded, ``failure`` when not."""
 
     exit_code: int | None
     signal: int | None
@@ -28,10 +30,17 @@ class Outcome:
     stdout: str
     stderr: str
     duration_s: float
+    result: dict[str, Any] | None = None
+    failure: str | None = None
 
     @property
     def succeeded(self) -> bool:
-        return self.exit_code == 0 and not self.timed_out and self.stop_reason is None
+        return (
+            self.exit_code == 0
+            and not self.timed_out
+            and self.stop_reason is None
+            and self.failure is None
+        )
 
     def error(self, timeout: float | None) -> str:
         """One sentence saying why the run failed."""
@@ -39,6 +48,8 @@ class Outcome:
             return f"timed out after {_seconds(timeout)} s"
         if self.stop_reason:
             return f"stopped: {self.stop_reason}"
+        if self.failure is not None:
+            return self.failure
         if self.signal is not None:
             return f"killed by signal {signal.Signals(self.signal).name}"
         return f"exit code {self.exit_code}"

@@ -19,11 +19,13 @@ from sparkq_tui.runner.claim import Claimer
 from sparkq_tui.runner.events import CONNECTION_ONLY, EventHub
 from sparkq_tui.runner.execute import Execution, Outcome
 from sparkq_tui.runner.holding import holder_of
+from sparkq_tui.runner.llm_execute import LlmExecution
+from sparkq_tui.runner.llm_request import LlmRequest, build_llm_request
 from sparkq_tui.runner.options import RunnerOptions
 from sparkq_tui.runner.outbox import Report, open_outbox
 from sparkq_tui.runner.recheck import recheck_on_reconnect
 from sparkq_tui.runner.running import RunningTask
-from sparkq_tui.runner.tools import BUILTIN_TOOLS, TaskSetupError, build_command
+from sparkq_tui.runner.tools import BUILTIN_TOOLS, Command, TaskSetupError, build_command
 
 log = logging.getLogger("sparkq.runner")
 
@@ -241,12 +243,17 @@ class Runner:
                 command = await self._command_for(task, Path(workdir))
             except TaskSetupError as exc:
                 return self._report_failure(running, str(exc), "", "")
-            running.execution = Execution(
-                command,
-                timeout=task.get("timeout"),
-                kill_grace=self.options.kill_grace,
-                max_output=self.options.max_output,
-            )
+            if isinstance(command, LlmRequest):
+                running.execution = LlmExecution(
+                    command, timeout=task.get("timeout"), max_output=self.options.max_output
+                )
+            else:
+                running.execution = Execution(
+                    command,
+                    timeout=task.get("timeout"),
+                    kill_grace=self.options.kill_grace,
+                    max_output=self.options.max_output,
+                )
             if running.requeue_reason:
                 running.execution.stop(running.requeue_reason)
             elif running.lost_reason:
@@ -255,13 +262,14 @@ class Runner:
             try:
                 outcome = await running.execution.run()
             except OSError as exc:
-                error = f"could not start {command.argv[0]}: {exc}"
+                error = f"could not start {getattr(command, 'argv', ['?'])[0]}: {exc}"
                 return self._report_failure(running, error, "", "")
             finally:
                 beat.cancel()
         return self._report(running, outcome)
 
-    async def _command_for(self, task: dict[str, Any], workdir: Path):
+    async def _command_for(self, task: dict[str, Any], workdir: Path) -> Command | LlmRequest:
+        """The process to start, or for a tool with a ``provider`` the request to send."""
         tool = None
         instructions = None
         if task["tool"] not in BUILTIN_TOOLS:
@@ -270,6 +278,8 @@ class Runner:
             queue = await self.client.call("queue.get", queue=task["queue_id"])
             instructions = queue.get("instructions")
         env = dict(os.environ)
+        if tool is not None and tool.get("provider"):
+            return build_llm_request(task, tool, instructions, env)
         env["SPARKQ_SOCKET"] = str(self.client.socket_path)
         return build_command(task, workdir, tool=tool, instructions=instructions, base_env=env)
 
@@ -300,7 +310,7 @@ class Runner:
             )
         if outcome.succeeded:
             self.succeeded += 1
-            result = {"exit_code": 0, "duration_s": outcome.duration_s}
+            result = outcome.result or {"exit_code": 0, "duration_s": outcome.duration_s}
             log.info("succeeded %s in %.2f s", running.label, outcome.duration_s)
             return self.outbox.send(
                 "task.complete",

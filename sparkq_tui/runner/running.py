@@ -7,6 +7,7 @@ from typing import Any
 
 from sparkq_tui.runner.execute import Execution
 from sparkq_tui.runner.holding import holder_of
+from sparkq_tui.runner.llm_execute import LlmExecution
 
 
 @dataclass
@@ -15,7 +16,7 @@ class RunningTask:
 
     task: dict[str, Any]
     worker: str
-    execution: Execution | None = None
+    execution: Execution | LlmExecution | None = None
     requeue_reason: str | None = None
     lost_reason: str | None = None
 

@@ -15,6 +15,7 @@ import pytest
 
 from sparkq_tui.daemon_control import ping
 from tests.e2e.conftest import isolated_env, sparkq_argv
+from tests.fake_providers import FakeProviders
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 # Blocks that install the package (and the lone `sparkq` that opens the cockpit) are not run.
@@ -86,13 +87,17 @@ def _script(steps: list[Step], logs: Path) -> str:
 @pytest.fixture
 def walk_dir(short_dir: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     """A working folder holding what the README's lines refer to (tools/report.py), and an
-    environment whose `sparkq` is this one; daemons the walk-through started are stopped."""
+    environment whose `sparkq` is this one and whose Anthropic API is a local fake; daemons
+    the walk-through started are stopped."""
     work = short_dir / "w"
     (work / "tools").mkdir(parents=True)
     (work / "tools" / "report.py").write_text("import sys\nprint('report', sys.argv[1:])\n")
     env = isolated_env(short_dir)
+    env = {k: v for k, v in env.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    yield work, env
+    with FakeProviders() as fake:
+        env["ANTHROPIC_BASE_URL"] = fake.url
+        yield work, env
     for socket in work.rglob("*.sock"):
         _stop(socket, env, work)
     _stop(short_dir / "sparkq" / "sparkq.sock", env, work)

@@ -108,3 +108,24 @@ def test_tool_upsert_without_description_keeps_it(wire: Wire) -> None:
     assert cleared["description"] == ""
     fresh = wire.call("tool.upsert", name="fresh", task_class="FAST_SCRIPT")
     assert fresh["description"] == ""
+
+
+def test_system_methods_describes_the_method_table(wire: Wire) -> None:
+    from sparkq_daemon import methods  # noqa: F401 - registers the methods
+    from sparkq_daemon.registry import METHODS
+
+    listed = {m["name"]: m for m in wire.call("system.methods")["methods"]}
+    assert set(listed) == set(METHODS)
+    enqueue = listed["task.enqueue"]
+    assert enqueue["description"].startswith("Add a task to a queue")
+    params = {p["name"]: p for p in enqueue["params"]}
+    assert params["queue"] == {"name": "queue", "type": "ref", "required": True}
+    assert params["priority"] == {
+        "name": "priority",
+        "type": "int",
+        "required": False,
+        "default": 0,
+    }
+    assert params["timeout"]["min"] == 0.001
+    status = {p["name"]: p for p in listed["queue.list"]["params"]}["status"]
+    assert "active" in status["choices"]

@@ -9,6 +9,8 @@ import threading
 import time
 from datetime import datetime
 
+import pytest
+
 from sparkq_tui.client import Client
 from tests.daemon_process import DaemonProcess
 from tests.runner.helpers import killed_at_exit, make_queue, start_runner
@@ -30,6 +32,7 @@ def _sample_running(daemon: DaemonProcess, stop: threading.Event, seen: list[int
             stop.wait(0.005)
 
 
+@pytest.mark.timeout(600)  # about 45 s on a quiet 2-core machine; several times that when busy
 def test_draining_10000_tasks_keeps_reports_up_with_claims(
     rdaemon: DaemonProcess, client: Client
 ) -> None:

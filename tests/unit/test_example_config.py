@@ -17,6 +17,6 @@ def test_example_loads_and_equals_the_defaults() -> None:
         name: {"timeout": spec["timeout"], "description": ""}
         for name, spec in defaults.task_classes.items()
     }
-    assert {n: t["task_class"] for n, t in loaded.tools.items()} == {
-        n: t["task_class"] for n, t in defaults.tools.items()
+    assert {n: (t["task_class"], t["command"]) for n, t in loaded.tools.items()} == {
+        n: (t["task_class"], t.get("command")) for n, t in defaults.tools.items()
     }
