@@ -22,6 +22,7 @@ from sparkq_daemon.events import Subscription
 log = logging.getLogger("sparkq.server")
 MAX_LINE = 16 * 1024 * 1024
 MAX_IN_FLIGHT = 1024  # per connection: past this, stop reading until replies go out
+CLOSE_TIMEOUT = 1.0  # seconds a closing connection may take to flush and shut down
 
 
 class Connection:
@@ -163,5 +164,9 @@ class Connection:
             with contextlib.suppress(BaseException):
                 await self._sender
         self.writer.close()
-        with contextlib.suppress(Exception):
-            await self.writer.wait_closed()
+        try:  # a TLS peer that never answers the close must not hold the daemon's stop
+            await asyncio.wait_for(self.writer.wait_closed(), CLOSE_TIMEOUT)
+        except TimeoutError:
+            self.writer.transport.abort()
+        except Exception:
+            pass

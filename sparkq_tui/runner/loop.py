@@ -235,7 +235,7 @@ class Runner:
             queue = await self.client.call("queue.get", queue=task["queue_id"])
             instructions = queue.get("instructions")
         env = dict(os.environ)
-        env["SPARKQ_SOCKET"] = str(self.client.socket_path)
+        env.update(self.client.endpoint.environment())  # the task reaches the same daemon
         return build_command(task, workdir, tool=tool, instructions=instructions, base_env=env)
 
     async def _heartbeats(self, running: RunningTask) -> None:
