@@ -46,16 +46,18 @@ def configured_endpoint(
     ca_option: str | None = None,
 ) -> Any:
     """The daemon's ``Endpoint``: ``--url``, then ``--socket``, then ``SPARKQ_URL``, then the
-    socket ``configured_socket`` finds; a bad URL is a ``UsageError`` naming it."""
+    socket ``configured_socket`` finds; a bad URL is a ``UsageError`` naming it. The config
+    file is checked in every case (a broken one is refused, whatever the address)."""
     from sparkq_tui.endpoint import resolve_endpoint
 
+    socket = configured_socket(socket_option, config_option)
     try:
         return resolve_endpoint(
             url=url_option,
-            socket=socket_option,
+            socket=socket if socket_option else None,
             token=token_option,
             ca_file=ca_option,
-            socket_path=lambda: configured_socket(socket_option, config_option),
+            socket_path=lambda: socket,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
