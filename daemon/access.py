@@ -41,6 +41,7 @@ class Access:
         self.scope = scope
         self.token_name: str | None = None
         self.revoked = False
+        self.granted = False  # auth.hello succeeded once (the listener's count of waiting ones)
         self._on_grant = on_grant
 
     @property
@@ -55,13 +56,16 @@ class Access:
     def grant(self, token_name: str, scope: str) -> None:
         """``auth.hello`` succeeded with the token ``token_name``."""
         self.token_name, self.scope = token_name, scope
+        self.granted = True
         if self._on_grant is not None:
             callback, self._on_grant = self._on_grant, None
             callback()
 
     def refuse(self, reason: str) -> Unauthorized:
-        """Log a refused authentication (never the secret) and return the error to raise."""
+        """Log a refused authentication (never the secret) and return the error to raise;
+        the connection loses its scope and closes after the reply."""
         name = f" (token {self.token_name!r})" if self.token_name else ""
+        self.scope = None
         log.warning("refused authentication from %s%s: %s", self.peer, name, reason)
         return Unauthorized(f"unauthorized: {reason}; the connection is closed")
 

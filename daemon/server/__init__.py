@@ -26,9 +26,10 @@ class Server:
         self.tcp = TcpListener(tcp, self._serve, daemon) if tcp else None
 
     async def start(self) -> None:
-        await self.unix.start()
+        # TCP first: once the socket answers system.ping, every listener is up.
         if self.tcp is not None:
             self.daemon.tcp_url = await self.tcp.start()
+        await self.unix.start()
 
     async def _serve(self, conn: Connection) -> None:
         self.connections.add(conn)

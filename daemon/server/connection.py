@@ -111,6 +111,8 @@ class Connection:
             if reply is not None:
                 self.send(reply)
                 await self._drain()
+            if not self.access.authenticated:  # refused after all: -32001 closes it
+                self.writer.close()
         finally:
             self._slots.release()
 

@@ -79,7 +79,7 @@ class TcpListener:
                 Connection(self._daemon, reader, writer, access, self.settings.handshake_timeout)
             )
         finally:
-            if access.scope is None:
+            if not access.granted:
                 self.unauthenticated -= 1
 
     def _authenticated(self) -> None:

@@ -177,3 +177,12 @@ def _eof(sock: socket.socket) -> bool:
         return sock.recv(1000) == b""
     except ConnectionResetError:
         return True
+
+
+def test_a_bad_hello_on_an_authenticated_connection_closes_it(remote: Remote) -> None:
+    with remote.wire(remote.token("ok", "admin")) as w:
+        reply = w.request("auth.hello", token="wrong")
+        assert reply["error"]["code"] == UNAUTHORIZED
+        assert closed_by_daemon(w)
+    with remote.wire(remote.token("ok2", "read")) as w:  # the waiting count was kept right
+        assert w.call("system.ping")
