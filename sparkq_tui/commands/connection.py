@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import socket as socketlib
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 from sparkq_tui.endpoint import Endpoint
@@ -36,7 +38,11 @@ def _unreachable(endpoint: Endpoint, exc: BaseException) -> str:
 class Connection:
     """Calls methods on the daemon at ``endpoint``; connects on the first call."""
 
-    def __init__(self, endpoint: Endpoint, timeout: float | None = 30.0) -> None:
+    def __init__(
+        self, endpoint: Endpoint | str | PathLike[str], timeout: float | None = 30.0
+    ) -> None:
+        if not isinstance(endpoint, Endpoint):  # a socket path
+            endpoint = Endpoint("unix", path=Path(endpoint))
         self.endpoint = endpoint
         self.timeout = timeout
         self._sock: socketlib.socket | None = None
