@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from sparkq_daemon import paths
+from sparkq_daemon.tcp_config import TcpSettings, parse_tcp
 from sparkq_daemon.tool_settings import LLM_KEYS, SettingsError, check_settings, pack
 from sparkq_daemon.validation import is_name
 
@@ -41,7 +42,10 @@ SYNCHRONOUS_MODES = ("FULL", "NORMAL", "EXTRA")
 
 # namespace -> key -> (type check, description of the type, default)
 SETTINGS: dict[str, dict[str, tuple[type | tuple[type, ...], str, Any]]] = {
-    "server": {"socket": ((str, type(None)), "a path or null", None)},
+    "server": {
+        "socket": ((str, type(None)), "a path or null", None),
+        "tcp": ((dict, type(None)), "a mapping (listen, tls_cert, tls_key, …) or null", None),
+    },
     "database": {
         "path": ((str, type(None)), "a path or null", None),
         "synchronous": (str, "one of FULL, NORMAL, EXTRA", "FULL"),
@@ -103,12 +107,21 @@ class Config:
         value = self.get("server", "socket")
         return self.resolve(value) if value else paths.resolve_socket(None, self.source)
 
+    def tcp(self) -> TcpSettings | None:
+        """The TCP listener's settings (``server.tcp``), None when there is none."""
+        raw = self.get("server", "tcp")
+        return parse_tcp(raw, self.resolve) if raw else None
+
     def live_settings(self) -> dict[str, dict[str, Any]]:
         return {ns: dict(self.settings[ns]) for ns in LIVE_NAMESPACES}
 
 
 def _fail(source: Path, key: str, problem: str) -> ConfigError:
-    return ConfigError(f"{source}: {key}: {problem}")
+    return ConfigError(f"{source}: {key}: {problem}" if problem else f"{source}: {key}")
+
+
+def _resolve(source: Path, value: str) -> Path:
+    return (source.parent / Path(value).expanduser()).resolve()
 
 
 def check_setting(namespace: str, key: str, value: Any) -> str | None:
@@ -144,6 +157,11 @@ def _load_settings(source: Path, data: dict[str, Any], config: Config) -> None:
                 raise _fail(source, f"{namespace}.{key}", problem)
             if key == "synchronous":
                 value = value.upper()
+            if key == "tcp" and value is not None:
+                try:
+                    parse_tcp(value, lambda path: _resolve(source, path))
+                except ValueError as exc:
+                    raise _fail(source, f"server.tcp.{exc}", "") from None
             config.settings[namespace][key] = value
 
 

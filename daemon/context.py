@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from sparkq_daemon.access import Access
 from sparkq_daemon.config import Config
 from sparkq_daemon.events import EventBus
 from sparkq_daemon.store.base import Store
@@ -17,8 +18,12 @@ class Peer(Protocol):
     """The connection a request arrived on (see server.Connection)."""
 
     closed: asyncio.Event
+    access: Access
 
     def start_events(self, topics: set[str]) -> list[str]: ...
+
+    def revoke(self) -> None:
+        """Close the connection: its token was revoked."""
 
 
 @dataclass
@@ -33,6 +38,8 @@ class Daemon:
     started: float
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    peers: set[Peer] = field(default_factory=set)  # open connections, both listeners
+    tcp_url: str | None = None  # the TCP listener's address once it listens
 
     @property
     def backups_dir(self) -> Path:

@@ -56,3 +56,15 @@ class Conflict(RpcError):
 
 class Internal(RpcError):
     code, type_name = -32603, "Internal"
+
+
+class Unauthorized(RpcError):
+    """No ``auth.hello`` yet on TCP, or a bad or revoked token: the connection closes."""
+
+    code, type_name = -32001, "Unauthorized"
+
+
+class Forbidden(RpcError):
+    """The token's scope does not allow the method; the connection stays open."""
+
+    code, type_name = -32003, "Forbidden"

@@ -74,6 +74,8 @@ async def run_request(request: Any, ctx: Context) -> dict[str, Any] | None:
 
 
 async def _call(name: str, params: Any, ctx: Context) -> Any:
+    if ctx.peer is not None:
+        ctx.peer.access.check(name)
     method = METHODS.get(name)
     if method is None:
         raise MethodNotFound(f"unknown method {name!r}", method=name)

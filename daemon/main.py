@@ -87,6 +87,8 @@ async def serve(config: Config, socket_path: Path, db_path: Path) -> int:
     await server.start()
     jobs = sweeper.start(daemon)
     log.info("sparkq-daemon %s serving %s (database %s)", __version__, socket_path, db_path)
+    if daemon.tcp_url:
+        log.info("listening on %s (a token is needed: auth.hello)", daemon.tcp_url)
     await daemon.stopping.wait()
     log.info("stopping: finishing requests in flight")
     await server.close()
@@ -97,6 +99,24 @@ async def serve(config: Config, socket_path: Path, db_path: Path) -> int:
     await daemon.store.close()
     log.info("stopped")
     return 0
+
+
+def _check_tls(config: Config) -> None:
+    """Load the TLS certificate and key now, so bad files stop the start with exit 2."""
+    import ssl
+
+    from sparkq_daemon.tcp_config import server_ssl_context
+
+    tcp = config.tcp()
+    if tcp is None:
+        return
+    try:
+        server_ssl_context(tcp)
+    except (ssl.SSLError, OSError) as exc:
+        raise ConfigError(
+            f"{config.source}: server.tcp.tls_cert: cannot load the certificate "
+            f"{tcp.tls_cert} with the key {tcp.tls_key}: {exc}"
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         socket_path = config.socket_path(args.socket)
         paths.check_socket_path(socket_path)
         db_path = config.db_path(args.db)
+        _check_tls(config)
     except (ConfigError, ValueError) as exc:
         print(f"sparkq-daemon: {exc}", file=sys.stderr)
         return 2

@@ -26,6 +26,7 @@ from sparkq_tui.cockpit_actions import CockpitActions
 from sparkq_tui.cockpit_settings import default_settings_path, load_settings, save_setting
 from sparkq_tui.cockpit_state import TaskFilter, cycle, parse_filter, time_cell_moves, utc_now
 from sparkq_tui.daemon_control import default_log_file, ensure_daemon
+from sparkq_tui.endpoint import Endpoint, resolve_endpoint
 from sparkq_tui.errors import DaemonUnavailable, SparkQError
 from sparkq_tui.screens.help_screen import HelpScreen
 from sparkq_tui.screens.task_detail import TaskDetailScreen
@@ -76,8 +77,18 @@ class SparkQApp(CockpitActions, App[int]):
     ) -> None:
         super().__init__()
         self.config_path = config
-        self.socket_path = Path(client.socket_path) if client else resolve_socket(socket, config)
-        self.client = client or AsyncClient(self.socket_path, config=config)
+        if client is not None:
+            self.endpoint = getattr(client, "endpoint", None) or Endpoint(
+                "unix", path=Path(client.socket_path)
+            )
+        elif isinstance(socket, Endpoint):
+            self.endpoint = socket
+        else:
+            self.endpoint = resolve_endpoint(
+                socket=socket, socket_path=lambda: resolve_socket(None, config)
+            )
+        self.socket_path = self.endpoint.path  # None for a remote daemon
+        self.client = client or AsyncClient(self.endpoint)
         self.start_daemon = start_daemon and client is None
         self.clock = clock
         self.settings_path = settings_path or default_settings_path()
@@ -123,7 +134,7 @@ class SparkQApp(CockpitActions, App[int]):
 
     def on_mount(self) -> None:
         self._load_theme_files()
-        self.header_bar.socket_path = str(self.socket_path)
+        self.header_bar.socket_path = str(self.endpoint)  # the URL of a remote daemon
         self.task_table.focus()
         self.set_interval(1.0, self._tick)
         self._boot()
@@ -135,7 +146,19 @@ class SparkQApp(CockpitActions, App[int]):
 
     @work(group="boot", exclusive=True)
     async def _boot(self) -> None:
-        if self.start_daemon:
+        if self.start_daemon and self.endpoint.remote:
+            try:
+                await self.client.connect()  # one attempt: nothing here could start it
+            except SparkQError as exc:
+                self._set_state("unavailable")
+                self.notify(
+                    f"{exc.message}. The cockpit cannot start a daemon at {self.endpoint}: "
+                    "it is remote; start it on its host.",
+                    severity="error",
+                    timeout=30,
+                )
+                return
+        elif self.start_daemon:
             self._set_state("connecting")
             try:
                 started = await asyncio.to_thread(
@@ -447,7 +470,9 @@ PALETTE_COMMANDS: tuple[tuple[str, str, str], ...] = (
 
 
 def run_cockpit(
-    *, socket: str | os.PathLike[str] | None = None, config: str | os.PathLike[str] | None = None
+    *,
+    socket: str | os.PathLike[str] | Endpoint | None = None,
+    config: str | os.PathLike[str] | None = None,
 ) -> int:
     """Open the cockpit full-screen; start a background daemon first when none answers."""
     app = SparkQApp(socket=socket, config=config)

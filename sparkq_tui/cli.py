@@ -38,8 +38,9 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "scripts": ("scripts",),
     "rpc": ("rpc",),
     "mcp_cmd": ("mcp",),
+    "tokens": ("token",),
 }
-_VALUE_OPTIONS = ("--socket", "--config")
+_VALUE_OPTIONS = ("--socket", "--url", "--token", "--ca", "--config")
 # Options whose value may itself look like an option (`enqueue … --arg --weekly`): the value
 # is glued to the option (`--arg=--weekly`) before parsing.
 _RAW_VALUE_OPTIONS: dict[str, tuple[str, ...]] = {"enqueue": ("--arg",)}
@@ -53,6 +54,18 @@ Run `sparkq` alone to open the cockpit, `sparkq start` to start the daemon in th
 def _add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
     group = parser.add_argument_group("global options")
     group.add_argument("--socket", metavar="PATH", default=default, help="the daemon's socket")
+    group.add_argument(
+        "--url",
+        metavar="URL",
+        default=default,
+        help="a daemon's address: unix:///path, tcp://host:port, tls://host:port (SPARKQ_URL)",
+    )
+    group.add_argument(
+        "--token", metavar="SECRET", default=default, help="access token for TCP (SPARKQ_TOKEN)"
+    )
+    group.add_argument(
+        "--ca", metavar="FILE", default=default, help="CA certificates for tls:// (SPARKQ_CA_FILE)"
+    )
     group.add_argument("--config", metavar="PATH", default=default, help="the sparkq.yml to use")
     group.add_argument(
         "--json", action="store_true", default=default, help="print JSON instead of tables"
@@ -143,20 +156,20 @@ def _main(argv: list[str]) -> int:
             return _exit_code(exc)
         if opts.help or opts.version:
             return _run_parser(argv, None)
-        from sparkq_tui.commands.local_files import configured_socket
+        from sparkq_tui.commands.local_files import configured_endpoint
 
         try:
-            socket = str(configured_socket(opts.socket, opts.config))
+            endpoint = configured_endpoint(opts.url, opts.socket, opts.config, opts.token, opts.ca)
         except UsageError as exc:
             print(f"sparkq: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         if command == "runner":
             from sparkq_tui.runner import main as runner_main
 
-            return runner_main(rest, socket=socket, config=opts.config)
+            return runner_main(rest, socket=endpoint, config=opts.config)
         from sparkq_tui.app import run_cockpit
 
-        return run_cockpit(socket=socket, config=opts.config)
+        return run_cockpit(socket=endpoint, config=opts.config)
     return _run_parser(argv, command)
 
 

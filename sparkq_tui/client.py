@@ -1,7 +1,8 @@
 """Python clients for the SparkQ daemon: ``AsyncClient`` (asyncio) and ``Client`` (sync).
 
-Both speak the protocol (docs/protocol.md) over the Unix socket: concurrent calls share one connection and are
-matched by id, errors arrive as typed exceptions, events come from ``subscribe()``, and a lost
+Both speak the protocol (docs/protocol.md) over the Unix socket or TCP/TLS (``url=``,
+``SPARKQ_URL``; see ``sparkq_tui.endpoint``), sending ``auth.hello`` with the token first on
+TCP, at every (re)connect. Concurrent calls share one connection and are matched by id, errors arrive as typed exceptions, events come from ``subscribe()``, and a lost
 connection is re-opened on the next call (subscriptions are renewed)."""
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from typing import Any
 import orjson
 
 from sparkq_daemon.paths import resolve_socket
+from sparkq_tui.endpoint import Endpoint, resolve_endpoint
 from sparkq_tui.errors import (
     DaemonUnavailable,
     RequestTooLarge,
     SparkQError,
+    UnauthorizedError,
     check_request_size,
     error_from_wire,
 )
@@ -34,6 +37,19 @@ ENQUEUE_WINDOW = 64  # enqueue_many's calls in flight: past ~32 the rate is flat
 SEND_FAILED_WAIT = 5.0  # after a failed send, how long to wait for the daemon's last words
 
 
+def unreachable(endpoint: Endpoint, exc: BaseException) -> str:
+    """The message for a daemon that does not answer at ``endpoint``."""
+    import ssl
+
+    if isinstance(exc, ssl.SSLError):  # a certificate the client does not trust, say
+        reason = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or exc
+        return (
+            f"no TLS connection to the daemon at {endpoint} ({reason}); check --ca / SPARKQ_CA_FILE"
+        )
+    hint = "start one with `sparkq start`" if not endpoint.remote else "is it listening there?"
+    return f"no SparkQ daemon answers on {endpoint} ({exc.__class__.__name__}); {hint}"
+
+
 class AsyncClient:
     """An asyncio client. Use ``async with AsyncClient() as c: await c.call("system.ping")``.
 
@@ -43,12 +59,24 @@ class AsyncClient:
 
     def __init__(
         self,
-        socket: str | os.PathLike[str] | None = None,
+        socket: str | os.PathLike[str] | Endpoint | None = None,
         *,
+        url: str | None = None,
+        token: str | None = None,
+        ca: str | None = None,
         config: str | os.PathLike[str] | None = None,
         reconnect_timeout: float = 10.0,
     ) -> None:
-        self.socket_path: Path = resolve_socket(socket, config)
+        if isinstance(socket, Endpoint):
+            self.endpoint = socket
+        else:
+            self.endpoint = resolve_endpoint(
+                url=url,
+                socket=socket,
+                token=token,
+                ca_file=ca,
+                socket_path=lambda: resolve_socket(None, config),
+            )
         self.reconnect_timeout = reconnect_timeout
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[Any]] = {}
@@ -62,6 +90,16 @@ class AsyncClient:
         self._closed = False
         self.connected = False
 
+    @property
+    def url(self) -> str:
+        """The daemon's address as a URL (``unix:///…``, ``tcp://…``, ``tls://…``)."""
+        return self.endpoint.url
+
+    @property
+    def socket_path(self) -> Path | None:
+        """The Unix socket's path; None for a daemon reached over TCP."""
+        return self.endpoint.path
+
     async def __aenter__(self) -> AsyncClient:
         await self.connect()
         return self
@@ -74,21 +112,26 @@ class AsyncClient:
         async with self._connect_lock:
             if self.connected:
                 return
-            try:
-                reader, writer = await asyncio.open_unix_connection(
-                    str(self.socket_path), limit=STREAM_LIMIT
+            if self.endpoint.remote and not self.endpoint.token:
+                raise UnauthorizedError(
+                    f"the daemon at {self.endpoint} needs a token: set SPARKQ_TOKEN or --token"
                 )
+            try:
+                reader, writer = await self.endpoint.open(STREAM_LIMIT)
             except (OSError, ValueError) as exc:
-                raise DaemonUnavailable(
-                    f"no SparkQ daemon answers on {self.socket_path} ({exc.__class__.__name__}); "
-                    "start one with `sparkq start`"
-                ) from None
+                raise DaemonUnavailable(unreachable(self.endpoint, exc)) from None
             stale = self._writer
             if stale is not None:  # the transport of a connection the daemon dropped
                 stale.close()
             self._reader, self._writer = reader, writer
             self.connected = True
             self._read_task = asyncio.create_task(self._read_loop(reader))
+            if self.endpoint.remote:
+                try:
+                    await self._send_and_wait("auth.hello", {"token": self.endpoint.token})
+                except SparkQError:
+                    await self._drop_connection()
+                    raise
             if self._topics is not None:
                 await self._send_and_wait("events.subscribe", {"topics": list(self._topics)})
 
@@ -118,7 +161,7 @@ class AsyncClient:
         for fut in pending.values():
             if not fut.done():
                 fut.set_exception(
-                    DaemonUnavailable(f"connection to the daemon at {self.socket_path} was lost")
+                    DaemonUnavailable(f"connection to the daemon at {self.endpoint} was lost")
                 )
 
     async def _read_loop(self, reader: asyncio.StreamReader) -> None:
@@ -190,7 +233,7 @@ class AsyncClient:
     async def _send_and_wait(self, method: str, params: dict[str, Any] | None) -> Any:
         writer = self._writer
         if writer is None:
-            raise DaemonUnavailable(f"not connected to the daemon at {self.socket_path}")
+            raise DaemonUnavailable(f"not connected to the daemon at {self.endpoint}")
         request_id = next(self._ids)
         message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
         if params:
@@ -327,8 +370,11 @@ class Client:
 
     def __init__(
         self,
-        socket: str | os.PathLike[str] | None = None,
+        socket: str | os.PathLike[str] | Endpoint | None = None,
         *,
+        url: str | None = None,
+        token: str | None = None,
+        ca: str | None = None,
         config: str | os.PathLike[str] | None = None,
         reconnect_timeout: float = 10.0,
     ) -> None:
@@ -336,12 +382,15 @@ class Client:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
-        self._async = self._run(self._make(socket, config, reconnect_timeout))
+        options = {"url": url, "token": token, "ca": ca, "config": config}
+        self._async = self._run(self._make(socket, options, reconnect_timeout))
+        self.endpoint = self._async.endpoint
+        self.url = self._async.url
         self.socket_path = self._async.socket_path
 
     @staticmethod
-    async def _make(socket: Any, config: Any, reconnect_timeout: float) -> AsyncClient:
-        return AsyncClient(socket, config=config, reconnect_timeout=reconnect_timeout)
+    async def _make(socket: Any, options: dict[str, Any], reconnect_timeout: float) -> AsyncClient:
+        return AsyncClient(socket, reconnect_timeout=reconnect_timeout, **options)
 
     def _run(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()

@@ -44,6 +44,18 @@ class InternalError(SparkQError):
     code = -32603
 
 
+class UnauthorizedError(SparkQError):
+    """No token, or a bad or revoked one (TCP); the daemon closes the connection."""
+
+    code = -32001
+
+
+class ForbiddenError(SparkQError):
+    """The token's scope does not allow the method (TCP)."""
+
+    code = -32003
+
+
 class NotFoundError(SparkQError):
     code = -32004
 
@@ -68,6 +80,8 @@ _BY_CODE = {
         InternalError,
         NotFoundError,
         ConflictError,
+        UnauthorizedError,
+        ForbiddenError,
     )
 }
 

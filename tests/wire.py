@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 from pathlib import Path
 from typing import Any
+
+
+def tcp_wire(url: str, ssl_context: ssl.SSLContext | None = None, timeout: float = 10.0) -> Wire:
+    """A ``Wire`` over TCP to ``tcp://host:port`` (or TLS with ``ssl_context``)."""
+    host, port = url.split("://", 1)[1].rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)), timeout=timeout)
+    if ssl_context is not None:
+        sock = ssl_context.wrap_socket(sock, server_hostname=host)
+    return Wire(None, timeout, sock=sock)
 
 
 class Wire:
     """A blocking Unix socket speaking newline-delimited JSON."""
 
-    def __init__(self, path: Path | str, timeout: float = 10.0) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
-        self.sock.connect(str(path))
+    def __init__(
+        self, path: Path | str | None, timeout: float = 10.0, *, sock: socket.socket | None = None
+    ) -> None:
+        if sock is None:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(timeout)
+            sock.connect(str(path))
+        self.sock = sock
         self.buf = b""
         self._next_id = 0
 

@@ -228,6 +228,20 @@ class Store(Protocol):
 
     async def audit_list(self, limit: int) -> list[dict[str, Any]]: ...
 
+    # -- access tokens (TCP listener) -------------------------------------------------------
+    # Only the SHA-256 digest (hex) of a secret is stored; the secret never reaches the store.
+    async def token_create(self, name: str, scope: str, digest: str) -> dict[str, Any]:
+        """Store a token; ``{name, scope, created_at}``. A name in use raises ``Conflict``."""
+
+    async def token_list(self) -> list[dict[str, Any]]:
+        """Every token as ``{name, scope, created_at}``, by name (never a digest)."""
+
+    async def token_revoke(self, name: str) -> dict[str, Any]:
+        """Delete the token; ``{name, scope, created_at, revoked: true}``; ``NotFound``."""
+
+    async def token_find(self, digest: str) -> dict[str, Any] | None:
+        """``{name, scope, digest}`` of the token with this digest, or None."""
+
     # -- maintenance ------------------------------------------------------------------------
     async def sweep(self) -> SweepOutcome:
         """Warn running tasks silent for 1× their timeout; fail those silent for 2×."""

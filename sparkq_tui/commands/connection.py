@@ -1,4 +1,5 @@
-"""A blocking JSON-RPC connection for the CLI: one socket, one call at a time.
+"""A blocking JSON-RPC connection for the CLI: one socket (Unix, TCP or TLS), one call at a
+time, ``auth.hello`` first on TCP.
 
 The CLI makes a handful of sequential calls per run, so it skips asyncio (and orjson): both
 cost tens of milliseconds to import, more than the calls themselves."""
@@ -7,12 +8,15 @@ from __future__ import annotations
 
 import json
 import socket as socketlib
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from sparkq_tui.endpoint import Endpoint
 from sparkq_tui.errors import (
     DaemonUnavailable,
     SparkQError,
+    UnauthorizedError,
     check_request_size,
     error_from_wire,
 )
@@ -20,11 +24,26 @@ from sparkq_tui.errors import (
 _NO_DAEMON_HINT = "start one with `sparkq start`"
 
 
-class Connection:
-    """Calls methods on the daemon at ``socket_path``; connects on the first call."""
+def _unreachable(endpoint: Endpoint, exc: BaseException) -> str:
+    if endpoint.scheme == "tls" and exc.__class__.__module__ == "ssl":
+        reason = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or exc
+        return (
+            f"no TLS connection to the daemon at {endpoint} ({reason}); check --ca / SPARKQ_CA_FILE"
+        )
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    hint = _NO_DAEMON_HINT if not endpoint.remote else "is it listening there?"
+    return f"no SparkQ daemon answers on {endpoint} ({reason}); {hint}"
 
-    def __init__(self, socket_path: Path, timeout: float | None = 30.0) -> None:
-        self.socket_path = socket_path
+
+class Connection:
+    """Calls methods on the daemon at ``endpoint``; connects on the first call."""
+
+    def __init__(
+        self, endpoint: Endpoint | str | PathLike[str], timeout: float | None = 30.0
+    ) -> None:
+        if not isinstance(endpoint, Endpoint):  # a socket path
+            endpoint = Endpoint("unix", path=Path(endpoint))
+        self.endpoint = endpoint
         self.timeout = timeout
         self._sock: socketlib.socket | None = None
         self._reader: Any = None
@@ -44,18 +63,23 @@ class Connection:
 
     def _connect(self) -> socketlib.socket:
         if self._sock is None:
-            sock = socketlib.socket(socketlib.AF_UNIX, socketlib.SOCK_STREAM)
-            sock.settimeout(self.timeout)
+            endpoint = self.endpoint
+            if endpoint.remote and not endpoint.token:
+                raise UnauthorizedError(
+                    f"the daemon at {endpoint} needs a token: set SPARKQ_TOKEN or --token"
+                )
             try:
-                sock.connect(str(self.socket_path))
+                sock = endpoint.connect(self.timeout)
             except (OSError, ValueError) as exc:
-                sock.close()
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-                raise DaemonUnavailable(
-                    f"no SparkQ daemon answers on {self.socket_path} ({reason}); {_NO_DAEMON_HINT}"
-                ) from None
+                raise DaemonUnavailable(_unreachable(endpoint, exc)) from None
             self._sock = sock
             self._reader = sock.makefile("rb")
+            if endpoint.remote:
+                try:
+                    self._exchange("auth.hello", {"token": endpoint.token})
+                except BaseException:
+                    self.close()
+                    raise
         return self._sock
 
     def call(self, method: str, params: dict[str, Any] | None = None, /, **kw: Any) -> Any:
@@ -65,13 +89,18 @@ class Connection:
         nothing answers or the connection drops."""
         merged = dict(params or {})
         merged.update({k: v for k, v in kw.items() if v is not None})
+        self._connect()
+        return self._exchange(method, merged)
+
+    def _exchange(self, method: str, merged: dict[str, Any]) -> Any:
         self._ids += 1
         request: dict[str, Any] = {"jsonrpc": "2.0", "id": self._ids, "method": method}
         if merged:
             request["params"] = merged
         data = json.dumps(request, ensure_ascii=False).encode()
         check_request_size(len(data))
-        sock = self._connect()
+        sock = self._sock
+        assert sock is not None
         try:
             try:
                 sock.sendall(data + b"\n")
@@ -92,13 +121,12 @@ class Connection:
         except TimeoutError:
             self.close()
             raise DaemonUnavailable(
-                f"the daemon at {self.socket_path} did not answer {method} "
-                f"within {self.timeout:.0f} s"
+                f"the daemon at {self.endpoint} did not answer {method} within {self.timeout:.0f} s"
             ) from None
         except OSError as exc:
             self.close()
             raise DaemonUnavailable(
-                f"connection to the daemon at {self.socket_path} was lost ({exc})"
+                f"connection to the daemon at {self.endpoint} was lost ({exc})"
             ) from None
         except ValueError as exc:
             self.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sparkq_tui.commands.connection import Connection
+from sparkq_tui.endpoint import Endpoint
 
 
 class UsageError(Exception):
@@ -19,25 +20,45 @@ class BadArguments(UsageError):
 
 
 class Context:
-    """Global options (``--socket``, ``--config``, ``--json``) and the connection."""
+    """Global options (``--socket``, ``--url``, ``--token``, ``--ca``, ``--config``,
+    ``--json``) and the connection."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.socket_option: str | None = getattr(args, "socket", None)
+        self.url_option: str | None = getattr(args, "url", None)
+        self.token_option: str | None = getattr(args, "token", None)
+        self.ca_option: str | None = getattr(args, "ca", None)
         self.config_option: str | None = getattr(args, "config", None)
         self.json: bool = bool(getattr(args, "json", False))
         self._connection: Connection | None = None
 
     @cached_property
-    def socket_path(self) -> Path:
-        from sparkq_tui.commands.local_files import configured_socket
+    def endpoint(self) -> Endpoint:
+        """The daemon to talk to (``UsageError`` for a bad URL)."""
+        from sparkq_tui.commands.local_files import configured_endpoint
 
-        return configured_socket(self.socket_option, self.config_option)
+        return configured_endpoint(
+            self.url_option,
+            self.socket_option,
+            self.config_option,
+            self.token_option,
+            self.ca_option,
+        )
+
+    @cached_property
+    def socket_path(self) -> Path:
+        """The local daemon's socket; a ``UsageError`` when the daemon is remote (a command
+        that starts, stops or restores a daemon works only on its host)."""
+        endpoint = self.endpoint
+        if endpoint.path is None:
+            raise UsageError(f"the daemon at {endpoint} is remote: run this command on its host")
+        return endpoint.path
 
     @property
     def connection(self) -> Connection:
         if self._connection is None:
-            self._connection = Connection(self.socket_path)
+            self._connection = Connection(self.endpoint)
         return self._connection
 
     def call(self, method: str, params: dict[str, Any] | None = None, /, **kw: Any) -> Any:

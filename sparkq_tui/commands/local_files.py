@@ -38,6 +38,31 @@ def configured_socket(socket_option: str | None, config_option: str | None) -> P
     return config.resolve(value) if value else paths.default_socket()
 
 
+def configured_endpoint(
+    url_option: str | None,
+    socket_option: str | None,
+    config_option: str | None,
+    token_option: str | None = None,
+    ca_option: str | None = None,
+) -> Any:
+    """The daemon's ``Endpoint``: ``--url``, then ``--socket``, then ``SPARKQ_URL``, then the
+    socket ``configured_socket`` finds; a bad URL is a ``UsageError`` naming it. The config
+    file is checked in every case (a broken one is refused, whatever the address)."""
+    from sparkq_tui.endpoint import resolve_endpoint
+
+    socket = configured_socket(socket_option, config_option)
+    try:
+        return resolve_endpoint(
+            url=url_option,
+            socket=socket if socket_option else None,
+            token=token_option,
+            ca_file=ca_option,
+            socket_path=lambda: socket,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def configured_db(config_option: str | None, db_option: str | None = None) -> Path:
     """The database path: ``--db``, then ``database.path`` in the config file (relative to
     it), then the default under the user data dir."""

@@ -7,6 +7,7 @@ import logging
 import sys
 
 from sparkq_tui.client import AsyncClient
+from sparkq_tui.endpoint import Endpoint, resolve_endpoint
 from sparkq_tui.errors import DaemonUnavailable, SparkQError
 from sparkq_tui.runner.loop import Runner
 from sparkq_tui.runner.options import RunnerOptions, parse_options
@@ -16,7 +17,9 @@ __all__ = ["main"]
 RECONNECT_SECONDS = 2.0
 
 
-def main(argv: list[str], *, socket: str | None = None, config: str | None = None) -> int:
+def main(
+    argv: list[str], *, socket: str | Endpoint | None = None, config: str | None = None
+) -> int:
     """Run ``sparkq runner`` with ``argv`` (its own flags); return the exit code."""
     try:
         options = parse_options(list(argv))
@@ -27,6 +30,11 @@ def main(argv: list[str], *, socket: str | None = None, config: str | None = Non
         format="%(asctime)s sparkq-runner %(levelname)s %(message)s",
         stream=sys.stderr,
     )
+    try:
+        socket = _endpoint(options, socket)
+    except ValueError as exc:
+        print(f"sparkq runner: error: {exc}", file=sys.stderr)
+        return 2
     # The CLI's exit codes: 1 refused by the daemon (an unknown queue too), 3 no daemon.
     try:
         return asyncio.run(_run(options, socket, config))
@@ -38,7 +46,22 @@ def main(argv: list[str], *, socket: str | None = None, config: str | None = Non
         return 1
 
 
-async def _run(options: RunnerOptions, socket: str | None, config: str | None) -> int:
+def _endpoint(options: RunnerOptions, given: str | Endpoint | None) -> str | Endpoint | None:
+    """The runner's own --url/--token/--ca win over those given before ``runner``."""
+    if not (options.url or options.token or options.ca):
+        return given
+    base = given if isinstance(given, Endpoint) else None
+    url = options.url or (base.url if base is not None and base.remote else None)
+    if url is None:
+        return given
+    return resolve_endpoint(
+        url=url,
+        token=options.token or (base.token if base else None),
+        ca_file=options.ca or (base.ca_file if base else None),
+    )
+
+
+async def _run(options: RunnerOptions, socket: str | Endpoint | None, config: str | None) -> int:
     client = AsyncClient(socket, config=config, reconnect_timeout=RECONNECT_SECONDS)
     async with client:
         if options.stream:

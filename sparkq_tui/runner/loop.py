@@ -278,9 +278,9 @@ class Runner:
             queue = await self.client.call("queue.get", queue=task["queue_id"])
             instructions = queue.get("instructions")
         env = dict(os.environ)
+        env.update(self.client.endpoint.environment())  # the task reaches the same daemon
         if tool is not None and tool.get("provider"):
             return build_llm_request(task, tool, instructions, env)
-        env["SPARKQ_SOCKET"] = str(self.client.socket_path)
         return build_command(task, workdir, tool=tool, instructions=instructions, base_env=env)
 
     async def _heartbeats(self, running: RunningTask) -> None:

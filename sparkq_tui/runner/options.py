@@ -31,6 +31,9 @@ class RunnerOptions:
     max_output: int
     log_level: str
     outbox_dir: Path
+    url: str | None = None  # the daemon (with token and CA), as `sparkq --url …` takes them
+    token: str | None = None
+    ca: str | None = None
 
 
 def default_worker_name() -> str:
@@ -144,6 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
         "same --worker, or any runner using this folder once that one is gone, delivers them",
     )
     parser.add_argument(
+        "--url",
+        default=None,
+        metavar="URL",
+        help="the daemon: unix:///path, tcp://host:port or tls://host:port (SPARKQ_URL)",
+    )
+    parser.add_argument(
+        "--token", default=None, metavar="SECRET", help="access token for TCP (SPARKQ_TOKEN)"
+    )
+    parser.add_argument(
+        "--ca", default=None, metavar="FILE", help="CA certificates for tls:// (SPARKQ_CA_FILE)"
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
@@ -175,6 +190,9 @@ def parse_options(argv: list[str]) -> RunnerOptions:
         max_output=ns.max_output,
         log_level=ns.log_level,
         outbox_dir=ns.outbox_dir or _env_outbox_dir() or default_outbox_dir(),
+        url=ns.url,
+        token=ns.token,
+        ca=ns.ca,
     )
 
 

@@ -104,3 +104,23 @@ def test_smoke_peers_when_installed(short_dir: Path) -> None:
     _, document = run_bench(short_dir, "--only", "limits", "peers")
     peers = [row for row in document["figures"] if row["group"] == "peer"]
     assert len(peers) == 8 and all(row["median"] > 0 for row in peers)
+
+
+def test_remote_bench_prints_its_table(short_dir: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "remote.py"),
+            "--connections",
+            "20",
+            "--claims",
+            "50",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        cwd=short_dir,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for row in ("connections/s", "task.claim round trip, Unix socket", "TLS + token overhead"):
+        assert row in proc.stdout

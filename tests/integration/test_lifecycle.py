@@ -163,7 +163,7 @@ def test_a_version_1_database_is_upgraded_and_keeps_its_counts(make_daemon) -> N
     assert counts == {"queued": 2, "running": 1, "succeeded": 1, "failed": 0}
     d.stop()
     with sqlite3.connect(d.db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         assert [r[0] for r in triggers] == ["tasks_count_delete"]
 

@@ -36,6 +36,7 @@ from sparkq_daemon.store.sqlite import (
     task_lookup,
     task_queries,
     tasks,
+    tokens,
 )
 from sparkq_daemon.store.sqlite.database import Database
 from sparkq_daemon.store.sqlite.standing import Standing, StandingClaims
@@ -312,6 +313,19 @@ class SqliteStore:
 
     async def audit_list(self, limit: int) -> list[dict[str, Any]]:
         return (await self.db.read(settings.list_audit, limit))["entries"]
+
+    # -- access tokens ----------------------------------------------------------------------
+    async def token_create(self, name: str, scope: str, digest: str) -> dict[str, Any]:
+        return await self.db.write(tokens.create, name, scope, digest)
+
+    async def token_list(self) -> list[dict[str, Any]]:
+        return await self.db.read(tokens.list_all)
+
+    async def token_revoke(self, name: str) -> dict[str, Any]:
+        return await self.db.write(tokens.revoke, name)
+
+    async def token_find(self, digest: str) -> dict[str, Any] | None:
+        return await self.db.read(tokens.find, digest)
 
     # -- maintenance ------------------------------------------------------------------------
     async def sweep(self) -> SweepOutcome:

@@ -1,20 +1,20 @@
-"""The Unix socket: framing (one JSON text per line), connection lifecycle, event delivery.
+"""One client connection, whatever the listener: framing (one JSON text per line), the
+request lifecycle, authentication state and event delivery.
 
 Each request runs in its own task, so a waiting ``task.claim`` never blocks the others on
-the same connection; replies go out as they are ready, matched by id."""
+the same connection; replies go out as they are ready, matched by id. Until a TCP client
+has authenticated, its lines are handled one at a time, within the handshake deadline,
+and the first refusal closes the connection."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import os
-import socket
-import struct
-from pathlib import Path
 from typing import Any
 
 from sparkq_daemon import jsonrpc
+from sparkq_daemon.access import Access
 from sparkq_daemon.context import Context, Daemon
 from sparkq_daemon.errors import ParseError, TooLarge
 from sparkq_daemon.events import Subscription
@@ -22,27 +22,40 @@ from sparkq_daemon.events import Subscription
 log = logging.getLogger("sparkq.server")
 MAX_LINE = 16 * 1024 * 1024
 MAX_IN_FLIGHT = 1024  # per connection: past this, stop reading until replies go out
+CLOSE_TIMEOUT = 1.0  # seconds a closing connection may take to flush and shut down
 
 
 class Connection:
     """One client: reads lines, runs them, writes replies and pushed events."""
 
-    def __init__(self, daemon: Daemon, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+    def __init__(
+        self,
+        daemon: Daemon,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        access: Access,
+        hello_timeout: float | None = None,
+    ):
         self.daemon = daemon
         self.reader = reader
         self.writer = writer
+        self.access = access
         self.closed = asyncio.Event()
         self.ctx = Context(daemon, self)
+        self._hello_deadline = (
+            asyncio.get_running_loop().time() + hello_timeout if hello_timeout else None
+        )
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._subscription: Subscription | None = None
         self._sender: asyncio.Task[None] | None = None
 
     async def serve(self) -> None:
+        self.daemon.peers.add(self)
         try:
             while True:
                 try:
-                    line = await self.reader.readline()
+                    line = await self._read_line()
                 except ValueError:  # over the stream limit: the line is too large
                     self.send(
                         jsonrpc.error_reply(
@@ -52,19 +65,40 @@ class Connection:
                         )
                     )
                     break
+                except TimeoutError:  # before OSError: it is one
+                    log.warning(
+                        "closed the connection from %s: no auth.hello within the deadline",
+                        self.access.peer,
+                    )
+                    break
                 except (ConnectionError, OSError):
                     break
-                if not line:
+                if not line or self.access.revoked:
                     break
                 if not line.strip():
                     continue
                 await self._slots.acquire()
+                if not self.access.authenticated:
+                    # Before auth.hello: one line at a time; a refusal closes the connection.
+                    await self._handle(line)
+                    if not self.access.authenticated:
+                        break
+                    continue
                 task = asyncio.create_task(self._handle(line))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         finally:
             self.closed.set()
+            self.daemon.peers.discard(self)
             await self._finish()
+
+    async def _read_line(self) -> bytes:
+        if self._hello_deadline is None or self.access.authenticated:
+            return await self.reader.readline()
+        remaining = self._hello_deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            raise TimeoutError
+        return await asyncio.wait_for(self.reader.readline(), remaining)
 
     async def _handle(self, line: bytes) -> None:
         try:
@@ -77,6 +111,8 @@ class Connection:
             if reply is not None:
                 self.send(reply)
                 await self._drain()
+            if not self.access.authenticated:  # refused after all: -32001 closes it
+                self.writer.close()
         finally:
             self._slots.release()
 
@@ -87,6 +123,16 @@ class Connection:
     async def _drain(self) -> None:
         with contextlib.suppress(ConnectionError, OSError):
             await self.writer.drain()
+
+    def revoke(self) -> None:
+        """The token of this connection was revoked: close it now."""
+        self.access.revoked = True
+        log.info(
+            "closing the connection from %s: the token %r was revoked",
+            self.access.peer,
+            self.access.token_name,
+        )
+        self.writer.close()
 
     def start_events(self, topics: set[str]) -> list[str]:
         """Subscribe this connection (again) to ``topics``."""
@@ -120,71 +166,9 @@ class Connection:
             with contextlib.suppress(BaseException):
                 await self._sender
         self.writer.close()
-        with contextlib.suppress(Exception):
-            await self.writer.wait_closed()
-
-
-def _peer_uid(writer: asyncio.StreamWriter) -> int | None:
-    sock = writer.get_extra_info("socket")
-    if sock is None or not hasattr(socket, "SO_PEERCRED"):
-        return None
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return struct.unpack("3i", creds)[1]
-
-
-def prepare_socket_dir(path: Path) -> None:
-    """Create the socket's folder 0700; refuse one that another user owns."""
-    folder = path.parent
-    if not folder.exists():
-        folder.mkdir(mode=0o700, parents=True)
-    owner = folder.stat().st_uid
-    if owner != os.getuid():
-        raise PermissionError(f"the socket folder {folder} belongs to uid {owner}, not to us")
-
-
-class Server:
-    """Accepts connections on the socket until ``close``."""
-
-    def __init__(self, daemon: Daemon) -> None:
-        self.daemon = daemon
-        self.connections: set[Connection] = set()
-        self._server: asyncio.AbstractServer | None = None
-        self._handlers: set[asyncio.Task[Any]] = set()
-
-    async def start(self) -> None:
-        path = self.daemon.socket_path
-        prepare_socket_dir(path)
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()  # a stale socket: we hold the lock, so no live daemon owns it
-        self._server = await asyncio.start_unix_server(
-            self._accept, path=str(path), limit=MAX_LINE + 1, backlog=1024
-        )
-        path.chmod(0o600)
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        uid = _peer_uid(writer)
-        if uid is not None and uid not in (os.getuid(), 0):
-            log.warning("refused a connection from uid %s", uid)
-            writer.close()
-            return
-        conn = Connection(self.daemon, reader, writer)
-        self.connections.add(conn)
-        self._handlers.add(asyncio.current_task())  # type: ignore[arg-type]
-        try:
-            await conn.serve()
-        finally:
-            self.connections.discard(conn)
-            self._handlers.discard(asyncio.current_task())  # type: ignore[arg-type]
-
-    async def close(self, grace: float = 10.0) -> None:
-        """Stop accepting, let requests in flight finish (up to ``grace``), close the rest."""
-        if self._server is not None:
-            self._server.close()
-        for conn in list(self.connections):
-            conn.reader.feed_eof()
-        if self._handlers:
-            _, pending = await asyncio.wait(set(self._handlers), timeout=grace)
-            for task in pending:
-                task.cancel()
-        with contextlib.suppress(FileNotFoundError):
-            self.daemon.socket_path.unlink()
+        try:  # a TLS peer that never answers the close must not hold the daemon's stop
+            await asyncio.wait_for(self.writer.wait_closed(), CLOSE_TIMEOUT)
+        except TimeoutError:
+            self.writer.transport.abort()
+        except Exception:
+            pass
