@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from sparkq_tui.app import SparkQApp
 from sparkq_tui.client import AsyncClient
+from sparkq_tui.cockpit.app import SparkQApp
 from sparkq_tui.theme_files import builtin_theme_dir
-from sparkq_tui.widgets.task_table import TaskTable
 from tests.daemon_process import DaemonProcess
 
 
@@ -67,7 +66,7 @@ async def seeded(peer: AsyncClient) -> dict[str, Any]:
 async def wait_ready(pilot: Any) -> SparkQApp:
     """Wait until the cockpit has read the daemon's state and its first task page."""
     app = pilot.app
-    table = app.query_one(TaskTable)
+    table = app.task_table
     await wait_for(pilot, lambda: app.ready and table.loaded, timeout=10)
     await pilot.pause()
     return app

@@ -3,7 +3,7 @@ another terminal reach quick-add without a restart."""
 
 from __future__ import annotations
 
-from sparkq_tui.widgets.quick_add_bar import QuickAddBar
+from sparkq_tui.cockpit.widgets.quick_add_bar import QuickAddBar
 from tests.tui.conftest import wait_for, wait_ready
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import yaml
 
 from sparkq_daemon import paths
-from sparkq_tui.app import SparkQApp
+from sparkq_tui.cockpit.app import SparkQApp
 from sparkq_tui.daemon_control import default_log_file, start_background, stop
 from tests.tui.conftest import wait_for
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sparkq_tui.screens.task_detail import TaskDetailScreen
-from sparkq_tui.widgets.cockpit_header import CockpitHeader
-from sparkq_tui.widgets.queue_list import QueueList
-from sparkq_tui.widgets.quick_add_bar import QuickAddBar
-from sparkq_tui.widgets.session_list import SessionList
-from sparkq_tui.widgets.task_table import TaskTable
+from sparkq_tui.cockpit.screens.task_detail import TaskDetailScreen
+from sparkq_tui.cockpit.widgets.cockpit_header import CockpitHeader
+from sparkq_tui.cockpit.widgets.queue_list import QueueList
+from sparkq_tui.cockpit.widgets.quick_add_bar import QuickAddBar
+from sparkq_tui.cockpit.widgets.session_list import SessionList
+from sparkq_tui.cockpit.widgets.task_table import TaskTable
 from tests.tui.conftest import wait_for, wait_ready
 from tests.tui.screen_text import screen_text
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from sparkq_tui.app import SparkQApp
-from sparkq_tui.screens.help_screen import HELP_TEXT, HelpScreen
-from sparkq_tui.screens.task_detail import TaskDetailScreen
+from sparkq_tui.cockpit.app import SparkQApp
+from sparkq_tui.cockpit.screens.help_screen import HELP_TEXT, HelpScreen
+from sparkq_tui.cockpit.screens.task_detail import TaskDetailScreen
 from tests.tui.conftest import wait_for, wait_ready
 from tests.tui.fake_daemon import FakeDaemonClient, pinned_clock
 from tests.tui.screen_text import screen_text

@@ -6,9 +6,9 @@ import time
 
 import yaml
 
-from sparkq_tui.app import SparkQApp
+from sparkq_tui.cockpit.app import SparkQApp
+from sparkq_tui.cockpit.widgets.task_table import PAGE_SIZE, TaskTable
 from sparkq_tui.daemon_control import default_log_file, ping, stop
-from sparkq_tui.widgets.task_table import PAGE_SIZE, TaskTable
 from tests.tui.conftest import wait_for, wait_ready
 from tests.tui.screen_text import screen_text
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from sparkq_tui.app import SparkQApp
-from sparkq_tui.screens.task_detail import TaskDetailScreen
+from sparkq_tui.cockpit.app import SparkQApp
+from sparkq_tui.cockpit.screens.task_detail import TaskDetailScreen
 from sparkq_tui.theme_files import builtin_theme_dir
 from tests.tui.conftest import wait_for, wait_ready
 from tests.tui.fake_daemon import FakeDaemonClient, pinned_clock

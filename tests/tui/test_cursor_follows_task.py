@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sparkq_tui.client import AsyncClient
-from sparkq_tui.widgets.task_table import PAGE_SIZE, TaskTable
+from sparkq_tui.cockpit.widgets.task_table import PAGE_SIZE, TaskTable
 from tests.tui.conftest import wait_for, wait_ready
 from tests.tui.screen_text import screen_text
 
