@@ -1,9 +1,8 @@
 """Cockpit fixtures: the real app on a real daemon, isolated settings and themes, and a bounded
-wait that polls a condition (never a bare sleep)."""
+wait until the cockpit has read its first page (tests/waiting.py is the bounded wait)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -14,19 +13,7 @@ from sparkq_tui.client import AsyncClient
 from sparkq_tui.cockpit.app import SparkQApp
 from sparkq_tui.theme_files import builtin_theme_dir
 from tests.daemon_process import DaemonProcess
-
-
-async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 5.0) -> Any:
-    """Let the app run until ``condition()`` is truthy; fail after ``timeout`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await pilot.pause(0.02)
+from tests.waiting import wait_on_pilot
 
 
 @pytest.fixture
@@ -67,6 +54,6 @@ async def wait_ready(pilot: Any) -> SparkQApp:
     """Wait until the cockpit has read the daemon's state and its first task page."""
     app = pilot.app
     table = app.task_table
-    await wait_for(pilot, lambda: app.ready and table.loaded, timeout=10)
+    await wait_on_pilot(pilot, lambda: app.ready and table.loaded, 10, "the first task page")
     await pilot.pause()
     return app

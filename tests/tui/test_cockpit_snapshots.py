@@ -15,8 +15,9 @@ import pytest
 from sparkq_tui.cockpit.app import SparkQApp
 from sparkq_tui.cockpit.screens.task_detail import TaskDetailScreen
 from sparkq_tui.theme_files import builtin_theme_dir
-from tests.tui.conftest import wait_for, wait_ready
+from tests.tui.conftest import wait_ready
 from tests.tui.fake_daemon import FakeDaemonClient, pinned_clock
+from tests.waiting import wait_on_pilot
 
 SIZES = [(80, 24), (120, 40)]
 THEMES = ["sparkq-dark", "sparkq-light"]
@@ -56,7 +57,7 @@ def test_task_detail(snap_compare, short_dir, theme, size) -> None:
     async def open_succeeded_task(pilot) -> None:
         await wait_ready(pilot)
         await pilot.press("down", "down", "down", "down", "enter")  # BACKEND-0005
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TaskDetailScreen))
+        await wait_on_pilot(pilot, lambda: isinstance(pilot.app.screen, TaskDetailScreen))
         await pilot.pause()
 
     app = snapshot_app(short_dir, theme)
