@@ -3,7 +3,8 @@ wait until the cockpit has read its first page (tests/waiting.py is the bounded 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ from sparkq_tui.client import AsyncClient
 from sparkq_tui.cockpit.app import SparkQApp
 from sparkq_tui.theme_files import builtin_theme_dir
 from tests.daemon_process import DaemonProcess
+from tests.inprocess_daemon import InProcessDaemon, pin_daemon_time_and_ids
+from tests.tui import snapshot_data
 from tests.waiting import wait_on_pilot
 
 
@@ -57,3 +60,36 @@ async def wait_ready(pilot: Any) -> SparkQApp:
     await wait_on_pilot(pilot, lambda: app.ready and table.loaded, 10, "the first task page")
     await pilot.pause()
     return app
+
+
+@pytest.fixture
+def pinned_daemon(short_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessDaemon]:
+    """A real daemon in this process, its time and ids pinned, holding the snapshot data."""
+    clock = pin_daemon_time_and_ids(monkeypatch, snapshot_data.NOW.timestamp())
+    daemon = InProcessDaemon(short_dir).start()
+    try:
+        snapshot_data.seed(daemon, clock)
+        yield daemon
+    finally:
+        daemon.stop()
+
+
+@pytest.fixture
+def make_pinned_app(pinned_daemon: InProcessDaemon, short_dir: Path) -> Callable[..., SparkQApp]:
+    """Build a cockpit on the pinned daemon, with the pinned clock and no cursor blink."""
+
+    def make(theme: str | None = None, **options: Any) -> SparkQApp:
+        settings = short_dir / "cockpit.json"
+        settings.write_text(json.dumps({"theme": theme} if theme else {}))
+        options.setdefault("theme_dirs", [builtin_theme_dir()])
+        app = SparkQApp(
+            socket=pinned_daemon.socket,
+            start_daemon=False,
+            clock=snapshot_data.pinned_clock,
+            settings_path=settings,
+            **options,
+        )
+        app.cursor_blink = False  # no blinking cursor in a picture
+        return app
+
+    return make

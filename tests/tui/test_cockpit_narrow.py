@@ -9,28 +9,18 @@ from sparkq_tui.cockpit.app import SparkQApp
 from sparkq_tui.cockpit.screens.help_screen import HELP_TEXT, HelpScreen
 from sparkq_tui.cockpit.screens.task_detail import TaskDetailScreen
 from tests.tui.conftest import wait_ready
-from tests.tui.fake_daemon import FakeDaemonClient, pinned_clock
 from tests.tui.screen_text import screen_text
 from tests.waiting import wait_on_pilot
 
 NARROW = (80, 24)
 
 
-def _app(short_dir) -> SparkQApp:
-    return SparkQApp(
-        client=FakeDaemonClient(),
-        clock=pinned_clock,
-        settings_path=short_dir / "cockpit.json",
-        theme_dirs=[],
-    )
-
-
 def _footer(app: SparkQApp) -> str:
     return screen_text(app).rstrip("\n").splitlines()[-1]
 
 
-async def test_footer_keeps_help_and_quit_at_80_columns(short_dir) -> None:
-    app = _app(short_dir)
+async def test_footer_keeps_help_and_quit_at_80_columns(make_pinned_app) -> None:
+    app = make_pinned_app(theme_dirs=[])
     async with app.run_test(size=NARROW) as pilot:
         await wait_ready(pilot)
         for pane, shown in (
@@ -53,8 +43,8 @@ async def test_footer_keeps_help_and_quit_at_80_columns(short_dir) -> None:
         assert "/ Filter" in _footer(app) and "t Theme" in _footer(app)
 
 
-async def test_help_fits_80_columns_and_says_it_scrolls(short_dir) -> None:
-    app = _app(short_dir)
+async def test_help_fits_80_columns_and_says_it_scrolls(make_pinned_app) -> None:
+    app = make_pinned_app(theme_dirs=[])
     async with app.run_test(size=NARROW) as pilot:
         await wait_ready(pilot)
         await pilot.press("question_mark")
