@@ -16,9 +16,8 @@ from bench.ndjson import RpcConnection
 from bench.sizes import Sizes
 from bench.sparkq_socket import ITEM, create_queue, fill
 from bench.stats import Figure
-from sparkq_tui.app import SparkQApp
+from sparkq_tui.cockpit.app import SparkQApp
 from sparkq_tui.theme_files import builtin_theme_dir
-from sparkq_tui.widgets.task_table import TaskTable
 
 GROUP = "cockpit"
 SIZE = (120, 40)
@@ -54,7 +53,7 @@ async def _session(daemon: BenchDaemon, folder: Path, jump: bool) -> tuple[float
         theme_dirs=[builtin_theme_dir(), folder / "themes"],
     )
     async with app.run_test(size=SIZE) as pilot:
-        table = app.query_one(TaskTable)
+        table = app.task_table
         await _until(pilot, lambda: app.ready and table.loaded and table.visible_tasks())
         await pilot.pause()
         first_frame = time.perf_counter() - start

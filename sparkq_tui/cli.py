@@ -167,7 +167,7 @@ def _main(argv: list[str]) -> int:
             from sparkq_tui.runner import main as runner_main
 
             return runner_main(rest, socket=endpoint, config=opts.config)
-        from sparkq_tui.app import run_cockpit
+        from sparkq_tui.cockpit.app import run_cockpit
 
         return run_cockpit(socket=endpoint, config=opts.config)
     return _run_parser(argv, command)

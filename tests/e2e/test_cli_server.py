@@ -10,17 +10,7 @@ import yaml
 
 from sparkq_tui.daemon_control import ping
 from tests.e2e.conftest import Run, isolated_env, make_runner, sparkq_argv
-
-
-def _wait_for(condition, timeout: float = 15.0) -> bool:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+from tests.waiting import wait_until
 
 
 def test_no_daemon_exit_3_with_hint(lone: tuple[Run, Path]) -> None:
@@ -87,7 +77,7 @@ def test_run_in_the_foreground(short_dir: Path) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        assert _wait_for(lambda: ping(socket) is not None)
+        wait_until(lambda: ping(socket) is not None, 15.0, "the daemon answering a ping")
         assert ping(socket)["pid"] == proc.pid  # exec'd: the daemon is this very process
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0

@@ -10,6 +10,7 @@ import pytest
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.errors import ConflictError, ValidationError
 from tests.daemon_process import DaemonProcess
+from tests.waiting import await_until
 
 
 async def _queue_with(client: AsyncClient, n: int, name: str = "q") -> list[dict]:
@@ -64,11 +65,7 @@ async def test_claim_next_waits_for_work(daemon: DaemonProcess) -> None:
             got = await producer.call("task.get", id=task["id"])
             return got["status"] == "succeeded"
 
-        for _ in range(200):
-            if await finished():
-                break
-            await asyncio.sleep(0.01)
-        assert await finished()
+        await await_until(finished, 2.0, "the completion to be committed")
         assert not reply.done()
         later = await producer.enqueue("q", "run-bash", {"script": "true"})
         answer = await asyncio.wait_for(reply, 5)

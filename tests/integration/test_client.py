@@ -17,6 +17,7 @@ from sparkq_tui.errors import (
     ValidationError,
 )
 from tests.daemon_process import DaemonProcess
+from tests.waiting import await_until, wait_until
 
 
 async def _queue(client: AsyncClient, name: str = "jobs") -> str:
@@ -98,11 +99,9 @@ async def test_subscribe_receives_events(daemon: DaemonProcess) -> None:
 
 
 async def _wait_subscribed(client: AsyncClient, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while client._topics is None or not client.connected:
-        assert loop.time() < deadline, "subscribe() did not start"
-        await asyncio.sleep(0.01)
+    await await_until(
+        lambda: client._topics is not None and client.connected, timeout, "subscribe() to start"
+    )
     await client.ping()  # the subscribe request was sent before this one
 
 
@@ -169,7 +168,11 @@ def test_sync_client_subscribe_across_a_restart(daemon: DaemonProcess) -> None:
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
         # Poll until the subscription is live: enqueue only once an event can be seen.
-        assert _poll(lambda: client._async._topics is not None and client._async.connected)
+        wait_until(
+            lambda: client._async._topics is not None and client._async.connected,
+            10.0,
+            "the subscription to start",
+        )
         client.ping()
         daemon.restart()
         assert restored.wait(20), seen
@@ -177,14 +180,3 @@ def test_sync_client_subscribe_across_a_restart(daemon: DaemonProcess) -> None:
             actor2.enqueue("jobs", "run-bash", {"script": "true"})
         assert got_event.wait(20), seen
         assert seen[0] == "connection.lost"
-
-
-def _poll(condition, timeout: float = 10.0) -> bool:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False

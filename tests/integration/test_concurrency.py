@@ -12,6 +12,7 @@ import pytest
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.errors import NotFoundError
 from tests.daemon_process import DaemonProcess
+from tests.waiting import wait_until
 from tests.wire import Wire
 
 
@@ -115,13 +116,8 @@ def test_client_vanishing_mid_write_keeps_acknowledged_state(daemon: DaemonProce
         s.sendall(json.dumps(msg).encode() + b"\n")
         s.close()
     with Wire(daemon.socket) as w:
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            total = w.call("task.list", queue="q")["total"]
-            if total == 50:
-                break
-            time.sleep(0.05)
-        assert total == 50  # every request that reached the daemon is applied
+        # every request that reached the daemon is applied
+        wait_until(lambda: w.call("task.list", queue="q")["total"] == 50, 5.0, "50 tasks")
 
 
 async def test_hundreds_of_connections_at_once(daemon: DaemonProcess) -> None:

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
 
 from tests.daemon_process import DaemonProcess
+from tests.waiting import stays_true, wait_until
 from tests.wire import Wire
 
 FAST = {"queue_runner": {"auto_fail_interval_seconds": 0.2}}
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def _setup(w: Wire) -> None:
@@ -34,10 +23,10 @@ def test_silent_task_is_warned_then_failed(make_daemon) -> None:
         listener.call("events.subscribe", topics=["task"])
         task = w.call("task.enqueue", queue="q", tool="run-bash", timeout=0.6)
         w.call("task.claim", queue="q", worker="w")
-        stale = wait_for(lambda: w.call("task.get", id=task["id"])["stale_warned_at"])
+        stale = wait_until(lambda: w.call("task.get", id=task["id"])["stale_warned_at"])
         assert w.call("task.get", id=task["id"])["status"] == "running"
         assert stale
-        failed = wait_for(
+        failed = wait_until(
             lambda: (t := w.call("task.get", id=task["id"]))["status"] == "failed" and t
         )
         assert failed["error"] == "Task exceeded timeout"
@@ -75,8 +64,11 @@ def test_sweeper_never_overwrites_a_completed_task(make_daemon) -> None:
         task = w.call("task.enqueue", queue="q", tool="run-bash", timeout=0.3)
         w.call("task.claim", queue="q")
         w.call("task.complete", id=task["id"], result=1)
-        time.sleep(1.0)
-        assert w.call("task.get", id=task["id"])["status"] == "succeeded"
+        stays_true(
+            lambda: w.call("task.get", id=task["id"])["status"] == "succeeded",
+            1.0,
+            "the completed task staying succeeded past its timeout",
+        )
 
 
 def test_purge_run_deletes_finished_tasks_only(daemon: DaemonProcess) -> None:
@@ -103,7 +95,7 @@ def test_purge_timer_runs_on_its_interval(make_daemon) -> None:
         task = w.call("task.enqueue", queue="q", tool="run-bash")
         w.call("task.claim", queue="q")
         w.call("task.fail", id=task["id"], error="x")
-        wait_for(lambda: w.request("task.get", {"id": task["id"]}).get("error"))
+        wait_until(lambda: w.request("task.get", {"id": task["id"]}).get("error"))
 
 
 def test_purge_of_many_tasks_goes_in_chunks(daemon: DaemonProcess) -> None:

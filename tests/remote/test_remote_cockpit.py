@@ -5,12 +5,13 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from sparkq_tui.app import SparkQApp
+from sparkq_tui.cockpit.app import SparkQApp
 from sparkq_tui.endpoint import parse_url
 from sparkq_tui.theme_files import builtin_theme_dir
 from tests.remote.conftest import Remote
-from tests.tui.conftest import wait_for, wait_ready
+from tests.tui.conftest import wait_ready
 from tests.tui.screen_text import screen_text
+from tests.waiting import wait_on_pilot
 from tests.wire import Wire
 
 
@@ -48,7 +49,7 @@ async def test_a_cockpit_with_a_remote_url_does_not_start_a_daemon(short_dir: Pa
     endpoint = parse_url(f"tcp://127.0.0.1:{port}", "some-token")
     app = _app(endpoint, short_dir)
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for(pilot, lambda: _notes(app), timeout=10)
+        await wait_on_pilot(pilot, lambda: _notes(app), timeout=10, what="a toast")
         assert app.header_bar.state == "unavailable"
         notes = " ".join(_notes(app))
         assert "cannot start a daemon" in notes and f"tcp://127.0.0.1:{port}" in notes

@@ -8,13 +8,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sparkq_tui.client import Client
 from tests.daemon_process import DaemonProcess
+from tests.waiting import wait_until
 
 T = TypeVar("T")
 FINISHED = ("succeeded", "failed")
@@ -61,14 +61,7 @@ def run_runner(
 
 def wait_for(condition: Callable[[], T], timeout: float = 15.0, what: str = "condition") -> T:
     """Poll ``condition`` until it returns something truthy, at most ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
+    return wait_until(condition, timeout, what, interval=0.05)
 
 
 def wait_status(client: Client, task_id: str, statuses: tuple[str, ...], timeout: float = 15.0):

@@ -1,33 +1,22 @@
 """Cockpit fixtures: the real app on a real daemon, isolated settings and themes, and a bounded
-wait that polls a condition (never a bare sleep)."""
+wait until the cockpit has read its first page (tests/waiting.py is the bounded wait)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sparkq_tui.app import SparkQApp
 from sparkq_tui.client import AsyncClient
+from sparkq_tui.cockpit.app import SparkQApp
 from sparkq_tui.theme_files import builtin_theme_dir
-from sparkq_tui.widgets.task_table import TaskTable
 from tests.daemon_process import DaemonProcess
-
-
-async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 5.0) -> Any:
-    """Let the app run until ``condition()`` is truthy; fail after ``timeout`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await pilot.pause(0.02)
+from tests.inprocess_daemon import InProcessDaemon, pin_daemon_time_and_ids
+from tests.tui import snapshot_data
+from tests.waiting import wait_on_pilot
 
 
 @pytest.fixture
@@ -67,7 +56,40 @@ async def seeded(peer: AsyncClient) -> dict[str, Any]:
 async def wait_ready(pilot: Any) -> SparkQApp:
     """Wait until the cockpit has read the daemon's state and its first task page."""
     app = pilot.app
-    table = app.query_one(TaskTable)
-    await wait_for(pilot, lambda: app.ready and table.loaded, timeout=10)
+    table = app.task_table
+    await wait_on_pilot(pilot, lambda: app.ready and table.loaded, 10, "the first task page")
     await pilot.pause()
     return app
+
+
+@pytest.fixture
+def pinned_daemon(short_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessDaemon]:
+    """A real daemon in this process, its time and ids pinned, holding the snapshot data."""
+    clock = pin_daemon_time_and_ids(monkeypatch, snapshot_data.NOW.timestamp())
+    daemon = InProcessDaemon(short_dir).start()
+    try:
+        snapshot_data.seed(daemon, clock)
+        yield daemon
+    finally:
+        daemon.stop()
+
+
+@pytest.fixture
+def make_pinned_app(pinned_daemon: InProcessDaemon, short_dir: Path) -> Callable[..., SparkQApp]:
+    """Build a cockpit on the pinned daemon, with the pinned clock and no cursor blink."""
+
+    def make(theme: str | None = None, **options: Any) -> SparkQApp:
+        settings = short_dir / "cockpit.json"
+        settings.write_text(json.dumps({"theme": theme} if theme else {}))
+        options.setdefault("theme_dirs", [builtin_theme_dir()])
+        app = SparkQApp(
+            socket=pinned_daemon.socket,
+            start_daemon=False,
+            clock=snapshot_data.pinned_clock,
+            settings_path=settings,
+            **options,
+        )
+        app.cursor_blink = False  # no blinking cursor in a picture
+        return app
+
+    return make

@@ -3,8 +3,9 @@ another terminal reach quick-add without a restart."""
 
 from __future__ import annotations
 
-from sparkq_tui.widgets.quick_add_bar import QuickAddBar
-from tests.tui.conftest import wait_for, wait_ready
+from sparkq_tui.cockpit.widgets.quick_add_bar import QuickAddBar
+from tests.tui.conftest import wait_ready
+from tests.waiting import wait_on_pilot
 
 
 async def test_quick_add_knows_a_template_and_a_tool_added_elsewhere(
@@ -21,7 +22,7 @@ async def test_quick_add_knows_a_template_and_a_tool_added_elsewhere(
             "prompt.create", command="triage", label="Triage", template_text="Triage: {input}"
         )
         await peer.call("tool.upsert", name="llm-opus", task_class="LLM_HEAVY")
-        await wait_for(pilot, lambda: "llm-opus" in bar.tools and "triage" in app.prompts)
+        await wait_on_pilot(pilot, lambda: "llm-opus" in bar.tools and "triage" in app.prompts)
 
         # Quick-add uses both: cycle to the new tool, expand the new template.
         await pilot.press("a")
@@ -29,7 +30,7 @@ async def test_quick_add_knows_a_template_and_a_tool_added_elsewhere(
             await pilot.press("tab")
         bar.input.value = "/triage the crash log"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: bar.input.value == "")
+        await wait_on_pilot(pilot, lambda: bar.input.value == "")
         listing = await peer.call("task.list", queue="backend", limit=1)
         newest = listing["tasks"][0]
         assert newest["tool"] == "llm-opus"
@@ -37,8 +38,10 @@ async def test_quick_add_knows_a_template_and_a_tool_added_elsewhere(
 
         # Changed and removed elsewhere: the cockpit follows that too.
         await peer.call("prompt.update", command="triage", template_text="Sort out: {input}")
-        await wait_for(pilot, lambda: app.prompts.get("triage") == "Sort out: {input}")
+        await wait_on_pilot(pilot, lambda: app.prompts.get("triage") == "Sort out: {input}")
         await peer.call("prompt.delete", command="triage")
         await peer.call("tool.delete", name="llm-opus")
-        await wait_for(pilot, lambda: "llm-opus" not in bar.tools and "triage" not in app.prompts)
+        await wait_on_pilot(
+            pilot, lambda: "llm-opus" not in bar.tools and "triage" not in app.prompts
+        )
         assert bar.tool != "llm-opus"

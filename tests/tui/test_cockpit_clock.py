@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from tests.tui.conftest import wait_for, wait_ready
+from tests.tui.conftest import wait_ready
 from tests.tui.screen_text import screen_text
+from tests.waiting import wait_on_pilot
 
 
 class SteppedClock:
@@ -31,9 +32,9 @@ async def test_age_of_queued_tasks_moves_with_the_clock(make_app, seeded) -> Non
     app = make_app(clock=clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_ready(pilot)
-        first = await wait_for(pilot, lambda: _age_of(app, "BACKEND-0003"))
+        first = await wait_on_pilot(pilot, lambda: _age_of(app, "BACKEND-0003"))
         assert re.fullmatch(r"\d+s", first), first  # only queued tasks are on screen
         clock.now += timedelta(minutes=10)
-        await wait_for(pilot, lambda: (_age_of(app, "BACKEND-0003") or "").startswith("10m"))
+        await wait_on_pilot(pilot, lambda: (_age_of(app, "BACKEND-0003") or "").startswith("10m"))
         clock.now += timedelta(hours=2)
-        await wait_for(pilot, lambda: (_age_of(app, "BACKEND-0001") or "").startswith("2h10m"))
+        await wait_on_pilot(pilot, lambda: (_age_of(app, "BACKEND-0001") or "").startswith("2h10m"))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import yaml
 
 from sparkq_daemon import paths
-from sparkq_tui.app import SparkQApp
+from sparkq_tui.cockpit.app import SparkQApp
 from sparkq_tui.daemon_control import default_log_file, start_background, stop
-from tests.tui.conftest import wait_for
+from tests.waiting import wait_on_pilot
 
 
 def _toasts(app: SparkQApp) -> list[str]:
@@ -43,7 +43,7 @@ async def test_failed_start_shows_only_its_own_daemon_log(short_dir, monkeypatch
         socket=socket, config=broken, settings_path=short_dir / "cockpit.json", theme_dirs=[]
     )
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: any("Could not start" in t for t in _toasts(app)), 15)
+        await wait_on_pilot(pilot, lambda: any("Could not start" in t for t in _toasts(app)), 15)
         toast = next(t for t in _toasts(app) if "Could not start" in t)
     assert "broken.yml" in toast and "expected a mapping" in toast
     assert "o.sock" not in toast  # not the other daemon's lines

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sparkq_tui.screens.task_detail import TaskDetailScreen
-from sparkq_tui.widgets.cockpit_header import CockpitHeader
-from sparkq_tui.widgets.queue_list import QueueList
-from sparkq_tui.widgets.quick_add_bar import QuickAddBar
-from sparkq_tui.widgets.session_list import SessionList
-from sparkq_tui.widgets.task_table import TaskTable
-from tests.tui.conftest import wait_for, wait_ready
+from sparkq_tui.cockpit.screens.task_detail import TaskDetailScreen
+from sparkq_tui.cockpit.widgets.cockpit_header import CockpitHeader
+from sparkq_tui.cockpit.widgets.queue_list import QueueList
+from sparkq_tui.cockpit.widgets.quick_add_bar import QuickAddBar
+from sparkq_tui.cockpit.widgets.session_list import SessionList
+from sparkq_tui.cockpit.widgets.task_table import TaskTable
+from tests.tui.conftest import wait_ready
 from tests.tui.screen_text import screen_text
+from tests.waiting import wait_on_pilot
 
 
 def toasts(app: Any) -> list[str]:
@@ -41,11 +42,11 @@ async def test_navigation_between_queues_and_into_a_task(make_app, seeded) -> No
         await pilot.press("shift+tab")  # from Tasks back to Queues
         assert app.focused is app.query_one(QueueList)
         await pilot.press("down")
-        await wait_for(pilot, lambda: table.loaded and "make docs" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: table.loaded and "make docs" in screen_text(app))
         await pilot.press("enter")  # a queue: enter focuses its tasks
         assert app.focused is table
         await pilot.press("enter")
-        screen = await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        screen = await wait_on_pilot(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
         assert screen
         text = screen_text(app)
         assert "DOCS-0001" in text and '"script": "make docs"' in text
@@ -75,7 +76,7 @@ async def test_quick_add_plain_template_script_and_tool_cycling(make_app, seeded
             before = (await peer.call("task.list", queue="backend"))["total"]
             bar.input.value = line
             await pilot.press("enter")
-            await wait_for(pilot, lambda: bar.input.value == "")
+            await wait_on_pilot(pilot, lambda: bar.input.value == "")
             listing = await peer.call("task.list", queue="backend", limit=1000)
             assert listing["total"] == before + 1
             return max(listing["tasks"], key=lambda t: t["friendly_id"])
@@ -86,19 +87,21 @@ async def test_quick_add_plain_template_script_and_tool_cycling(make_app, seeded
         assert templated["payload"] == {"prompt": "Review this: the diff"}
         script = await add("!echo hi")
         assert (script["tool"], script["payload"]) == ("run-bash", {"script": "echo hi"})
-        await wait_for(pilot, lambda: "explain the cache" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "explain the cache" in screen_text(app))
 
         # An unknown template: a toast, and nothing typed is lost.
         bar.input.value = "/nope hello"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: any("no prompt template /nope" in t for t in toasts(app)))
+        await wait_on_pilot(
+            pilot, lambda: any("no prompt template /nope" in t for t in toasts(app))
+        )
         assert bar.input.value == "/nope hello"
 
         # An error from the daemon (the queue ended): its message, and the line kept.
         await peer.call("queue.end", queue="backend")
         bar.input.value = "too late"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: any("ended" in t for t in toasts(app)))
+        await wait_on_pilot(pilot, lambda: any("ended" in t for t in toasts(app)))
         assert bar.input.value == "too late"
         await pilot.press("escape")
         assert not bar.is_open and app.focused is app.query_one(TaskTable)
@@ -119,18 +122,17 @@ async def test_task_actions_claim_complete_requeue_fail_rerun_delete(
         assert table.current_task["id"] == newest["id"]
 
         async def status_becomes(status: str) -> None:
-            for _ in range(250):
-                if (await _task(peer, newest["id"]))["status"] == status:
-                    return
-                await pilot.pause(0.02)
-            raise AssertionError(f"task never became {status}")
+            async def reached() -> bool:
+                return (await _task(peer, newest["id"]))["status"] == status
+
+            await wait_on_pilot(pilot, reached, 5.0, f"the task to become {status}")
 
         await pilot.press("c")
         await status_becomes("running")
-        await wait_for(pilot, lambda: "running" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "running" in screen_text(app))
 
         await pilot.press("d")
-        await wait_for(pilot, lambda: "result" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "result" in screen_text(app))
         await pilot.press(*'{"ok": 1}')
         await pilot.press("enter")
         await status_becomes("succeeded")
@@ -142,29 +144,29 @@ async def test_task_actions_claim_complete_requeue_fail_rerun_delete(
         await pilot.press("c")
         await status_becomes("running")
         await pilot.press("f")
-        await wait_for(pilot, lambda: "why?" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "why?" in screen_text(app))
         await pilot.press(*"disk full", "enter")
         await status_becomes("failed")
         assert (await _task(peer, newest["id"]))["error"] == "disk full"
 
         await pilot.press("R")
-        await wait_for(pilot, lambda: table.total == 4)
+        await wait_on_pilot(pilot, lambda: table.total == 4)
         # The copy is listed first; the cursor stays on the task it was on.
-        await wait_for(pilot, lambda: table.current_task and table.cursor_row == 1)
+        await wait_on_pilot(pilot, lambda: table.current_task and table.cursor_row == 1)
         assert table.current_task["id"] == newest["id"]
 
         # Delete asks first: "n" keeps it, "y" deletes.
         await pilot.press("home")
-        await wait_for(pilot, lambda: table.current_task and table.cursor_row == 0)
+        await wait_on_pilot(pilot, lambda: table.current_task and table.cursor_row == 0)
         doomed = table.current_task
         await pilot.press("x")
-        await wait_for(pilot, lambda: "Delete task" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "Delete task" in screen_text(app))
         await pilot.press("n")
         assert (await _task(peer, doomed["id"]))["id"] == doomed["id"]
         await pilot.press("x")
-        await wait_for(pilot, lambda: "Delete task" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "Delete task" in screen_text(app))
         await pilot.press("y")
-        await wait_for(pilot, lambda: table.total == 3)
+        await wait_on_pilot(pilot, lambda: table.total == 3)
 
 
 async def test_actions_from_the_task_detail(make_app, seeded, peer) -> None:
@@ -173,15 +175,15 @@ async def test_actions_from_the_task_detail(make_app, seeded, peer) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_ready(pilot)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        await wait_on_pilot(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
         await pilot.press("c")
-        await wait_for(pilot, lambda: "▶ running" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "▶ running" in screen_text(app))
         assert (await _task(peer, newest["id"]))["worker"] == "cockpit"
         await pilot.press("x")
-        await wait_for(pilot, lambda: "Delete task" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "Delete task" in screen_text(app))
         await pilot.press("y")
-        await wait_for(pilot, lambda: not isinstance(app.screen, TaskDetailScreen))
-        await wait_for(pilot, lambda: app.query_one(TaskTable).total == 2)
+        await wait_on_pilot(pilot, lambda: not isinstance(app.screen, TaskDetailScreen))
+        await wait_on_pilot(pilot, lambda: app.query_one(TaskTable).total == 2)
 
 
 async def test_queue_actions(make_app, seeded, peer) -> None:
@@ -191,41 +193,43 @@ async def test_queue_actions(make_app, seeded, peer) -> None:
         queues = app.query_one(QueueList)
         queues.focus()
         await pilot.press("n")
-        await wait_for(pilot, lambda: "New queue in session work" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "New queue in session work" in screen_text(app))
         await pilot.press(*"ops", "enter")
-        await wait_for(pilot, lambda: queues.selected and queues.selected["name"] == "ops")
+        await wait_on_pilot(pilot, lambda: queues.selected and queues.selected["name"] == "ops")
 
         async def queue(name: str) -> dict[str, Any]:
             return await peer.call("queue.get", queue=name)
 
         await pilot.press("p")
-        await wait_for(pilot, lambda: queues.selected.get("paused"))
+        await wait_on_pilot(pilot, lambda: queues.selected.get("paused"))
         assert (await queue("ops"))["paused"] is True
         await pilot.press("p")
-        await wait_for(pilot, lambda: not queues.selected.get("paused"))
+        await wait_on_pilot(pilot, lambda: not queues.selected.get("paused"))
 
         await pilot.press("A")
-        await wait_for(pilot, lambda: queues.selected.get("status") == "archived")
+        await wait_on_pilot(pilot, lambda: queues.selected.get("status") == "archived")
         await pilot.press("A")
-        await wait_for(pilot, lambda: queues.selected.get("status") != "archived")
+        await wait_on_pilot(pilot, lambda: queues.selected.get("status") != "archived")
 
         # End asks first: "n" keeps the queue open, "y" ends it.
         await pilot.press("e")
-        await wait_for(pilot, lambda: "End queue ops?" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "End queue ops?" in screen_text(app))
         assert "End (y)" in screen_text(app)
         await pilot.press("n")
-        await wait_for(pilot, lambda: "End queue ops?" not in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "End queue ops?" not in screen_text(app))
         assert (await queue("ops"))["status"] != "ended"
         await pilot.press("e")
-        await wait_for(pilot, lambda: "End queue ops?" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "End queue ops?" in screen_text(app))
         await pilot.press("y")
-        await wait_for(pilot, lambda: queues.selected.get("status") == "ended")
+        await wait_on_pilot(pilot, lambda: queues.selected.get("status") == "ended")
         assert (await queue("ops"))["status"] == "ended"
 
         await pilot.press("x")
-        await wait_for(pilot, lambda: "Delete queue ops" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "Delete queue ops" in screen_text(app))
         await pilot.press("y")
-        await wait_for(pilot, lambda: "ops" not in [q["name"] for q in queues.entities.values()])
+        await wait_on_pilot(
+            pilot, lambda: "ops" not in [q["name"] for q in queues.entities.values()]
+        )
         names = [q["name"] for q in (await peer.call("queue.list"))["queues"]]
         assert "ops" not in names
 
@@ -237,26 +241,28 @@ async def test_session_actions(make_app, seeded, peer) -> None:
         sessions = app.query_one(SessionList)
         sessions.focus()
         await pilot.press("n")
-        await wait_for(pilot, lambda: "New session" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "New session" in screen_text(app))
         await pilot.press(*"spike", "enter")
-        await wait_for(pilot, lambda: sessions.selected and sessions.selected["name"] == "spike")
-        await wait_for(pilot, lambda: app.query_one(QueueList).row_count == 0)
+        await wait_on_pilot(
+            pilot, lambda: sessions.selected and sessions.selected["name"] == "spike"
+        )
+        await wait_on_pilot(pilot, lambda: app.query_one(QueueList).row_count == 0)
 
         # Ending a session (and with it every queue in it) asks first too.
         await pilot.press("e")
-        await wait_for(pilot, lambda: "End session spike" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "End session spike" in screen_text(app))
         await pilot.press("escape")
-        await wait_for(pilot, lambda: "End session spike" not in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "End session spike" not in screen_text(app))
         assert (await peer.call("session.get", session="spike"))["status"] == "active"
         await pilot.press("e")
-        await wait_for(pilot, lambda: "End session spike" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "End session spike" in screen_text(app))
         await pilot.press("y")
-        await wait_for(pilot, lambda: sessions.selected.get("status") == "ended")
+        await wait_on_pilot(pilot, lambda: sessions.selected.get("status") == "ended")
 
         await pilot.press("x")
-        await wait_for(pilot, lambda: "Delete session spike" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "Delete session spike" in screen_text(app))
         await pilot.press("y")
-        await wait_for(
+        await wait_on_pilot(
             pilot, lambda: "spike" not in [s["name"] for s in sessions.entities.values()]
         )
         names = [s["name"] for s in (await peer.call("session.list"))["sessions"]]
@@ -277,19 +283,19 @@ async def test_filter_by_text_and_status(make_app, seeded, peer) -> None:
         assert table.total == 23
         await pilot.press("slash")
         await pilot.press(*"status:run")
-        await wait_for(pilot, lambda: table.loaded and table.total == 1)
+        await wait_on_pilot(pilot, lambda: table.loaded and table.total == 1)
         assert table.current_task["status"] == "running"
         assert "status:running" in app.query_one("#tasks-pane").border_subtitle
         failed = await peer.claim("backend", worker="w")
         await peer.call("task.fail", id=failed["id"], error="no")
         app.query_one("#task-filter").value = "status:run,fail"
-        await wait_for(pilot, lambda: table.loaded and table.total == 2)
+        await wait_on_pilot(pilot, lambda: table.loaded and table.total == 2)
         assert {t["status"] for t in table.visible_tasks()} == {"running", "failed"}
         assert "status:running,failed" in app.query_one("#tasks-pane").border_subtitle
         app.query_one("#task-filter").value = "job"
-        await wait_for(pilot, lambda: table.loaded and table.total == 3)
+        await wait_on_pilot(pilot, lambda: table.loaded and table.total == 3)
         app.query_one("#task-filter").value = ""
-        await wait_for(pilot, lambda: table.loaded and table.total == 23)
+        await wait_on_pilot(pilot, lambda: table.loaded and table.total == 23)
         await pilot.press("escape")
         assert app.focused is table
 
@@ -299,9 +305,9 @@ async def test_live_update_from_another_client(make_app, seeded, peer) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_ready(pilot)
         await peer.enqueue("backend", "llm-haiku", {"prompt": "arrived from elsewhere"})
-        await wait_for(pilot, lambda: "arrived from elsewhere" in screen_text(app), timeout=2)
+        await wait_on_pilot(pilot, lambda: "arrived from elsewhere" in screen_text(app), timeout=2)
         await peer.call("session.create", name="elsewhere")
-        await wait_for(pilot, lambda: "elsewhere" in screen_text(app), timeout=2)
+        await wait_on_pilot(pilot, lambda: "elsewhere" in screen_text(app), timeout=2)
 
 
 async def test_reconnects_after_the_daemon_restarts(make_app, seeded, peer, daemon) -> None:
@@ -311,12 +317,12 @@ async def test_reconnects_after_the_daemon_restarts(make_app, seeded, peer, daem
         header = app.query_one(CockpitHeader)
         assert header.state == "connected"
         daemon.stop()
-        await wait_for(pilot, lambda: header.state == "reconnecting")
-        await wait_for(pilot, lambda: "reconnecting" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: header.state == "reconnecting")
+        await wait_on_pilot(pilot, lambda: "reconnecting" in screen_text(app))
         daemon.start()
-        await wait_for(pilot, lambda: header.state == "connected", timeout=10)
+        await wait_on_pilot(pilot, lambda: header.state == "connected", timeout=10)
         await peer.enqueue("backend", "llm-haiku", {"prompt": "after the restart"})
-        await wait_for(pilot, lambda: "after the restart" in screen_text(app), timeout=10)
+        await wait_on_pilot(pilot, lambda: "after the restart" in screen_text(app), timeout=10)
 
 
 async def test_theme_cycles_persists_and_loads_user_themes(make_app, short_dir) -> None:
@@ -350,11 +356,11 @@ async def test_command_palette_offers_the_actions(make_app, seeded) -> None:
         await wait_ready(pilot)
         await pilot.press("ctrl+p")
         await pilot.press(*"new sess")
-        await wait_for(pilot, lambda: "New session" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "New session" in screen_text(app))
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "name" in screen_text(app) and len(app.screen_stack) > 1)
+        await wait_on_pilot(pilot, lambda: "name" in screen_text(app) and len(app.screen_stack) > 1)
         await pilot.press(*"from-palette", "enter")
-        await wait_for(pilot, lambda: "from-palette" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "from-palette" in screen_text(app))
 
 
 async def test_help_lists_the_keys(make_app, seeded) -> None:
@@ -362,6 +368,6 @@ async def test_help_lists_the_keys(make_app, seeded) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_ready(pilot)
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: "quick-add" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "quick-add" in screen_text(app))
         await pilot.press("escape")
-        await wait_for(pilot, lambda: "quick-add" not in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "quick-add" not in screen_text(app))

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sparkq_tui.cockpit_actions import parse_result
-from sparkq_tui.cockpit_settings import load_settings, save_setting
-from sparkq_tui.cockpit_state import (
+from sparkq_tui.cockpit.operations import parse_result
+from sparkq_tui.cockpit.quick_add import QuickAddError, QuickAddRequest, parse_quick_add
+from sparkq_tui.cockpit.settings import load_settings, save_setting
+from sparkq_tui.cockpit.state import (
     TaskFilter,
     cycle,
     format_duration,
@@ -18,7 +19,6 @@ from sparkq_tui.cockpit_state import (
     task_time_cell,
     time_cell_moves,
 )
-from sparkq_tui.quick_add import QuickAddError, QuickAddRequest, parse_quick_add
 from sparkq_tui.theme_files import ThemeFileError, builtin_theme_dir, load_theme_file, load_themes
 
 PROMPTS = {"review": "Review this: {input}", "plain": "Be brief."}

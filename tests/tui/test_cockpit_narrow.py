@@ -5,31 +5,22 @@ from __future__ import annotations
 
 import re
 
-from sparkq_tui.app import SparkQApp
-from sparkq_tui.screens.help_screen import HELP_TEXT, HelpScreen
-from sparkq_tui.screens.task_detail import TaskDetailScreen
-from tests.tui.conftest import wait_for, wait_ready
-from tests.tui.fake_daemon import FakeDaemonClient, pinned_clock
+from sparkq_tui.cockpit.app import SparkQApp
+from sparkq_tui.cockpit.screens.help_screen import HELP_TEXT, HelpScreen
+from sparkq_tui.cockpit.screens.task_detail import TaskDetailScreen
+from tests.tui.conftest import wait_ready
 from tests.tui.screen_text import screen_text
+from tests.waiting import wait_on_pilot
 
 NARROW = (80, 24)
-
-
-def _app(short_dir) -> SparkQApp:
-    return SparkQApp(
-        client=FakeDaemonClient(),
-        clock=pinned_clock,
-        settings_path=short_dir / "cockpit.json",
-        theme_dirs=[],
-    )
 
 
 def _footer(app: SparkQApp) -> str:
     return screen_text(app).rstrip("\n").splitlines()[-1]
 
 
-async def test_footer_keeps_help_and_quit_at_80_columns(short_dir) -> None:
-    app = _app(short_dir)
+async def test_footer_keeps_help_and_quit_at_80_columns(make_pinned_app) -> None:
+    app = make_pinned_app(theme_dirs=[])
     async with app.run_test(size=NARROW) as pilot:
         await wait_ready(pilot)
         for pane, shown in (
@@ -39,30 +30,30 @@ async def test_footer_keeps_help_and_quit_at_80_columns(short_dir) -> None:
         ):
             if pane != "tasks":
                 await pilot.press("shift+tab")
-            await wait_for(pilot, lambda shown=shown: shown[0] in _footer(app))
+            await wait_on_pilot(pilot, lambda shown=shown: shown[0] in _footer(app))
             footer = _footer(app)
             for key in (*shown, "a Add", "? Help", "q Quit"):
                 assert key in footer, (pane, footer)
         await pilot.press("tab", "tab", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
-        await wait_for(pilot, lambda: "esc Back" in _footer(app))
+        await wait_on_pilot(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        await wait_on_pilot(pilot, lambda: "esc Back" in _footer(app))
         assert "? Help" in _footer(app) and "q Quit" in _footer(app)
         await pilot.resize_terminal(120, 40)  # wide again: every key, the palette too
-        await wait_for(pilot, lambda: "^p palette" in _footer(app))
+        await wait_on_pilot(pilot, lambda: "^p palette" in _footer(app))
         assert "/ Filter" in _footer(app) and "t Theme" in _footer(app)
 
 
-async def test_help_fits_80_columns_and_says_it_scrolls(short_dir) -> None:
-    app = _app(short_dir)
+async def test_help_fits_80_columns_and_says_it_scrolls(make_pinned_app) -> None:
+    app = make_pinned_app(theme_dirs=[])
     async with app.run_test(size=NARROW) as pilot:
         await wait_ready(pilot)
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        await wait_for(pilot, lambda: "more below" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await wait_on_pilot(pilot, lambda: "more below" in screen_text(app))
         top = screen_text(app)
         assert "esc / backspace" not in top
         await pilot.press("end")
-        await wait_for(pilot, lambda: "esc / backspace" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "esc / backspace" in screen_text(app))
         bottom = screen_text(app)
         assert "more below" not in bottom and "esc closes" in bottom
         # Every line of the help is shown whole (none wraps at 80 columns).

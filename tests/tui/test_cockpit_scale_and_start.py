@@ -6,11 +6,12 @@ import time
 
 import yaml
 
-from sparkq_tui.app import SparkQApp
+from sparkq_tui.cockpit.app import SparkQApp
+from sparkq_tui.cockpit.widgets.task_table import PAGE_SIZE, TaskTable
 from sparkq_tui.daemon_control import default_log_file, ping, stop
-from sparkq_tui.widgets.task_table import PAGE_SIZE, TaskTable
-from tests.tui.conftest import wait_for, wait_ready
+from tests.tui.conftest import wait_ready
 from tests.tui.screen_text import screen_text
+from tests.waiting import wait_on_pilot
 
 TASKS = 10_000
 
@@ -39,16 +40,16 @@ async def test_ten_thousand_tasks_page_scroll_and_filter(make_app, peer) -> None
 
         moved = time.perf_counter()
         await pilot.press("end")
-        await wait_for(pilot, lambda: table.current_task is not None)
+        await wait_on_pilot(pilot, lambda: table.current_task is not None)
         assert table.current_task["friendly_id"] == "BULK-0001"
-        await wait_for(pilot, lambda: "item 0" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "item 0" in screen_text(app))
         to_the_end = time.perf_counter() - moved
         assert table.held_pages <= 2
 
         await pilot.press("slash")
         filtered = time.perf_counter()
         app.query_one("#task-filter").value = "status:running"  # as if pasted
-        await wait_for(pilot, lambda: table.loaded and table.total == 1)
+        await wait_on_pilot(pilot, lambda: table.loaded and table.total == 1)
         filtering = time.perf_counter() - filtered
         print(f"open {opened:.2f}s, end of 10k {to_the_end:.2f}s, filter {filtering:.2f}s")
         # Generous bounds for a shared 2-core machine: a frozen UI would take far longer.

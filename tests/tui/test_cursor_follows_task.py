@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from sparkq_tui.client import AsyncClient
-from sparkq_tui.widgets.task_table import PAGE_SIZE, TaskTable
-from tests.tui.conftest import wait_for, wait_ready
+from sparkq_tui.cockpit.widgets.task_table import PAGE_SIZE, TaskTable
+from tests.tui.conftest import wait_ready
 from tests.tui.screen_text import screen_text
+from tests.waiting import wait_on_pilot
 
 
 async def _status(peer: AsyncClient, task_id: str) -> str:
@@ -16,11 +17,10 @@ async def _status(peer: AsyncClient, task_id: str) -> str:
 
 
 async def _wait_status(pilot: Any, peer: AsyncClient, task_id: str, status: str) -> None:
-    for _ in range(250):
-        if await _status(peer, task_id) == status:
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"task {task_id} never became {status}")
+    async def reached() -> bool:
+        return await _status(peer, task_id) == status
+
+    await wait_on_pilot(pilot, reached, 5.0, f"task {task_id} to become {status}")
 
 
 def _cursor_line(app: Any, table: TaskTable) -> str:
@@ -37,13 +37,13 @@ async def test_cursor_follows_its_task_when_another_client_enqueues(make_app, se
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_ready(pilot)
         table = app.query_one(TaskTable)
-        await wait_for(pilot, lambda: screen_text(app).count("running") >= 3)
+        await wait_on_pilot(pilot, lambda: screen_text(app).count("running") >= 3)
         await pilot.press("down")
         assert table.cursor_row == 1
         assert table.current_task["id"] == picked["id"]
 
         newcomer = await peer.enqueue("backend", "llm-haiku", {"prompt": "from elsewhere"})
-        await wait_for(
+        await wait_on_pilot(
             pilot, lambda: table.total == 4 and newcomer["friendly_id"] in screen_text(app)
         )
         await pilot.pause()
@@ -53,7 +53,7 @@ async def test_cursor_follows_its_task_when_another_client_enqueues(make_app, se
         assert picked["friendly_id"] in _cursor_line(app, table)
 
         await pilot.press("d")
-        await wait_for(pilot, lambda: "result" in screen_text(app))
+        await wait_on_pilot(pilot, lambda: "result" in screen_text(app))
         await pilot.press("enter")
         await _wait_status(pilot, peer, picked["id"], "succeeded")
         assert await _status(peer, tasks[0]["id"]) == "running"
@@ -71,12 +71,12 @@ async def test_cursor_keeps_its_row_when_its_task_is_deleted(make_app, seeded, p
         assert table.current_task["id"] == tasks[1]["id"]
 
         await peer.call("task.delete", id=tasks[1]["id"])
-        await wait_for(pilot, lambda: table.total == 2 and table.current_task is not None)
+        await wait_on_pilot(pilot, lambda: table.total == 2 and table.current_task is not None)
         assert table.cursor_row == 1
         assert table.current_task["id"] == tasks[0]["id"]
 
         await peer.call("task.delete", id=tasks[0]["id"])  # the last row: clamped to the list
-        await wait_for(pilot, lambda: table.total == 1 and table.current_task is not None)
+        await wait_on_pilot(pilot, lambda: table.total == 1 and table.current_task is not None)
         assert table.cursor_row == 0
         assert table.current_task["id"] == tasks[2]["id"]
 
@@ -93,15 +93,15 @@ async def test_cursor_follows_its_task_across_a_page_boundary(make_app, peer) ->
         await pilot.press("home")
         for _ in range(PAGE_SIZE - 1):  # onto the last row of the first page
             table.action_cursor_down()
-        await wait_for(pilot, lambda: table.current_task is not None)
+        await wait_on_pilot(pilot, lambda: table.current_task is not None)
         picked = table.current_task
         assert table.cursor_row == PAGE_SIZE - 1
         top = int(table.scroll_y)
         assert top > 0
 
         await peer.enqueue("bulk", "llm-haiku", {"prompt": "from elsewhere"})
-        await wait_for(pilot, lambda: table.total == 251 and table.cursor_row == PAGE_SIZE)
-        await wait_for(pilot, lambda: table.current_task is not None)
+        await wait_on_pilot(pilot, lambda: table.total == 251 and table.cursor_row == PAGE_SIZE)
+        await wait_on_pilot(pilot, lambda: table.current_task is not None)
         assert table.current_task["id"] == picked["id"]
         assert int(table.scroll_y) == top + 1  # the view moved with the task
         assert picked["friendly_id"] in _cursor_line(app, table)

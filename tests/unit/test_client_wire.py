@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 
 from sparkq_tui.client import AsyncClient, Client
 from sparkq_tui.errors import ConflictError, InternalError, SparkQError
+from tests.waiting import wait_until
 
 
 class ScriptedServer:
@@ -116,9 +116,7 @@ async def test_sync_client_close_wakes_a_blocked_subscriber(scripted: ScriptedSe
         threading.Thread(target=watch, daemon=True).start()
         for i in range(3):  # three calls make the server answer (and send one event)
             threading.Thread(target=client.call, args=("echo",), kwargs={"n": i}).start()
-        deadline = time.monotonic() + 5
-        while not seen and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: seen, 5.0, "the event")
         client.close()
         assert done.wait(5), "subscribe() did not end on close()"
         return seen

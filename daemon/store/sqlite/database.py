@@ -20,8 +20,8 @@ from typing import Any
 
 import aiosqlite
 
+from sparkq_daemon import clock as wall
 from sparkq_daemon.clock import Clock
-from sparkq_daemon.clock import now as wall_clock
 from sparkq_daemon.errors import Internal, RpcError
 from sparkq_daemon.store.sqlite import catalog as catalog_store
 from sparkq_daemon.store.sqlite.schema import migrate
@@ -49,10 +49,11 @@ def _hop(conn: aiosqlite.Connection, fn: Callable[..., Any], *args: Any) -> Any:
 class Database:
     """Owns the SQLite file: ``write(fn, *args)`` and ``read(fn, *args)``."""
 
-    def __init__(self, path: Path, synchronous: str = "FULL", clock: Clock = wall_clock) -> None:
+    def __init__(self, path: Path, synchronous: str = "FULL", clock: Clock | None = None) -> None:
         self.path = path
         self.synchronous = synchronous
-        self.clock = clock  # each group commit reads it once: every operation shares one time
+        # Looked up when the store is made, not imported: a test may pin sparkq_daemon.clock.now.
+        self.clock = clock or wall.now  # each group commit reads it once: one time for all
         self.catalog = Catalog()
         self.counters = Counters()
         self.on_commit: Callable[[list[dict[str, Any]]], None] = lambda events: None

@@ -14,8 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sparkq_daemon import clock as wall
 from sparkq_daemon.clock import Clock, iso_from_unix
-from sparkq_daemon.clock import now as wall_clock
 from sparkq_daemon.errors import RpcError
 from sparkq_daemon.store.base import (
     ClaimParams,
@@ -48,11 +48,11 @@ class SqliteStore:
 
     engine = "sqlite"
 
-    def __init__(self, path: Path, synchronous: str = "FULL", clock: Clock = wall_clock) -> None:
+    def __init__(self, path: Path, synchronous: str = "FULL", clock: Clock | None = None) -> None:
         """``clock`` gives every write its time (tests inject a fake one)."""
         self.path = path
-        self.clock = clock
-        self.db = Database(path, synchronous, clock)
+        self.clock = clock or wall.now  # looked up now: a test may pin sparkq_daemon.clock.now
+        self.db = Database(path, synchronous, self.clock)
         self.standing = StandingClaims()
         self.db.handoff = self.standing.serve
 

@@ -26,7 +26,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from sparkq_tui.cockpit_state import (
+from sparkq_tui.cockpit.actions import bindings
+from sparkq_tui.cockpit.state import (
     STATUS_GLYPHS,
     is_stale,
     task_summary,
@@ -53,13 +54,7 @@ class TaskTable(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home,g", "first", "First", show=False),
         Binding("end,G", "last", "Last", show=False),
-        Binding("enter", "select", "Open"),
-        Binding("c", "app.claim_task", "Claim"),
-        Binding("d", "app.complete_task", "Done"),
-        Binding("f", "app.fail_task", "Fail"),
-        Binding("r", "app.requeue_task", "Requeue"),
-        Binding("R", "app.rerun_task", "Rerun", show=False),
-        Binding("x", "app.delete_task", "Delete"),
+        *bindings("tasks"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {

@@ -1,4 +1,4 @@
-"""The keys of the cockpit, on ``?``."""
+"""The keys of the cockpit, on ``?``: built from the action table."""
 
 from __future__ import annotations
 
@@ -10,31 +10,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-HELP_TEXT = """\
-[b]Everywhere[/b]
-  a       quick-add a task to the selected queue:
-            text → the tool shown · /name text → prompt template
-            !script → run-bash · Tab / shift+Tab: tool · Esc closes
-  /       filter tasks: words and status:queued|running|succeeded|failed
-            (abbreviated and combined: status:run,fail)
-  tab     next pane             t   next theme
-  ctrl+p  command palette       ?   this help         q   quit
+from sparkq_tui.cockpit.actions import help_text
 
-[b]Tasks[/b]
-  enter   open the task         c   claim             d   complete
-  f       fail (asks why)       r   requeue           R   rerun as new
-  x       delete (confirm)      ↑↓ PgUp PgDn Home End     move
-
-[b]Queues[/b]
-  n new · e end (confirm) · p pause/resume · A archive/unarchive
-  x delete (confirm)
-
-[b]Sessions[/b]
-  n new · e end (confirm) · x delete (confirm; queues and tasks go too)
-
-[b]Task detail[/b]
-  esc / backspace  back · the task keys above work here too
-"""
+HELP_TEXT = help_text()
 
 
 class HelpScreen(ModalScreen[None]):

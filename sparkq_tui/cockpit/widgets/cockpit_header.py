@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from sparkq_tui.cockpit_state import STATUS_GLYPHS, STATUSES, utc_now
+from sparkq_tui.cockpit.state import STATUS_GLYPHS, STATUSES, utc_now
 
 STATE_STYLES = {
     "connected": ("●", "$success"),

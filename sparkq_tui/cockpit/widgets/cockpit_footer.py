@@ -13,7 +13,7 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 KEEP = ("help", "quit")  # actions never left out
-LEAVE_OUT_FIRST = ("command_palette", "select", "next_theme")  # then from the right
+LEAVE_OUT_FIRST = ("command_palette", "open_task", "next_theme")  # then from the right
 
 
 def _action(key: FooterKey) -> str:

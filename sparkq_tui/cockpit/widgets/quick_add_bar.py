@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Label
 
-from sparkq_tui.cockpit_state import cycle
+from sparkq_tui.cockpit.state import cycle
 
 
 class QuickAddInput(Input):

@@ -6,19 +6,16 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 
-from sparkq_tui.widgets.entity_list import EntityList
+from sparkq_tui.cockpit.actions import bindings
+from sparkq_tui.cockpit.widgets.entity_list import EntityList
 
 
 class SessionList(EntityList):
     """Sessions with their status; the selected one scopes the Queues pane."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "app.new_session", "New session"),
-        Binding("e", "app.end_session", "End"),
-        Binding("x", "app.delete_session", "Delete"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("sessions")
 
     def __init__(self, *, id: str | None = "sessions") -> None:
         super().__init__("Sessions", id=id)

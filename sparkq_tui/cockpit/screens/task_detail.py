@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from sparkq_tui.cockpit_state import (
+from sparkq_tui.cockpit.actions import bindings
+from sparkq_tui.cockpit.state import (
     STATUS_GLYPHS,
     format_duration,
     is_stale,
@@ -22,8 +23,8 @@ from sparkq_tui.cockpit_state import (
     task_elapsed,
     utc_now,
 )
-from sparkq_tui.widgets.cockpit_footer import CockpitFooter
-from sparkq_tui.widgets.cockpit_header import STATUS_VARIABLES
+from sparkq_tui.cockpit.widgets.cockpit_footer import CockpitFooter
+from sparkq_tui.cockpit.widgets.cockpit_header import STATUS_VARIABLES
 
 Task = dict[str, Any]
 
@@ -36,15 +37,7 @@ def _when(value: str | None) -> str:
 class TaskDetailScreen(Screen[None]):
     """Opened with Enter on a task; updated live while it is shown."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,backspace", "app.pop_screen", "Back"),
-        Binding("c", "app.claim_task", "Claim"),
-        Binding("d", "app.complete_task", "Done"),
-        Binding("f", "app.fail_task", "Fail"),
-        Binding("r", "app.requeue_task", "Requeue"),
-        Binding("R", "app.rerun_task", "Rerun"),
-        Binding("x", "app.delete_task", "Delete"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("detail")
 
     DEFAULT_CSS = """
     TaskDetailScreen { background: $background; }

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 
-from sparkq_tui.widgets.entity_list import EntityList
+from sparkq_tui.cockpit.actions import bindings
+from sparkq_tui.cockpit.widgets.entity_list import EntityList
 
 STATE_MARKS = {
     "active": "▶",
@@ -22,13 +23,7 @@ STATE_MARKS = {
 class QueueList(EntityList):
     """Queues: name, a state mark (‖ when paused), and queued/running counts."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "app.new_queue", "New queue"),
-        Binding("e", "app.end_queue", "End"),
-        Binding("p", "app.toggle_pause_queue", "Pause/resume"),
-        Binding("A", "app.toggle_archive_queue", "Archive"),
-        Binding("x", "app.delete_queue", "Delete", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("queues")
 
     def __init__(self, *, id: str | None = "queues") -> None:
         super().__init__("Queues", id=id)

@@ -14,55 +14,37 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.app import SystemCommand
+from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Input
 
 from sparkq_daemon.paths import resolve_socket
 from sparkq_tui.client import AsyncClient
-from sparkq_tui.cockpit_actions import CockpitActions
-from sparkq_tui.cockpit_settings import default_settings_path, load_settings, save_setting
-from sparkq_tui.cockpit_state import TaskFilter, cycle, parse_filter, time_cell_moves, utc_now
+from sparkq_tui.cockpit.actions import bindings, palette_actions
+from sparkq_tui.cockpit.operations import CockpitOperations
+from sparkq_tui.cockpit.screens.help_screen import HelpScreen
+from sparkq_tui.cockpit.screens.main_screen import MainScreen
+from sparkq_tui.cockpit.screens.task_detail import TaskDetailScreen
+from sparkq_tui.cockpit.settings import default_settings_path, load_settings, save_setting
+from sparkq_tui.cockpit.state import TaskFilter, cycle, utc_now
+from sparkq_tui.cockpit.widgets.task_table import TaskTable
 from sparkq_tui.daemon_control import default_log_file, ensure_daemon
 from sparkq_tui.endpoint import Endpoint, resolve_endpoint
 from sparkq_tui.errors import DaemonUnavailable, SparkQError
-from sparkq_tui.screens.help_screen import HelpScreen
-from sparkq_tui.screens.task_detail import TaskDetailScreen
 from sparkq_tui.theme_files import builtin_theme_dir, load_themes, user_theme_dir
-from sparkq_tui.widgets.cockpit_footer import CockpitFooter
-from sparkq_tui.widgets.cockpit_header import CockpitHeader
-from sparkq_tui.widgets.filter_bar import FilterInput
-from sparkq_tui.widgets.queue_list import QueueList
-from sparkq_tui.widgets.quick_add_bar import QuickAddBar
-from sparkq_tui.widgets.session_list import SessionList
-from sparkq_tui.widgets.task_table import TaskTable
 
 DEFAULT_THEME = "sparkq-dark"
 REFRESH_DELAY = 0.05  # coalesce a burst of events into one re-read
-FILTER_DELAY = 0.15  # wait for a pause in typing before asking the daemon
 # What the cockpit follows: the state it shows, and the catalogue quick-add offers.
 EVENT_TOPICS = ("session", "queue", "task", "catalog")
 
 
-class SparkQApp(CockpitActions, App[int]):
-    """Sessions, Queues and Tasks panes over a live connection to the daemon."""
+class SparkQApp(CockpitOperations):
+    """The connection to the daemon, the event pump and the themes; the main screen shows."""
 
     CSS_PATH = "app.tcss"
     TITLE = "SparkQ"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "quick_add", "Add"),
-        Binding("slash", "filter", "Filter"),
-        Binding("t", "next_theme", "Theme"),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
-    ]
-    DEFAULT_CSS = """
-    #main { height: 1fr; }
-    #left { width: 28%; min-width: 22; max-width: 40; }
-    #tasks-pane { width: 1fr; }
-    """
+    BINDINGS: ClassVar[list[BindingType]] = bindings("everywhere")
 
     def __init__(
         self,
@@ -97,46 +79,27 @@ class SparkQApp(CockpitActions, App[int]):
         self.sessions: list[dict[str, Any]] = []
         self.queues: list[dict[str, Any]] = []
         self.prompts: dict[str, str] = {}
-        self.task_filter = TaskFilter()
-        self.pending_session: str | None = None
-        self.pending_queue: str | None = None
         self.started_daemon = False
         self.ready = False
         self._refresh_timer: Any = None
-        self._filter_timer: Any = None
-        self._shown_queue: str | None = None
-        self._task_source_set = False
-        self._shown_session: str | None = None
+        self.main = MainScreen(clock=clock, read_task_page=self.read_task_page)
+        # The panes, by name, for the actions (operations.py) and the tests.
+        self.header_bar = self.main.header_bar
+        self.session_list = self.main.session_list
+        self.queue_list = self.main.queue_list
+        self.task_table = self.main.task_table
+        self.quick_add_bar = self.main.quick_add_bar
 
-    # ----- layout -----------------------------------------------------------------------------
-
-    def compose(self) -> ComposeResult:
-        # Widgets are held as attributes: timers and workers that fire while the app shuts
-        # down must not depend on a DOM query still finding them.
-        self.header_bar = CockpitHeader(clock=self.clock, id="header")
-        self.session_list = SessionList()
-        self.queue_list = QueueList()
-        self.filter_input = FilterInput()
-        self.task_table = TaskTable(clock=self.clock, id="tasks")
-        self.quick_add_bar = QuickAddBar()
-        yield self.header_bar
-        with Horizontal(id="main"):
-            with Vertical(id="left"):
-                yield self.session_list
-                yield self.queue_list
-            with Vertical(id="tasks-pane") as tasks:
-                self.tasks_pane = tasks
-                tasks.border_title = "Tasks"
-                yield self.filter_input
-                yield self.task_table
-        yield self.quick_add_bar
-        yield CockpitFooter()
+    def get_default_screen(self) -> Screen:
+        return self.main
 
     def on_mount(self) -> None:
         self._load_theme_files()
-        self.header_bar.socket_path = str(self.endpoint)  # the URL of a remote daemon
-        self.task_table.focus()
         self.set_interval(1.0, self._tick)
+
+    @on(MainScreen.Ready)
+    def _main_ready(self) -> None:
+        self.header_bar.socket_path = str(self.endpoint)  # the URL of a remote daemon
         self._boot()
 
     # ----- connection -------------------------------------------------------------------------
@@ -258,9 +221,7 @@ class SparkQApp(CockpitActions, App[int]):
         self.header_bar.set_counts(stats.get("tasks") or {})
         self.sessions = sorted(sessions, key=lambda s: (s.get("status") != "active",))
         self.queues = queues
-        self._show_sessions()
-        if reload_tasks:
-            self.task_table.reload()
+        self.main.show(self.sessions, queues, reload_tasks=reload_tasks)
         self.refresh_detail()
 
     def refresh_detail(self) -> None:
@@ -279,50 +240,10 @@ class SparkQApp(CockpitActions, App[int]):
 
     # ----- panes ------------------------------------------------------------------------------
 
-    def _show_sessions(self) -> None:
-        sessions = self.session_list
-        select, self.pending_session = self.pending_session, None
-        sessions.fill(self.sessions, select=select)
-        self._show_queues()
-
-    def _show_queues(self) -> None:
-        session_id = self.session_list.selected_id
-        self._shown_session = session_id
-        mine = [q for q in self.queues if q.get("session_id") == session_id]
-        select, self.pending_queue = self.pending_queue, None
-        queue_list = self.queue_list
-        queue_list.fill(mine, select=select)
-        self._show_tasks()
-
-    def _show_tasks(self) -> None:
-        """Point the Tasks table at the selected queue (a no-op when it already shows it)."""
-        queue = self.queue_list.selected
-        queue_id = queue["id"] if queue else None
-        bar = self.quick_add_bar
-        bar.target = queue["name"] if queue else ""
-        if queue_id == self._shown_queue and self._task_source_set:
-            return
-        self._task_source_set = True
-        self._shown_queue = queue_id
-        self._apply_task_source()
-
-    def _apply_task_source(self) -> None:
-        table = self.task_table
-        queue_id = self._shown_queue
-        if queue_id is None:
-            table.set_loader(None, empty_message="No queue selected: create one with n in Queues.")
-        else:
-            table.set_loader(
-                partial(self._load_task_page, queue_id, self.task_filter),
-                empty_message="No tasks match the filter."
-                if self.task_filter.active
-                else "No tasks yet: press a to add one.",
-            )
-        self._update_tasks_title()
-
-    async def _load_task_page(
+    async def read_task_page(
         self, queue_id: str, task_filter: TaskFilter, offset: int, limit: int
     ) -> tuple[list[dict[str, Any]], int] | None:
+        """One page of a queue's tasks for the Tasks table; None when the daemon failed."""
         params: dict[str, Any] = {"queue": queue_id, "limit": limit, "offset": offset}
         if task_filter.search:
             params["search"] = task_filter.search
@@ -337,37 +258,7 @@ class SparkQApp(CockpitActions, App[int]):
         except SparkQError as exc:
             self.notify(exc.message, title="task.list", severity="error")
             return None
-        self.call_later(self._update_tasks_title, answer["total"])
         return answer["tasks"], answer["total"]
-
-    def _update_tasks_title(self, total: int | None = None) -> None:
-        pane = self.tasks_pane
-        queue = self.queue_list.selected
-        title = f"Tasks · {queue['name']}" if queue else "Tasks"
-        pane.border_title = title
-        parts = []
-        if self.task_filter.active:
-            parts.append(f"filter {self.task_filter.describe()}")
-        if total is not None:
-            parts.append(f"{total} task" + ("" if total == 1 else "s"))
-        pane.border_subtitle = " · ".join(parts)
-
-    @on(DataTable.RowHighlighted, "#sessions")
-    def _session_highlighted(self) -> None:
-        if self.session_list.selected_id != self._shown_session:
-            self._show_queues()
-
-    @on(DataTable.RowHighlighted, "#queues")
-    def _queue_highlighted(self) -> None:
-        self._show_tasks()
-
-    @on(DataTable.RowSelected, "#queues")
-    def _queue_selected(self) -> None:
-        self.task_table.focus()
-
-    @on(QuickAddBar.Closed)
-    def _quick_add_closed(self) -> None:
-        self.task_table.focus()
 
     @on(TaskTable.Selected)
     def _task_selected(self, event: TaskTable.Selected) -> None:
@@ -376,37 +267,14 @@ class SparkQApp(CockpitActions, App[int]):
     def _tick(self) -> None:
         if not self.screen_stack:  # the app is shutting down
             return
-        self.header_bar.refresh()
-        table = self.task_table
-        if any(time_cell_moves(t) for t in table.visible_tasks()):
-            table.refresh()
+        self.main.tick()
         if isinstance(self.screen, TaskDetailScreen):
             self.screen.refresh_clock()
-
-    # ----- filter -----------------------------------------------------------------------------
 
     def action_filter(self) -> None:
         if isinstance(self.screen, TaskDetailScreen):
             self.pop_screen()
-        self.filter_input.open()
-
-    @on(Input.Changed, "#task-filter")
-    def _filter_changed(self) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        self._filter_timer = self.set_timer(FILTER_DELAY, self._apply_filter)
-
-    @on(Input.Submitted, "#task-filter")
-    def _filter_submitted(self) -> None:
-        self._apply_filter()
-        self.task_table.focus()
-
-    def _apply_filter(self) -> None:
-        self._filter_timer = None
-        wanted = parse_filter(self.filter_input.value)
-        if wanted != self.task_filter:
-            self.task_filter = wanted
-            self._apply_task_source()
+        self.main.open_filter()
 
     # ----- themes -----------------------------------------------------------------------------
 
@@ -442,31 +310,9 @@ class SparkQApp(CockpitActions, App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for title, help_text, action in PALETTE_COMMANDS:
-            yield SystemCommand(title, help_text, partial(self.run_action, action))
-
-
-PALETTE_COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("Quick-add task", "Enqueue into the selected queue (a)", "quick_add"),
-    ("Filter tasks", "Filter by text and status:NAME (/)", "filter"),
-    ("Open task", "Show the selected task in full (enter)", "open_task"),
-    ("Claim task", "Claim the selected task (c)", "claim_task"),
-    ("Complete task", "Complete the selected task with a result (d)", "complete_task"),
-    ("Fail task", "Fail the selected task with an error (f)", "fail_task"),
-    ("Requeue task", "Put the selected task back in its queue (r)", "requeue_task"),
-    ("Rerun task", "Enqueue a copy of the selected task (R)", "rerun_task"),
-    ("Delete task", "Delete the selected task (x)", "delete_task"),
-    ("New queue", "Create a queue in the selected session", "new_queue"),
-    ("End queue", "End the selected queue", "end_queue"),
-    ("Pause or resume queue", "Toggle pause on the selected queue", "toggle_pause_queue"),
-    ("Archive or unarchive queue", "Toggle archive on the selected queue", "toggle_archive_queue"),
-    ("Delete queue", "Delete the selected queue and its tasks", "delete_queue"),
-    ("New session", "Create a session", "new_session"),
-    ("End session", "End the selected session", "end_session"),
-    ("Delete session", "Delete the selected session, its queues and tasks", "delete_session"),
-    ("Next theme", "Cycle the SparkQ themes (t)", "next_theme"),
-    ("Help", "Show the keys (?)", "help"),
-)
+        for action in palette_actions():
+            help_text = f"{action.help[:1].upper()}{action.help[1:]} ({action.key_display})"
+            yield SystemCommand(action.title, help_text, partial(self.run_action, action.action))
 
 
 def run_cockpit(
