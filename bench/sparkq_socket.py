@@ -95,14 +95,16 @@ async def _runner(conn: RpcConnection, worker: str, deadline: Deadline) -> int:
     return done
 
 
-async def drain(path: str, count: int, runners: int, seconds: float) -> float:
-    """Claim+complete cycles/s of ``runners`` connections on a queue of ``count`` tasks."""
+async def drain(path: str, count: int, runners: int, seconds: float, runner: Any = None) -> float:
+    """Tasks/s of ``runners`` connections on a queue of ``count`` tasks; each connection runs
+    ``runner`` (claim then complete by default)."""
+    loop = runner or _runner
     conns = await open_many(path, runners)
     await create_queue(conns[0])
     await fill(conns[0], count)
     deadline = Deadline(seconds)
     start = time.perf_counter()
-    done = await asyncio.gather(*(_runner(c, f"w{i}", deadline) for i, c in enumerate(conns)))
+    done = await asyncio.gather(*(loop(c, f"w{i}", deadline) for i, c in enumerate(conns)))
     elapsed = time.perf_counter() - start
     await close_all(conns)
     if not 0 < sum(done) <= count:
@@ -123,19 +125,7 @@ async def runner_claim_next(conn: RpcConnection, worker: str, deadline: Deadline
 
 async def drain_claim_next(path: str, count: int, runners: int, seconds: float) -> float:
     """Tasks/s of ``runners`` connections draining with complete+claim_next in one call."""
-    conns = await open_many(path, runners)
-    await create_queue(conns[0])
-    await fill(conns[0], count)
-    deadline = Deadline(seconds)
-    start = time.perf_counter()
-    done = await asyncio.gather(
-        *(runner_claim_next(c, f"w{i}", deadline) for i, c in enumerate(conns))
-    )
-    elapsed = time.perf_counter() - start
-    await close_all(conns)
-    if not 0 < sum(done) <= count:
-        raise RuntimeError(f"drained {sum(done)} of {count} tasks")
-    return sum(done) / elapsed
+    return await drain(path, count, runners, seconds, runner_claim_next)
 
 
 async def enqueue_pipelined(path: str, count: int, window: int) -> float:
