@@ -252,3 +252,7 @@ class Store(Protocol):
 
     async def stats(self) -> dict[str, Any]:
         """``{tasks: {status: n}, queues: n, sessions: n, db_bytes}``."""
+
+    async def oldest_queued(self) -> dict[str, str]:
+        """``{queue name: created_at}`` of the oldest queued task of each queue that has one
+        (``/metrics``' queue age; read at each scrape, so it must stay an index probe)."""

@@ -80,6 +80,30 @@ async def test_task_events_carry_id_queue_and_status(
     assert all(e["topic"] == "task" and e["queue_id"] == queue["id"] for e in events)
 
 
+@pytest.mark.needs_clock
+async def test_task_events_carry_the_times_tool_and_queue_name(
+    store: Store, queue: Queue, events: list[Event], clock: FakeClock
+) -> None:
+    """What ``/metrics`` computes wait and run times from, and labels them with."""
+    [made] = await enqueue(store, "q")
+    clock.advance(2)
+    claimed = await store.task_claim(ClaimParams(queue="q", worker="w"))
+    clock.advance(3)
+    finished = await store.task_finish(FinishParams(ref=made["id"], status="failed", error="x"))
+    assert claimed is not None
+    enqueued, claim, failed = events
+    for event in events:
+        assert (event["queue_name"], event["tool"]) == ("q", "run-bash")
+        assert event["created_at"] == made["created_at"]
+    assert (enqueued["claimed_at"], enqueued["finished_at"]) == (None, None)
+    assert (claim["claimed_at"], claim["finished_at"]) == (claimed["claimed_at"], None)
+    assert (failed["claimed_at"], failed["finished_at"]) == (
+        claimed["claimed_at"],
+        finished["finished_at"],
+    )
+    assert "reason" not in failed  # a runner's failure carries no reason
+
+
 async def test_catalogue_events(store: Store, events: list[Event]) -> None:
     await store.task_class_upsert("QUICK", 1, None)
     await store.tool_upsert("t", "QUICK", None, None)
@@ -186,6 +210,10 @@ async def test_sweep_and_purge_events(
     await store.sweep()
     assert (events[-1]["type"], events[-1]["status"]) == ("task.failed", "failed")
     assert events[-1]["error"] == "Task exceeded timeout"
+    assert events[-1]["reason"] == "timeout"
+    assert (events[-1]["queue_name"], events[-1]["tool"]) == ("q", "run-bash")
+    assert events[-1]["created_at"] == made["created_at"]
+    assert events[-1]["claimed_at"] < events[-1]["finished_at"] == events[-1]["at"]
     events.clear()
     await store.sweep()
     assert events == []  # a sweep that changes nothing publishes nothing

@@ -16,7 +16,8 @@ def sweep(tx: Tx) -> dict[str, list[str]]:
     failed = tx.conn.execute(
         "UPDATE tasks SET status = 'failed', error = ?, finished_at = ?, updated_at = ? "
         "WHERE status = 'running' AND beat + 2 * timeout < ? "
-        "RETURNING id, friendly_id, queue_id",
+        "RETURNING id, friendly_id, queue_id, tool, created_at, claimed_at, "
+        "(SELECT name FROM queues WHERE queues.id = tasks.queue_id)",
         (STALE_ERROR, tx.now, tx.now, tx.ts),
     ).fetchall()
     for row in failed:
@@ -27,8 +28,14 @@ def sweep(tx: Tx) -> dict[str, list[str]]:
             id=row[0],
             friendly_id=row[1],
             queue_id=row[2],
+            queue_name=row[6] or "",
+            tool=row[3],
             status="failed",
+            created_at=row[4],
+            claimed_at=row[5],
+            finished_at=tx.now,
             error=STALE_ERROR,
+            reason="timeout",
         )
     warned = tx.conn.execute(
         "UPDATE tasks SET stale_warned_at = ?, updated_at = ? WHERE status = 'running' "
@@ -94,3 +101,15 @@ def stats(conn: sqlite3.Connection) -> dict[str, Any]:
         "queues": conn.execute("SELECT COUNT(*) FROM queues").fetchone()[0],
         "sessions": conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0],
     }
+
+
+def oldest_queued(conn: sqlite3.Connection) -> dict[str, str]:
+    """The ``created_at`` of each queue's first queued task in enqueue order (a task keeps
+    its place and its ``created_at`` when requeued). The lowest ``seq`` is read from the
+    queued-only index ``tasks_claim``: it walks the queued tasks' index entries, never the
+    finished tasks that ``tasks_queue_page`` would make it step over."""
+    found = conn.execute(
+        "SELECT q.name, t.created_at FROM queues q JOIN tasks t ON t.seq = (SELECT MIN(seq) "
+        "FROM tasks INDEXED BY tasks_claim WHERE queue_id = q.id AND status = 'queued')"
+    )
+    return dict(found.fetchall())

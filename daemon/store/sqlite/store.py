@@ -345,3 +345,6 @@ class SqliteStore:
     async def stats(self) -> dict[str, Any]:
         counts = await self.db.read(maintenance.stats)
         return {**counts, "db_bytes": self.db_bytes()}
+
+    async def oldest_queued(self) -> dict[str, str]:
+        return await self.db.read(maintenance.oldest_queued)

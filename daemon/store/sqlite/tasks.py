@@ -28,7 +28,12 @@ def _emit(tx: Tx, type_: str, task: dict[str, Any]) -> None:
             "id": task["id"],
             "friendly_id": task["friendly_id"],
             "queue_id": task["queue_id"],
+            "queue_name": task["queue_name"],
+            "tool": task["tool"],
             "status": task["status"],
+            "created_at": task["created_at"],
+            "claimed_at": task["claimed_at"],
+            "finished_at": task["finished_at"],
             "at": tx.now,
         }
     )
