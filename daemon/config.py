@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from sparkq_daemon import paths
-from sparkq_daemon.tcp_config import TcpSettings, parse_tcp
+from sparkq_daemon.tcp_config import TcpSettings, parse_tcp, split_listen
 from sparkq_daemon.tool_settings import LLM_KEYS, SettingsError, check_settings, pack
 from sparkq_daemon.validation import is_name
 
@@ -59,6 +59,7 @@ SETTINGS: dict[str, dict[str, tuple[type | tuple[type, ...], str, Any]]] = {
         "poll_interval": ((int, float), "a number of seconds > 0", 30),
     },
     "backups": {"keep": (int, "an integer ≥ 0", 3)},
+    "metrics": {"listen": ((str, type(None)), 'an address "HOST:PORT" or null', None)},
 }
 # Settings the protocol may change at run time (config.get / config.set).
 LIVE_NAMESPACES = ("purge", "queue_runner", "backups")
@@ -112,6 +113,11 @@ class Config:
         raw = self.get("server", "tcp")
         return parse_tcp(raw, self.resolve) if raw else None
 
+    def metrics_listen(self) -> tuple[str, int] | None:
+        """Where ``/metrics`` is served (``metrics.listen``), None when it is off."""
+        value = self.get("metrics", "listen")
+        return split_listen(value) if value else None
+
     def live_settings(self) -> dict[str, dict[str, Any]]:
         return {ns: dict(self.settings[ns]) for ns in LIVE_NAMESPACES}
 
@@ -131,6 +137,11 @@ def check_setting(namespace: str, key: str, value: Any) -> str | None:
         return f"expected {description}, got {value!r}"
     if namespace == "database" and key == "synchronous" and value.upper() not in SYNCHRONOUS_MODES:
         return f"expected {description}, got {value!r}"
+    if namespace == "metrics" and key == "listen" and value is not None:
+        try:
+            split_listen(value)
+        except ValueError as exc:
+            return str(exc)
     if isinstance(value, int | float) and not isinstance(value, bool):
         minimum_exclusive = key in (
             "interval_seconds",

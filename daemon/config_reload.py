@@ -2,8 +2,8 @@
 
 What the file changed is applied, unless the live value was changed over the protocol since
 the file's value was applied (the store keeps that record: ``Store.config_sync``): then the live value
-wins and the result lists it under ``kept``. ``server.*`` and ``database.*`` are read only at
-start; ``script_dirs`` always follows the file."""
+wins and the result lists it under ``kept``. ``server.*``, ``database.*`` and ``metrics.*`` are
+read only at start; ``script_dirs`` always follows the file."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ START_ONLY = (
     ("server", "tcp"),
     ("database", "path"),
     ("database", "synchronous"),
+    ("metrics", "listen"),
 )
 READ_AT_START = "read only when the daemon starts: restart it to apply"
 

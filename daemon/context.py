@@ -4,6 +4,7 @@ daemon's facts, and the connection the request came on."""
 from __future__ import annotations
 
 import asyncio
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,6 +41,13 @@ class Daemon:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     peers: set[Peer] = field(default_factory=set)  # open connections, both listeners
     tcp_url: str | None = None  # the TCP listener's address once it listens
+    metrics_url: str | None = None  # the /metrics endpoint's URL once it listens
+    # Connections that have asked for a task (task.claim, or a finish with claim_next).
+    claimers: weakref.WeakSet[Peer] = field(default_factory=weakref.WeakSet)
+
+    def runners_connected(self) -> int:
+        """Open connections that have asked for a task at least once."""
+        return sum(1 for peer in self.claimers if peer in self.peers)
 
     @property
     def backups_dir(self) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 OVERFLOW = {"type": "events.overflow"}
@@ -48,6 +49,7 @@ class EventBus:
         self.buffer = buffer
         self._seq = itertools.count(1)
         self._subscriptions: set[Subscription] = set()
+        self._listeners: list[Callable[[list[dict[str, Any]]], None]] = []
 
     def subscribe(self, topics: set[str]) -> Subscription:
         sub = Subscription(topics, self.buffer)
@@ -57,8 +59,15 @@ class EventBus:
     def unsubscribe(self, sub: Subscription) -> None:
         self._subscriptions.discard(sub)
 
+    def listen(self, listener: Callable[[list[dict[str, Any]]], None]) -> None:
+        """Call ``listener`` with every published batch, in the publisher's call: it must be
+        quick and must not raise (the daemon's own counters, not a client)."""
+        self._listeners.append(listener)
+
     def publish(self, events: list[dict[str, Any]]) -> None:
         for event in events:
             event["seq"] = next(self._seq)
             for sub in self._subscriptions:
                 sub.offer(event)
+        for listener in self._listeners:
+            listener(events)

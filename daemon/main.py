@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from sparkq_daemon import __version__, backup, config_reload, paths
+from sparkq_daemon import __version__, backup, config_reload, metrics, paths
 from sparkq_daemon.config import Config, ConfigError, load_config
 from sparkq_daemon.context import Daemon
 from sparkq_daemon.events import EventBus
@@ -83,15 +83,20 @@ async def serve(config: Config, socket_path: Path, db_path: Path) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, daemon.stopping.set)
+    endpoint = await metrics.start(daemon)  # before the socket: its events are all counted
     server = Server(daemon)
     await server.start()
     jobs = sweeper.start(daemon)
     log.info("sparkq-daemon %s serving %s (database %s)", __version__, socket_path, db_path)
     if daemon.tcp_url:
         log.info("listening on %s (a token is needed: auth.hello)", daemon.tcp_url)
+    if daemon.metrics_url:
+        log.info("serving metrics on %s", daemon.metrics_url)
     await daemon.stopping.wait()
     log.info("stopping: finishing requests in flight")
     await server.close()
+    if endpoint is not None:
+        endpoint.close()
     for job in jobs:
         job.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -30,6 +30,7 @@ async def info(ctx: Context) -> dict[str, Any]:
         **await ping(ctx),
         "socket": str(d.socket_path),
         "tcp": d.tcp_url,
+        "metrics": d.metrics_url,
         **d.store.describe(),
         "config_path": str(d.config.source) if d.config.source else None,
         "backups_dir": str(d.backups_dir),

@@ -120,6 +120,8 @@ def _claim_params(
         for name in tools:
             check_name(name, "tools")
     give_up = [ctx.daemon.stopping] + ([ctx.peer.closed] if ctx.peer is not None else [])
+    if ctx.peer is not None:
+        ctx.daemon.claimers.add(ctx.peer)
     return ClaimParams(
         queue=queue,
         id=id,
