@@ -96,7 +96,8 @@ class SweepOutcome:
 
 class Store(Protocol):
     """A SparkQ store engine. ``on_commit`` receives the events of every committed write
-    (on PostgreSQL also those committed by other daemons on the same database)."""
+    (on PostgreSQL also those committed by other daemons on the same database: those carry
+    ``remote: True``, so each daemon's own counters in ``/metrics`` skip them)."""
 
     engine: str  # "sqlite" or "postgresql"
     on_commit: EventSink

@@ -13,7 +13,10 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
+from sparkq_daemon import metrics
+from sparkq_daemon.config import Config
 from tests.daemon_process import DaemonProcess, daemon_argv
+from tests.inprocess_daemon import InProcessDaemon
 from tests.waiting import wait_until
 from tests.wire import Wire
 
@@ -155,3 +158,29 @@ def test_an_unknown_metrics_key_stops_the_daemon_with_exit_2(short_dir: Path) ->
         [*argv, "--config", str(config)], capture_output=True, text=True, timeout=30
     )
     assert done.returncode == 2 and "metrics.port" in done.stderr, done.stderr
+
+
+def test_two_daemons_in_one_process_keep_their_own_metrics(short_dir: Path) -> None:
+    """Each daemon's metrics live in a registry of its own, not prometheus_client's global."""
+    daemons, urls = [], []
+    try:
+        for name, n in (("a", 2), ("b", 1)):
+            (short_dir / name).mkdir()
+            config = Config()
+            config.settings["metrics"]["listen"] = "127.0.0.1:0"
+            daemon = InProcessDaemon(short_dir / name, config).start()
+            daemons.append(daemon)
+            daemon.run(metrics.start)
+            with Wire(daemon.socket) as w:
+                w.call("session.create", name="work")
+                w.call("queue.create", name="jobs", session="work")
+                w.call("task.enqueue_batch", queue="jobs", tasks=[{"tool": "run-bash"}] * n)
+                urls.append(w.call("system.info")["metrics"])
+        counted = [
+            value(scrape(url), "sparkq_tasks_enqueued_total", queue="jobs", tool="run-bash")
+            for url in urls
+        ]
+        assert counted == [2, 1]
+    finally:
+        for daemon in daemons:
+            daemon.stop()
