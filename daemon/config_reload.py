@@ -16,7 +16,12 @@ from sparkq_daemon.errors import Validation
 
 log = logging.getLogger("sparkq.config")
 
-START_ONLY = (("server", "socket"), ("database", "path"), ("database", "synchronous"))
+START_ONLY = (
+    ("server", "socket"),
+    ("database", "path"),
+    ("database", "synchronous"),
+    ("database", "url"),
+)
 READ_AT_START = "read only when the daemon starts: restart it to apply"
 
 
