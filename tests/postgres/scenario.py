@@ -119,7 +119,9 @@ async def run(store: Store) -> list[Any]:
     await step("heartbeat missing", s.task_heartbeat("JOBS-0999", None))
     await step(
         "complete",
-        s.task_finish(FinishParams(first["id"], "succeeded", '{"ok": true}', None, "out", "err", "w1")),
+        s.task_finish(
+            FinishParams(first["id"], "succeeded", '{"ok": true}', None, "out", "err", "w1")
+        ),
     )
     await step("complete again", s.task_finish(FinishParams(first["id"], "succeeded")))
     await step("fail", s.task_finish(FinishParams(made[0]["id"], "failed", None, "boom")))
@@ -180,7 +182,9 @@ async def run(store: Store) -> list[Any]:
     await step("settings", s.settings_load())
     await step(
         "config sync",
-        s.config_sync({"purge.older_than_days": 4, "task_classes.NEW": {"timeout": 5, "description": ""}}),
+        s.config_sync(
+            {"purge.older_than_days": 4, "task_classes.NEW": {"timeout": 5, "description": ""}}
+        ),
     )
     await step("config sync again", s.config_sync({"purge.older_than_days": 4}))
     await step("audit", s.audit_list(10))
