@@ -59,13 +59,11 @@ def redact(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return "(an unparsable URL)"
-    if parts.password is None:
+    userinfo, at, hostinfo = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
         return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit(parts._replace(netloc=f"{user}{host}"))
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@{hostinfo}"))
 
 
 class PgStore:
