@@ -142,4 +142,3 @@ def pg_server() -> Iterator[PgServer]:
         yield server
     finally:
         cluster.stop()
-

@@ -252,3 +252,27 @@ def test_sigkill_during_a_stream_of_enqueues_loses_no_acknowledged_task(pg_daemo
         counts = w.call("queue.get", queue="jobs")["counts"]
     assert listed >= len(acknowledged)
     assert counts["queued"] == listed  # the counts agree with the rows
+
+
+def test_sparkq_status_names_the_engine_and_the_leader(pg_daemons) -> None:
+    import subprocess
+
+    from tests.daemon_process import DaemonProcess
+
+    a = pg_daemons("a")
+    wait_for(lambda: _info(a)["leader"], 10, "the first daemon to lead")
+    b = pg_daemons("b")
+
+    def status(d: DaemonProcess) -> str:
+        done = subprocess.run(
+            ["sparkq", "status"], env=d.env(), capture_output=True, text=True, timeout=30
+        )
+        assert done.returncode == 0, done.stderr
+        return " ".join(done.stdout.split())
+
+    assert "postgresql postgresql://" in status(a)
+    assert "leads the periodic jobs" in status(a)
+    assert "does not lead the periodic jobs" in status(b)
+    info = _info(b)
+    assert info["engine"] == "postgresql" and info["leader"] is False
+    assert info["database_url"] == pg_daemons.url
