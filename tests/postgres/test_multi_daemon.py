@@ -276,3 +276,26 @@ def test_sparkq_status_names_the_engine_and_the_leader(pg_daemons) -> None:
     info = _info(b)
     assert info["engine"] == "postgresql" and info["leader"] is False
     assert info["database_url"] == pg_daemons.url
+
+
+def test_a_tool_added_on_one_daemon_is_usable_on_the_other(pg_daemons) -> None:
+    a, b = pg_daemons("a"), pg_daemons("b")
+    with Wire(a.socket) as wa, Wire(b.socket) as wb:
+        _setup(wa)
+        refused = wb.request("task.enqueue", queue="jobs", tool="lint")
+        assert refused["error"]["data"]["type"] == "Validation"
+        wa.call("tool.upsert", name="lint", task_class="FAST_SCRIPT", description="lint it")
+        # Each daemon caches the catalogue; a change on A reaches B's cache by NOTIFY.
+        wait_for(
+            lambda: any(t["name"] == "lint" for t in wb.call("tool.list")["tools"]),
+            5,
+            "B to see the new tool",
+        )
+        task = wb.call("task.enqueue", queue="jobs", tool="lint")
+        assert (task["tool"], task["task_class"], task["timeout"]) == ("lint", "FAST_SCRIPT", 120)
+        wa.call("tool.delete", name="lint")
+        wait_for(
+            lambda: "error" in wb.request("task.enqueue", queue="jobs", tool="lint"),
+            5,
+            "B to refuse the deleted tool",
+        )

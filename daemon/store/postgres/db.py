@@ -25,6 +25,9 @@ POOL_MIN = 2
 POOL_MAX = 8
 CONNECT_TIMEOUT = 10.0
 FAULTS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+# Rolled back whole by the server and safe to run again: deadlock victims, lost races.
+RETRIED = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+ATTEMPTS = 3
 
 
 @dataclass
@@ -103,33 +106,57 @@ class PgDatabase:
         try:
             async with self.pool.acquire() as conn:
                 yield conn
-        except RpcError:
+        except (RpcError, *RETRIED):
             raise
         except FAULTS as exc:
             log.warning("database fault: %s", describe_fault(exc))
             raise Internal(f"the database failed: {describe_fault(exc)}") from None
 
+    async def _retried(self, attempt: Callable[[], Awaitable[Any]]) -> Any:
+        """Run ``attempt`` again when the server rolled it back as a deadlock victim."""
+        for n in range(ATTEMPTS):
+            try:
+                return await attempt()
+            except RETRIED as exc:
+                if n == ATTEMPTS - 1:
+                    log.warning("database fault: %s", describe_fault(exc))
+                    raise Internal(f"the database failed: {describe_fault(exc)}") from None
+        raise AssertionError("unreachable")
+
     async def read(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
         """``fn(conn, *args)`` on a pooled connection (an implicit transaction per statement)."""
-        async with self.connection() as conn:
-            return await fn(conn, *args)
+
+        async def attempt() -> Any:
+            async with self.connection() as conn:
+                return await fn(conn, *args)
+
+        return await self._retried(attempt)
 
     async def run(self, fn: Callable[..., Awaitable[tuple[Any, list]]], *args: Any) -> Any:
         """A hot path: ``fn(conn, origin, *args)`` returns (result, events) after its single
         statement committed; the events are published here."""
-        async with self.connection() as conn:
-            result, events = await fn(conn, self.origin, *args)
+
+        async def attempt() -> tuple[Any, list]:
+            async with self.connection() as conn:
+                return await fn(conn, self.origin, *args)
+
+        result, events = await self._retried(attempt)
         if events:
             self.on_commit(events)
         return result
 
     async def write(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
         """``fn(tx, *args)`` in one transaction; its effects are announced after COMMIT."""
-        async with self.connection() as conn, conn.transaction():
-            now = await conn.fetchval("SELECT now()")
-            tx = Tx(conn, iso(now) or "", self.catalog.copy())
-            result = await fn(tx, *args)
-            await self._announce(tx)
+
+        async def attempt() -> tuple[Any, Tx]:
+            async with self.connection() as conn, conn.transaction():
+                now = await conn.fetchval("SELECT now()")
+                tx = Tx(conn, iso(now) or "", self.catalog.copy())
+                result = await fn(tx, *args)
+                await self._announce(tx)
+            return result, tx
+
+        result, tx = await self._retried(attempt)
         if tx.catalog_changed:
             self.catalog = tx.catalog
         if tx.ready:

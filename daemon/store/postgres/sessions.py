@@ -66,11 +66,11 @@ async def end(tx: Tx, ref: str) -> dict[str, Any]:
         )
         ended = await tx.conn.fetch(
             "UPDATE queues SET state = 'ended', updated_at = now() "
-            "WHERE session_id = $1 AND state IS NULL RETURNING id",
+            "WHERE session_id = $1 AND state IS NULL RETURNING id, created_at",
             row["id"],
         )
-        for (qid,) in sorted(ended, key=lambda r: r["id"]):
-            tx.emit("queue", "queue.ended", id=qid, session_id=row["id"], status="ended")
+        for r in sorted(ended, key=lambda r: (r["created_at"], r["id"])):  # creation order
+            tx.emit("queue", "queue.ended", id=r["id"], session_id=row["id"], status="ended")
         tx.emit("session", "session.ended", id=row["id"], status="ended")
     return await get(tx.conn, row["id"])
 
