@@ -135,35 +135,37 @@ MIGRATIONS: list[str] = [
     CREATE FUNCTION sparkq_iso(t timestamptz) RETURNS text LANGUAGE sql IMMUTABLE AS $$
         SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '+00:00'
     $$;
-    -- Send committed events to every daemon: a JSON array cut into notifications under
+    -- Send committed events to every daemon: their JSON texts cut into notifications under
     -- NOTIFY's 8000-byte limit, each {"o": origin daemon, "e": [events]}. An event too large
     -- for one notification is replaced by a gap marker (subscribers resynchronise).
-    CREATE FUNCTION sparkq_notify_events(origin text, events json) RETURNS integer
+    CREATE FUNCTION sparkq_notify_events(origin text, events text[]) RETURNS integer
     LANGUAGE plpgsql AS $$
     DECLARE
-        ev json;
+        head text := '{"o":' || to_json(origin)::text || ',"e":[';
         piece text;
-        buf text := '';
+        parts text[] := '{}';
+        size integer := 0;
         sent integer := 0;
     BEGIN
         IF events IS NULL THEN
             RETURN 0;
         END IF;
-        FOR ev IN SELECT value FROM json_array_elements(events) LOOP
-            piece := ev::text;
+        FOREACH piece IN ARRAY events LOOP
             IF octet_length(piece) > 7000 THEN
                 PERFORM pg_notify('sparkq_events', json_build_object('o', origin, 'gap', true)::text);
                 CONTINUE;
             END IF;
-            IF octet_length(buf) + octet_length(piece) > 7000 THEN
-                PERFORM pg_notify('sparkq_events', '{"o":' || to_json(origin)::text || ',"e":[' || buf || ']}');
+            IF size + octet_length(piece) > 7000 THEN
+                PERFORM pg_notify('sparkq_events', head || array_to_string(parts, ',') || ']}');
                 sent := sent + 1;
-                buf := '';
+                parts := '{}';
+                size := 0;
             END IF;
-            buf := CASE WHEN buf = '' THEN piece ELSE buf || ',' || piece END;
+            parts := parts || piece;
+            size := size + octet_length(piece) + 1;
         END LOOP;
-        IF buf <> '' THEN
-            PERFORM pg_notify('sparkq_events', '{"o":' || to_json(origin)::text || ',"e":[' || buf || ']}');
+        IF size > 0 THEN
+            PERFORM pg_notify('sparkq_events', head || array_to_string(parts, ',') || ']}');
             sent := sent + 1;
         END IF;
         RETURN sent;

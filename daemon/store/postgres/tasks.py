@@ -23,7 +23,9 @@ ALL_QUEUE_HEADS = 32  # candidates per queue an any-queue claim looks at
 
 _RETURN = f"t.seq, {prefixed('t')}"
 _QUEUE_NAME = "(SELECT name FROM queues WHERE queues.id = c.queue_id) AS queue_name"
-_NOTIFY = "(SELECT sparkq_notify_events($1, json_agg({event} ORDER BY c.seq)) FROM c) AS _sent"
+_NOTIFY = (
+    "(SELECT sparkq_notify_events($1, array_agg({event}::text ORDER BY c.seq)) FROM c) AS _sent"
+)
 _MOVED = (
     "k AS (INSERT INTO count_deltas (queue_id, status, n) "
     "SELECT g.queue_id, v.status, v.n FROM (SELECT queue_id, count(*) AS m FROM c "

@@ -61,6 +61,10 @@ class Waiting:
     def __len__(self) -> int:
         return len(self._waiters)
 
+    def standing(self) -> int:
+        """How many claims wait for a notification now (their first attempts are done)."""
+        return sum(not w.attempting and not w.future.done() for w in self._waiters)
+
     def add(self, queue: str | None, worker: str | None, tools: tuple[str, ...] | None) -> Waiter:
         waiter = Waiter(queue, worker, tools)
         self._waiters.append(waiter)

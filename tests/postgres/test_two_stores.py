@@ -1,0 +1,88 @@
+"""Two PgStores on one database in one process: events, gaps, leadership, wake-ups."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import asyncpg
+import pytest
+
+from sparkq_daemon.config import DEFAULT_TASK_CLASSES, DEFAULT_TOOLS
+from sparkq_daemon.store.base import ClaimParams
+from sparkq_daemon.store.postgres.store import PgStore
+from tests.postgres.scenario import item
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def _until(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {what}"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def pair(fresh_pg_url: str):
+    stores = [PgStore(fresh_pg_url), PgStore(fresh_pg_url)]
+    for store in stores:
+        await store.open()
+    yield stores
+    for store in stores:
+        await store.close()
+
+
+async def test_events_reach_the_other_store_once_and_gaps_become_overflow(
+    pair, fresh_pg_url: str
+) -> None:
+    a, b = pair
+    seen_a: list[dict] = []
+    seen_b: list[dict] = []
+    gaps: list[str] = []
+    a.on_commit, b.on_commit = seen_a.extend, seen_b.extend
+    b.on_gap = lambda: gaps.append("gap")
+    await a.catalog_seed(DEFAULT_TASK_CLASSES, DEFAULT_TOOLS)
+    await a.session_create("s", "")
+    await a.queue_create("q", "s", "")
+    await a.task_enqueue("q", [item() for _ in range(300)])  # several notifications
+    await _until(lambda: len(seen_b) == len(seen_a), 5, "B to receive A's events")
+    assert seen_b == seen_a  # same events, same order, nothing twice
+    assert [e["type"] for e in seen_a].count("task.enqueued") == 300
+    conn = await asyncpg.connect(fresh_pg_url)
+    try:
+        await conn.execute("SELECT sparkq_notify_events('elsewhere', ARRAY[repeat('x', 8000)])")
+    finally:
+        await conn.close()
+    await _until(lambda: gaps == ["gap"], 5, "the gap marker")
+
+
+async def test_exactly_one_store_leads_and_the_other_takes_over_on_close(pair) -> None:
+    a, b = pair
+    await _until(lambda: a.leads() != b.leads(), 10, "one leader")
+    leader, other = (a, b) if a.leads() else (b, a)
+    await leader.close()
+    await _until(other.leads, 5, "the other store to lead after the leader resigned")
+
+
+async def test_a_waiting_claim_is_served_by_an_enqueue_through_the_other_store(pair) -> None:
+    a, b = pair
+    await a.catalog_seed(DEFAULT_TASK_CLASSES, DEFAULT_TOOLS)
+    await a.session_create("s", "")
+    await a.queue_create("q", "s", "")
+    waiting = [
+        asyncio.create_task(b.task_claim(ClaimParams(queue="q", worker=f"w{n}", wait=10)))
+        for n in range(3)
+    ]
+    await _until(lambda: b.waiting.standing() == 3, 5, "three standing claims")
+    started = time.monotonic()
+    made = await a.task_enqueue("q", [item() for _ in range(2)])
+    await _until(lambda: sum(t.done() for t in waiting) == 2, 5, "two claimers served")
+    assert time.monotonic() - started < 1.5  # by the notification, not the 2 s poll
+    done = [t for t in waiting if t.done()]
+    pending = {t for t in waiting if not t.done()}
+    got = sorted(t.result()["id"] for t in done)
+    assert got == sorted(t["id"] for t in made)
+    assert [t.result()["worker"] for t in waiting[:2]] == ["w0", "w1"]  # first come first served
+    late = await a.task_enqueue("q", [item()])
+    assert (await asyncio.wait_for(pending.pop(), 5))["id"] == late[0]["id"]
