@@ -276,6 +276,9 @@ def test_sparkq_status_names_the_engine_and_the_leader(pg_daemons) -> None:
     info = _info(b)
     assert info["engine"] == "postgresql" and info["leader"] is False
     assert info["database_url"] == pg_daemons.url
+    wait_for(lambda: len(_info(b)["daemons"]) == 2, 10, "B to list both daemons")
+    daemons = _info(b)["daemons"]
+    assert [(d["pid"], d["leader"]) for d in daemons] == [(a.pid, True), (b.pid, False)]
 
 
 def test_a_tool_added_on_one_daemon_is_usable_on_the_other(pg_daemons) -> None:

@@ -15,9 +15,10 @@ import logging
 import os
 import socket
 import time
+from typing import Any
 
 from sparkq_daemon import __version__
-from sparkq_daemon.store.postgres import maintenance
+from sparkq_daemon.store.postgres import maintenance, rows
 from sparkq_daemon.store.postgres.db import FAULTS, PgDatabase, describe_fault
 
 log = logging.getLogger("sparkq.store")
@@ -49,6 +50,7 @@ class Leadership:
         self._until = 0.0
         self._task: asyncio.Task[None] | None = None
         self._failing = False
+        self.daemons: list[dict[str, Any]] = []  # as of the last round
 
     def leads(self) -> bool:
         return time.monotonic() < self._until
@@ -71,6 +73,14 @@ class Leadership:
                 log.info("this daemon now leads the periodic jobs")
             elif was and not self.leads():
                 log.info("another daemon leads the periodic jobs now")
+            self.daemons = [
+                rows.plain(r)
+                for r in await conn.fetch(
+                    "SELECT id, host, pid, version, started_at, heartbeat_at, "
+                    "id IN (SELECT daemon_id FROM leader WHERE expires_at > clock_timestamp()) "
+                    "AS leader FROM daemons ORDER BY started_at, id"
+                )
+            ]
             if self.leads():
                 await maintenance.fold_counts(conn)
                 await conn.execute(

@@ -142,6 +142,7 @@ class PgStore:
             "database_url": redact(self.url),
             "daemon_id": self.daemon_id,
             "leader": self.leads(),
+            "daemons": self.leadership.daemons,
         }
 
     def database_settings(self) -> dict[str, Any]:
