@@ -19,7 +19,7 @@ from typing import Any
 
 from sparkq_daemon import __version__
 from sparkq_daemon.store.postgres import maintenance, rows
-from sparkq_daemon.store.postgres.db import FAULTS, PgDatabase, describe_fault
+from sparkq_daemon.store.postgres.db import PgDatabase, describe_fault
 
 log = logging.getLogger("sparkq.store")
 TTL = 6.0
@@ -113,6 +113,3 @@ class Leadership:
             async with self.db.connection() as conn:
                 await conn.execute("DELETE FROM leader WHERE daemon_id = $1", self.daemon_id)
                 await conn.execute("DELETE FROM daemons WHERE id = $1", self.daemon_id)
-
-
-__all__ = ["FAULTS", "Leadership"]

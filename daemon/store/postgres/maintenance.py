@@ -10,7 +10,6 @@ import asyncpg
 
 from sparkq_daemon.store.postgres import rows
 from sparkq_daemon.store.postgres.db import Tx
-from sparkq_daemon.store.postgres.task_lookup import QUEUE_NAME
 
 STALE_ERROR = "Task exceeded timeout"
 PURGE_CHUNK = 2000
@@ -134,6 +133,3 @@ async def fold_counts(conn: asyncpg.Connection) -> None:
     """Move the count deltas into the per-queue base in one statement: a reader (one
     statement, one snapshot) sees either the deltas or the base they went into."""
     await conn.execute(FOLD)
-
-
-__all__ = ["QUEUE_NAME", "fold_counts", "purge", "stats", "sweep"]

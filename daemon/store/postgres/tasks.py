@@ -17,7 +17,7 @@ from sparkq_daemon.errors import Conflict, NotFound, Validation
 from sparkq_daemon.store.base import EnqueueItem
 from sparkq_daemon.store.postgres import rows
 from sparkq_daemon.store.postgres.db import Catalog, Tx
-from sparkq_daemon.store.postgres.task_lookup import SELECT, find, match, prefixed
+from sparkq_daemon.store.postgres.task_lookup import find, match, prefixed
 
 ALL_QUEUE_HEADS = 32  # candidates per queue an any-queue claim looks at
 
@@ -400,6 +400,3 @@ async def rerun_item(conn: asyncpg.Connection, ref: str) -> tuple[str, EnqueueIt
         priority=row["priority"],
     )
     return row["queue_id"], item
-
-
-__all__ = ["SELECT", "claim", "enqueue", "finish", "heartbeat"]
