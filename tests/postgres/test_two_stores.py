@@ -86,3 +86,30 @@ async def test_a_waiting_claim_is_served_by_an_enqueue_through_the_other_store(p
     assert [t.result()["worker"] for t in waiting[:2]] == ["w0", "w1"]  # first come first served
     late = await a.task_enqueue("q", [item()])
     assert (await asyncio.wait_for(pending.pop(), 5))["id"] == late[0]["id"]
+
+
+async def test_a_lone_store_sends_no_notifications_until_another_starts(fresh_pg_url: str) -> None:
+    heard: list[str] = []
+    spy = await asyncpg.connect(fresh_pg_url)
+    await spy.add_listener("sparkq_events", lambda *args: heard.append(args[3]))
+    a = PgStore(fresh_pg_url)
+    b = PgStore(fresh_pg_url)
+    try:
+        await a.open()
+        await a.catalog_seed(DEFAULT_TASK_CLASSES, DEFAULT_TOOLS)
+        await a.session_create("s", "")
+        await a.queue_create("q", "s", "")
+        await a.task_enqueue("q", [item()])
+        await spy.execute("SELECT 1")  # a round trip: notifications sent by now have arrived
+        assert heard == []  # alone: nobody to tell (NOTIFY would serialise its commits)
+        seen_b: list[dict] = []
+        b.on_commit = seen_b.extend
+        await b.open()
+        await _until(lambda: a.db.peers, 2, "A to learn of B")
+        made = await a.task_enqueue("q", [item()])
+        await _until(lambda: len(seen_b) == 1, 5, "B to receive A's event")
+        assert seen_b[0]["id"] == made[0]["id"]
+    finally:
+        await b.close()
+        await a.close()
+        await spy.close()

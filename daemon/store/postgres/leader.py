@@ -26,6 +26,7 @@ TTL = 6.0
 ELECT_EVERY = 2.0
 SAFETY = 1.0  # stop leading this long before the lease could run out
 DAEMON_GONE = 60.0  # rows of daemons silent this long are removed by the leader
+PEER_GRACE = 10.0  # a greeting counts as a peer this long (until the rounds see its row)
 
 ELECT = """
 INSERT INTO leader (name, daemon_id, expires_at)
@@ -51,9 +52,15 @@ class Leadership:
         self._task: asyncio.Task[None] | None = None
         self._failing = False
         self.daemons: list[dict[str, Any]] = []  # as of the last round
+        self._greeted = -PEER_GRACE  # monotonic time another daemon last announced itself
 
     def leads(self) -> bool:
         return time.monotonic() < self._until
+
+    def greeted(self) -> None:
+        """Another daemon has just started listening: send it notifications from now on."""
+        self._greeted = time.monotonic()
+        self.db.peers = True
 
     async def start(self) -> None:
         await self.attempt()
@@ -78,9 +85,14 @@ class Leadership:
                 for r in await conn.fetch(
                     "SELECT id, host, pid, version, started_at, heartbeat_at, "
                     "id IN (SELECT daemon_id FROM leader WHERE expires_at > clock_timestamp()) "
-                    "AS leader FROM daemons ORDER BY started_at, id"
+                    "AS leader FROM daemons "
+                    "WHERE heartbeat_at > clock_timestamp() - $1 * interval '1 second' "
+                    "ORDER BY started_at, id",
+                    DAEMON_GONE,
                 )
             ]
+            others = any(d["id"] != self.daemon_id for d in self.daemons)
+            self.db.peers = others or time.monotonic() - self._greeted < PEER_GRACE
             if self.leads():
                 await maintenance.fold_counts(conn)
                 await conn.execute(

@@ -1,7 +1,8 @@
 """The LISTEN connection: one per daemon, outside the pool, reconnected when lost.
 
 It receives ``sparkq_ready`` (a queue has claimable tasks), ``sparkq_events`` (events
-committed by any daemon) and ``sparkq_catalog`` (the catalogue changed). Notifications sent
+committed by any daemon), ``sparkq_catalog`` (the catalogue changed) and ``sparkq_hello``
+(another daemon started). Notifications sent
 while it was down are lost: after a reconnect ``on_reconnect`` runs, so waiting claims poll
 once and subscribers get an overflow marker to resynchronise."""
 
@@ -17,7 +18,7 @@ import asyncpg
 from sparkq_daemon.store.postgres.db import CONNECT_TIMEOUT, FAULTS, describe_fault
 
 log = logging.getLogger("sparkq.store")
-CHANNELS = ("sparkq_ready", "sparkq_events", "sparkq_catalog")
+CHANNELS = ("sparkq_ready", "sparkq_events", "sparkq_catalog", "sparkq_hello")
 CHECK_EVERY = 2.0  # seconds between liveness checks of the connection
 RETRY_MIN, RETRY_MAX = 0.1, 2.0
 

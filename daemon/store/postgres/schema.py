@@ -147,7 +147,7 @@ MIGRATIONS: list[str] = [
         size integer := 0;
         sent integer := 0;
     BEGIN
-        IF events IS NULL THEN
+        IF events IS NULL OR origin IS NULL THEN  -- no other daemon listens
             RETURN 0;
         END IF;
         FOREACH piece IN ARRAY events LOOP

@@ -66,6 +66,11 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}@{hostinfo}"))
 
 
+async def _greet(conn: asyncpg.Connection, daemon_id: str) -> None:
+    """Tell the daemons already running that one more listens (they notify it from now)."""
+    await conn.execute("SELECT pg_notify('sparkq_hello', $1)", daemon_id)
+
+
 class PgStore:
     """The PostgreSQL engine."""
 
@@ -84,6 +89,7 @@ class PgStore:
                 "sparkq_ready": lambda payload: self.waiting.poke({payload}),
                 "sparkq_events": self._foreign_events,
                 "sparkq_catalog": self._catalog_changed,
+                "sparkq_hello": self._greeted,
             },
             self._reconnected,
         )
@@ -106,15 +112,16 @@ class PgStore:
             conn = await asyncpg.connect(self.url, timeout=10)
             try:
                 before, after = await migrate(conn)
-                self.db.catalog = await catalog.load(conn)
             finally:
                 await conn.close()
             if before != after:
                 self.migrated_from = before
                 log.info("migrated the database from schema version %d to %d", before, after)
             await self.db.open()
-            await self.listener.start()
-            await self.leadership.start()
+            await self.listener.start()  # listening before the catalogue is read: no gap
+            self.db.catalog = await self.db.read(catalog.load)
+            await self.leadership.start()  # our row in ``daemons`` first, then the greeting
+            await self.db.read(_greet, self.daemon_id)
         except SchemaTooNew as exc:
             await self._release()
             raise StoreUnavailable(f"PostgreSQL at {where}: {exc}") from None
@@ -169,6 +176,10 @@ class PgStore:
             self.on_gap()
             return
         self.on_commit(message["e"])
+
+    def _greeted(self, payload: str) -> None:
+        if payload != self.daemon_id:
+            self.leadership.greeted()
 
     def _catalog_changed(self, payload: str) -> None:
         if payload != self.daemon_id:

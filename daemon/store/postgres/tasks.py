@@ -73,7 +73,8 @@ WITH q AS (
     SELECT queue_id, 'queued', count(*) FROM c GROUP BY queue_id
 )
 SELECT q.id AS qid, q.name AS queue_name, q.state AS qstate,
-       (SELECT pg_notify('sparkq_ready', id) FROM q WHERE EXISTS (SELECT 1 FROM c)) AS _woke,
+       (SELECT pg_notify('sparkq_ready', id) FROM q
+        WHERE $1::text IS NOT NULL AND EXISTS (SELECT 1 FROM c)) AS _woke,
        {_ENQUEUE_NOTIFY},
        c.*
 FROM q LEFT JOIN c ON true ORDER BY c.seq
