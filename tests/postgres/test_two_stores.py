@@ -113,3 +113,42 @@ async def test_a_lone_store_sends_no_notifications_until_another_starts(fresh_pg
         await b.close()
         await a.close()
         await spy.close()
+
+
+async def test_a_daemon_clock_ahead_by_an_hour_sweeps_nothing_early(
+    pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = pair
+    await a.catalog_seed(DEFAULT_TASK_CLASSES, DEFAULT_TOOLS)
+    await a.session_create("s", "")
+    await a.queue_create("q", "s", "")
+    await a.task_enqueue("q", [item(timeout=60)])
+    claimed = await a.task_claim(ClaimParams(queue="q", worker="w"))
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 3600)  # the sweeping daemon's clock
+    outcome = await b.sweep()
+    assert (outcome.warned, outcome.failed) == ([], [])
+    assert (await b.task_get(claimed["id"]))["status"] == "running"
+
+
+async def test_a_waiting_claim_survives_a_lost_listen_connection(pair, fresh_pg_url: str) -> None:
+    a, b = pair
+    gaps: list[str] = []
+    b.on_gap = lambda: gaps.append("gap")
+    await a.catalog_seed(DEFAULT_TASK_CLASSES, DEFAULT_TOOLS)
+    await a.session_create("s", "")
+    await a.queue_create("q", "s", "")
+    claim = asyncio.create_task(b.task_claim(ClaimParams(queue="q", worker="w", wait=15)))
+    await _until(lambda: b.waiting.standing() == 1, 5, "a standing claim")
+    conn = await asyncpg.connect(fresh_pg_url)
+    try:
+        # Its notification is sent while B cannot hear it.
+        await conn.execute("SELECT pg_terminate_backend($1)", b.listener.conn.get_server_pid())
+        made = await a.task_enqueue("q", [item()])
+    finally:
+        await conn.close()
+    started = time.monotonic()
+    task = await asyncio.wait_for(claim, 10)
+    assert task["id"] == made[0]["id"]
+    assert time.monotonic() - started < 4  # the reconnect's poll, or the 2 s fallback poll
+    await _until(lambda: gaps == ["gap"], 5, "subscribers told to resynchronise")
