@@ -132,13 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"sparkq-daemon: {exc}", file=sys.stderr)
         return 1
-    locks = [LockFile(Path(f"{socket_path}.lock"))]
+    held = [(LockFile(Path(f"{socket_path}.lock")), f"the socket {socket_path}")]
     if database_url is None:  # PostgreSQL is shared by several daemons: no database lock
-        locks.append(LockFile(Path(f"{db_path}.lock")))
+        held.append((LockFile(Path(f"{db_path}.lock")), f"the database {db_path}"))
+    locks = [lock for lock, _ in held]
     try:
-        locks[0].acquire(f"the socket {socket_path}")
-        if len(locks) > 1:
-            locks[1].acquire(f"the database {db_path}")
+        for lock, what in held:
+            lock.acquire(what)
     except AlreadyRunning as exc:
         print(f"sparkq-daemon: {exc}", file=sys.stderr)
         return 1
