@@ -138,3 +138,70 @@ def test_dropped_connections_fail_requests_as_internal_then_the_daemon_reconnect
     finally:
         daemon.stop()
     assert "Traceback" not in daemon.log()
+
+
+@pytest.fixture
+def own_server():
+    """A PostgreSQL server of this test alone, which it may stop and start again."""
+    import os
+
+    from tests import pg_cluster
+
+    if os.environ.get(pg_cluster.ENV_URL):
+        pytest.skip("stops and starts its own server; not with SPARKQ_TEST_DATABASE_URL")
+    bindir = pg_cluster._bindir()
+    if bindir is None:
+        pg_cluster._unavailable("no PostgreSQL server programs (initdb, pg_ctl) found")
+    cluster = pg_cluster._Cluster(bindir)
+    server = cluster.start()
+    options = (
+        f"-k {cluster.folder} -p {cluster.port} -c listen_addresses='' -c fsync=off "
+        "-c synchronous_commit=off"
+    )
+
+    def stop() -> None:
+        cluster._run("pg_ctl", "-D", str(cluster.data), "-m", "fast", "-w", "stop")
+
+    def start() -> None:
+        log = str(cluster.folder / "server.log")
+        cluster._run("pg_ctl", "-D", str(cluster.data), "-o", options, "-l", log, "-w", "start")
+
+    try:
+        yield server, stop, start
+    finally:
+        cluster.stop()
+
+
+@pytest.mark.timeout(90)
+def test_the_server_going_away_and_coming_back(short_dir: Path, own_server) -> None:
+    server, stop, start = own_server
+    url = server.create_database()
+    daemon = start_pg_daemon(short_dir / "a", url).start()
+    try:
+        with Wire(daemon.socket) as w:
+            w.call("session.create", name="work")
+            w.call("queue.create", name="jobs", session="work")
+            kept = w.call("task.enqueue", queue="jobs", tool="run-bash")
+            stop()
+            refused = w.request("task.enqueue", queue="jobs", tool="run-bash")
+            assert refused["error"]["data"]["type"] == "Internal"
+            assert refused["error"]["message"].startswith("the database failed: ")
+            assert w.call("system.ping")["pid"] == daemon.pid  # still serving
+            start()
+            wait_for(
+                lambda: "result" in w.request("task.enqueue", queue="jobs", tool="run-bash"),
+                30,
+                "an enqueue to succeed once the server is back",
+            )
+            assert w.call("task.get", id=kept["id"])["status"] == "queued"
+            with Wire(daemon.socket) as waiter:
+                waiter.send_raw(
+                    b'{"jsonrpc":"2.0","id":"c","method":"task.claim",'
+                    b'"params":{"queue":"jobs","worker":"w","wait":20,"tools":["run-python"]}}\n'
+                )
+                assert waiter.call("system.ping")["pid"] == daemon.pid
+                made = w.call("task.enqueue", queue="jobs", tool="run-python")
+                assert waiter.read()["result"]["task"]["id"] == made["id"]
+    finally:
+        daemon.stop()
+    assert "Traceback" not in daemon.log()

@@ -21,7 +21,7 @@ from sparkq_daemon.errors import Internal, RpcError
 from sparkq_daemon.store.postgres.rows import iso
 
 log = logging.getLogger("sparkq.store")
-POOL_MIN = 2
+POOL_MIN = 0  # connected on demand: no background reconnect loop while the server is away
 POOL_MAX = 8
 CONNECT_TIMEOUT = 10.0
 FAULTS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
