@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from sparkq_daemon.config import DEFAULT_TASK_CLASSES, DEFAULT_TOOLS
-from sparkq_daemon.store.base import ClaimParams
+from sparkq_daemon.store.base import ClaimParams, FinishParams
 from sparkq_daemon.store.postgres.store import PgStore
 from tests.postgres.scenario import item
 
@@ -152,3 +152,36 @@ async def test_a_waiting_claim_survives_a_lost_listen_connection(pair, fresh_pg_
     assert task["id"] == made[0]["id"]
     assert time.monotonic() - started < 4  # the reconnect's poll, or the 2 s fallback poll
     await _until(lambda: gaps == ["gap"], 5, "subscribers told to resynchronise")
+
+
+async def test_many_waiting_claimers_each_task_once_none_stranded(pair) -> None:
+    a, b = pair
+    await a.catalog_seed(DEFAULT_TASK_CLASSES, DEFAULT_TOOLS)
+    await a.session_create("s", "")
+    await a.queue_create("q", "s", "")
+    total = 400
+    claimed: list[str] = []
+    stop = asyncio.Event()
+
+    async def claimer(n: int) -> None:
+        store = (a, b)[n % 2]
+        while not stop.is_set():
+            task = await store.task_claim(
+                ClaimParams(queue="q", worker=f"w{n}", wait=0.3, give_up=(stop,))
+            )
+            if task is not None:
+                claimed.append(task["id"])
+                await store.task_finish(FinishParams(task["id"], "succeeded"))
+
+    claimers = [asyncio.create_task(claimer(n)) for n in range(16)]
+    made: list[str] = []
+    sizes = [1, 7, 1, 1, 30, 2, 1, 50, 3, 1]
+    while len(made) < total:
+        size = min(sizes[len(made) % len(sizes)], total - len(made))
+        made += [t["id"] for t in await (a, b)[len(made) % 2].task_enqueue("q", [item()] * size)]
+    await _until(lambda: len(claimed) >= total, 30, "every task claimed")
+    stop.set()
+    await asyncio.gather(*claimers)
+    assert sorted(claimed) == sorted(made)  # each exactly once
+    counts = (await b.queue_get("q"))["counts"]
+    assert counts == {"queued": 0, "running": 0, "succeeded": total, "failed": 0}

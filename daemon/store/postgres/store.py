@@ -280,7 +280,9 @@ class PgStore:
         # Registered before the first attempt: a wake-up during it is not lost.
         waiter = self.waiting.add(params.queue, params.worker, params.tools or None)
         try:
-            while True:
+            # Attempts of its own only while the standing claims are not serving it: one
+            # claimer, at most one task.
+            while not (waiter.serving or waiter.future.done()):
                 waiter.attempting, waiter.poked = True, False
                 try:
                     task = await self._claim_once(params.queue, None, params.worker, tools)
