@@ -6,6 +6,7 @@ into exit code 2 without a traceback."""
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,8 @@ DEFAULT_TOOLS: dict[str, dict[str, Any]] = {
 }
 """Each tool's ``command`` holds an argv, provider settings (see ``tool_settings``) or null."""
 SYNCHRONOUS_MODES = ("FULL", "NORMAL", "EXTRA")
+DATABASE_URL_ENV = "SPARKQ_DATABASE_URL"
+URL_SCHEMES = ("postgresql://", "postgres://")
 
 # namespace -> key -> (type check, description of the type, default)
 SETTINGS: dict[str, dict[str, tuple[type | tuple[type, ...], str, Any]]] = {
@@ -49,6 +52,7 @@ SETTINGS: dict[str, dict[str, tuple[type | tuple[type, ...], str, Any]]] = {
     "database": {
         "path": ((str, type(None)), "a path or null", None),
         "synchronous": (str, "one of FULL, NORMAL, EXTRA", "FULL"),
+        "url": ((str, type(None)), "a postgresql:// URL or null", None),
     },
     "purge": {
         "older_than_days": ((int, float), "a number of days ≥ 0", 3),
@@ -102,6 +106,18 @@ class Config:
         value = self.get("database", "path")
         return self.resolve(value) if value else paths.default_db()
 
+    def database_url(self) -> str | None:
+        """The PostgreSQL URL: ``$SPARKQ_DATABASE_URL`` wins over ``database.url``; None
+        means the SQLite file of ``database.path``."""
+        from_env = os.environ.get(DATABASE_URL_ENV)
+        if from_env:
+            if not from_env.startswith(URL_SCHEMES):
+                raise ConfigError(
+                    f"${DATABASE_URL_ENV}: expected a postgresql:// URL, got {from_env!r}"
+                )
+            return from_env
+        return self.get("database", "url")
+
     def socket_path(self, override: str | None = None) -> Path:
         if override:
             return Path(override).expanduser()
@@ -142,6 +158,8 @@ def check_setting(namespace: str, key: str, value: Any) -> str | None:
             split_listen(value)
         except ValueError as exc:
             return str(exc)
+    if namespace == "database" and key == "url" and value and not value.startswith(URL_SCHEMES):
+        return f"expected {description}, got {value!r}"
     if isinstance(value, int | float) and not isinstance(value, bool):
         minimum_exclusive = key in (
             "interval_seconds",

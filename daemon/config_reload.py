@@ -21,6 +21,7 @@ START_ONLY = (
     ("server", "tcp"),
     ("database", "path"),
     ("database", "synchronous"),
+    ("database", "url"),
     ("metrics", "listen"),
 )
 READ_AT_START = "read only when the daemon starts: restart it to apply"

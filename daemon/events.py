@@ -30,10 +30,14 @@ class Subscription:
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
-            self.overflowed = True
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.queue.put_nowait({**OVERFLOW, "seq": event["seq"]})
+            self.lose(event["seq"])
+
+    def lose(self, seq: int) -> None:
+        """Events for it were lost: drop the backlog and send the overflow marker."""
+        self.overflowed = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait({**OVERFLOW, "seq": seq})
 
     async def next(self) -> dict[str, Any]:
         event = await self.queue.get()
@@ -71,3 +75,10 @@ class EventBus:
                 sub.offer(event)
         for listener in self._listeners:
             listener(events)
+
+    def overflow(self) -> None:
+        """Events were lost before reaching this bus (another daemon's, while the store could
+        not hear them): every subscriber gets the overflow marker and resynchronises."""
+        seq = next(self._seq)
+        for sub in self._subscriptions:
+            sub.lose(seq)

@@ -18,9 +18,10 @@ from pathlib import Path
 from sparkq_daemon import __version__, backup, config_reload, metrics, paths
 from sparkq_daemon.config import Config, ConfigError, load_config
 from sparkq_daemon.context import Daemon
+from sparkq_daemon.errors import RpcError
 from sparkq_daemon.events import EventBus
 from sparkq_daemon.lock import AlreadyRunning, LockFile
-from sparkq_daemon.store.sqlite.store import SqliteStore
+from sparkq_daemon.store.engine import open_store
 
 log = logging.getLogger("sparkq.daemon")
 
@@ -47,7 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 async def _open(config: Config, socket_path: Path, db_path: Path) -> Daemon:
     existed = db_path.exists() and db_path.stat().st_size > 0
-    store = SqliteStore(db_path, config.get("database", "synchronous"))
+    store = open_store(config, db_path)
     await store.open()
     daemon = Daemon(
         store=store,
@@ -58,10 +59,19 @@ async def _open(config: Config, socket_path: Path, db_path: Path) -> Daemon:
         started=time.monotonic(),
     )
     store.on_commit = daemon.bus.publish
+    if hasattr(store, "on_gap"):  # events other daemons sent while it could not hear them
+        store.on_gap = daemon.bus.overflow
     if await store.catalog_seed(config.task_classes, config.tools):
         log.info("seeded %d tools and %d task classes", len(config.tools), len(config.task_classes))
     await store.settings_seed(config.live_settings())
     await config_reload.apply_file(daemon, config)
+    if store.engine == "sqlite":  # backups are SQLite's (on PostgreSQL: pg_dump)
+        await _start_backup(daemon, db_path, existed)
+    return daemon
+
+
+async def _start_backup(daemon: Daemon, db_path: Path, existed: bool) -> None:
+    """Copy the database into the backups folder, unless it was just restored."""
     keep = int(daemon.settings["backups"]["keep"])
     restored = backup.take_restored_mark(db_path)
     if restored:
@@ -69,10 +79,9 @@ async def _open(config: Config, socket_path: Path, db_path: Path) -> Daemon:
     elif existed and keep > 0:
         daemon.backups_dir.mkdir(parents=True, exist_ok=True)
         target = backup.new_backup_path(daemon.backups_dir)
-        await store.backup_to(target)
+        await daemon.store.backup_to(target)
         backup.prune(daemon.backups_dir, keep)
         log.info("backed up the database to %s", target)
-    return daemon
 
 
 async def serve(config: Config, socket_path: Path, db_path: Path) -> int:
@@ -87,7 +96,8 @@ async def serve(config: Config, socket_path: Path, db_path: Path) -> int:
     server = Server(daemon)
     await server.start()
     jobs = sweeper.start(daemon)
-    log.info("sparkq-daemon %s serving %s (database %s)", __version__, socket_path, db_path)
+    where = daemon.store.describe().get("database_url") or db_path
+    log.info("sparkq-daemon %s serving %s (database %s)", __version__, socket_path, where)
     if daemon.tcp_url:
         log.info("listening on %s (a token is needed: auth.hello)", daemon.tcp_url)
     if daemon.metrics_url:
@@ -137,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         paths.check_socket_path(socket_path)
         db_path = config.db_path(args.db)
         _check_tls(config)
+        database_url = config.database_url()
     except (ConfigError, ValueError) as exc:
         print(f"sparkq-daemon: {exc}", file=sys.stderr)
         return 2
@@ -147,10 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"sparkq-daemon: {exc}", file=sys.stderr)
         return 1
-    locks = [LockFile(Path(f"{socket_path}.lock")), LockFile(Path(f"{db_path}.lock"))]
+    held = [(LockFile(Path(f"{socket_path}.lock")), f"the socket {socket_path}")]
+    if database_url is None:  # PostgreSQL is shared by several daemons: no database lock
+        held.append((LockFile(Path(f"{db_path}.lock")), f"the database {db_path}"))
+    locks = [lock for lock, _ in held]
     try:
-        locks[0].acquire(f"the socket {socket_path}")
-        locks[1].acquire(f"the database {db_path}")
+        for lock, what in held:
+            lock.acquire(what)
     except AlreadyRunning as exc:
         print(f"sparkq-daemon: {exc}", file=sys.stderr)
         return 1
@@ -159,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         return _run(serve(config, socket_path, db_path))
-    except (OSError, RuntimeError, sqlite3.Error) as exc:
+    except (OSError, RuntimeError, sqlite3.Error, RpcError) as exc:
         log.error("cannot start: %s", exc)
         return 1
     finally:

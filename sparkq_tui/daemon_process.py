@@ -31,6 +31,7 @@ class DaemonProcess:
     folder: Path
     config: dict[str, Any] = field(default_factory=dict)
     extra_args: list[str] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. SPARKQ_DATABASE_URL
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -54,6 +55,8 @@ class DaemonProcess:
         env["SPARKQ_SOCKET"] = str(self.socket)
         env["SPARKQ_CONFIG"] = str(self.config_path)
         env.pop("SPARKQ_DB", None)
+        env.pop("SPARKQ_DATABASE_URL", None)
+        env.update(self.extra_env)
         return env
 
     def start(self, timeout: float = 15.0) -> DaemonProcess:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -29,13 +30,34 @@ def short_dir() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+ENGINE_ENV = "SPARKQ_TEST_ENGINE"  # "postgresql": daemons of the tests use PostgreSQL
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: reads or writes the SQLite file itself (skipped on PostgreSQL)"
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if os.environ.get(ENGINE_ENV) == "postgresql" and item.get_closest_marker("sqlite_only"):
+        pytest.skip("a SQLite engine test (SPARKQ_TEST_ENGINE=postgresql)")
+
+
 @pytest.fixture
-def make_daemon(short_dir: Path) -> Iterator[Callable[..., DaemonProcess]]:
-    """Start daemons with a given config (a dict written as sparkq.yml) and extra args."""
+def make_daemon(
+    short_dir: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., DaemonProcess]]:
+    """Start daemons with a given config (a dict written as sparkq.yml) and extra args.
+
+    With ``SPARKQ_TEST_ENGINE=postgresql`` each daemon gets a fresh PostgreSQL database."""
     started: list[DaemonProcess] = []
 
     def make(config: dict[str, Any] | None = None, *args: str, start: bool = True):
         d = DaemonProcess(short_dir, dict(config or {}), list(args))
+        if os.environ.get(ENGINE_ENV) == "postgresql":
+            server: PgServer = request.getfixturevalue("pg_server_session")
+            d.extra_env["SPARKQ_DATABASE_URL"] = server.create_database()
         started.append(d)
         return d.start() if start else d
 

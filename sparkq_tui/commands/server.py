@@ -175,7 +175,7 @@ def _render_status(info: dict[str, Any], stats: dict[str, Any]) -> None:
             ("daemon", f"running (pid {info.get('pid')}, version {info.get('version')})"),
             ("uptime", duration(float(info.get("uptime_s") or 0))),
             ("socket", info.get("socket")),
-            ("database", f"{info.get('db_path')} ({human_bytes(stats.get('db_bytes'))})"),
+            ("database", _database_text(info, stats)),
             ("config", info.get("config_path") or "(built-in defaults)"),
             ("backups", info.get("backups_dir")),
             ("sessions", stats.get("sessions")),
@@ -184,6 +184,15 @@ def _render_status(info: dict[str, Any], stats: dict[str, Any]) -> None:
         ],
         title="SparkQ",
     )
+
+
+def _database_text(info: dict[str, Any], stats: dict[str, Any]) -> str:
+    """The SQLite file, or the engine and URL and whether this daemon leads."""
+    size = human_bytes(stats.get("db_bytes"))
+    if info.get("engine", "sqlite") == "sqlite":
+        return f"{info.get('db_path')} ({size})"
+    role = "leads" if info.get("leader") else "does not lead"
+    return f"{info.get('engine')} {info.get('database_url')} ({size}); {role} the periodic jobs"
 
 
 def _daemon_argv() -> list[str]:

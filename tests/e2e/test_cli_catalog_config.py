@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 
 from sparkq_daemon.config import load_config
@@ -71,6 +72,7 @@ def test_config_get_set_and_export(sparkq: Run, short_dir: Path) -> None:
     assert sparkq("config-export").out.startswith("# SparkQ configuration exported")
 
 
+@pytest.mark.sqlite_only
 def test_backup_list_and_restore(sparkq: Run, daemon: DaemonProcess) -> None:
     sparkq("session", "create", "kept")
     daemon.restart()  # each start takes a backup
@@ -92,6 +94,7 @@ def test_backup_list_and_restore(sparkq: Run, daemon: DaemonProcess) -> None:
     assert names == ["kept"]
 
 
+@pytest.mark.sqlite_only
 def test_backup_restore_restarts_a_running_daemon(sparkq: Run, daemon: DaemonProcess) -> None:
     sparkq("session", "create", "kept")
     daemon.restart()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.daemon_process import DaemonProcess
 from tests.e2e.conftest import Run, isolated_env, make_runner
 
@@ -17,6 +19,7 @@ def _backups(sparkq: Run) -> list[str]:
     return [b["name"] for b in sparkq("backup-list", "--json").json()["backups"]]
 
 
+@pytest.mark.sqlite_only
 def test_restore_keeps_the_replaced_database_and_every_backup(
     make_daemon: Callable[..., DaemonProcess], short_dir: Path
 ) -> None:

@@ -16,6 +16,7 @@ import pytest
 from sparkq_tui.daemon_control import ping
 from tests.e2e.conftest import isolated_env, sparkq_argv
 from tests.fake_providers import FakeProviders
+from tests.pg_cluster import PgServer
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 # Blocks that install the package (and the lone `sparkq` that opens the cockpit) are not run.
@@ -26,6 +27,9 @@ EXPECTED_CODES: dict[str, int] = {
     "sparkq runner --queue chores --drain --concurrency 2": 1,
 }
 HEREDOC = re.compile(r"<<-?\s*'?(\w+)'?")
+# The README's PostgreSQL URL names the reader's server; the test runs that line with the URL
+# of its throwaway one (the rest of the block runs as written).
+PG_URL_LINE = "export SPARKQ_DATABASE_URL="
 
 
 @dataclass
@@ -73,14 +77,15 @@ def readme_steps() -> list[Step]:
     return steps
 
 
-def _script(steps: list[Step], logs: Path) -> str:
+def _script(steps: list[Step], logs: Path, pg_url: str) -> str:
     """One bash script running the steps in order (``cd`` carries over), each step's exit
     code and stderr kept apart."""
     parts = []
     for i, step in enumerate(steps):
-        parts.append(
-            f"{{\n{step.text}\n}} 2> {logs}/err.{i} < /dev/null\necho $? > {logs}/code.{i}"
-        )
+        text = step.text
+        if text.startswith(PG_URL_LINE):
+            text = f"{PG_URL_LINE}'{pg_url}'"
+        parts.append(f"{{\n{text}\n}} 2> {logs}/err.{i} < /dev/null\necho $? > {logs}/code.{i}")
     return "\n".join(parts) + "\n"
 
 
@@ -123,15 +128,18 @@ def test_the_readme_has_the_documented_lines() -> None:
     assert "sparkq enqueue backend run-python --file tools/report.py --arg --weekly" in texts
     assert any(t.startswith("sparkq runner ") for t in texts)
     assert any("| sparkq enqueue" in t for t in texts)
+    assert any(t.startswith(PG_URL_LINE) for t in texts)
 
 
-def test_every_readme_command_line_runs(walk_dir: tuple[Path, dict[str, str]]) -> None:
+def test_every_readme_command_line_runs(
+    walk_dir: tuple[Path, dict[str, str]], pg_server_session: PgServer
+) -> None:
     work, env = walk_dir
     steps = readme_steps()
     logs = work.parent / "logs"
     logs.mkdir()
     script = work.parent / "readme.sh"
-    script.write_text(_script(steps, logs))
+    script.write_text(_script(steps, logs, pg_server_session.create_database("readme")))
     subprocess.run(
         ["bash", str(script)],
         env=env,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.daemon_process import DaemonProcess
 from tests.wire import Wire
 
@@ -81,6 +83,7 @@ def test_live_values_survive_restart_and_win_over_the_file(make_daemon) -> None:
         assert w.call("config.get", namespace="purge")["config"]["purge"]["older_than_days"] == 9
 
 
+@pytest.mark.sqlite_only
 def test_info_and_backups(make_daemon) -> None:
     d: DaemonProcess = make_daemon({"backups": {"keep": 2}})
     with Wire(d.socket) as w:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.daemon_process import DaemonProcess
@@ -141,6 +142,7 @@ def test_a_file_that_does_not_load_is_refused_and_the_config_stays(make_daemon) 
         assert _purge_days(w) == 5
 
 
+@pytest.mark.sqlite_only
 def test_a_database_from_before_the_record_keeps_what_differs_from_the_file(make_daemon) -> None:
     d: DaemonProcess = make_daemon({"purge": {"older_than_days": 5}})
     d.stop()

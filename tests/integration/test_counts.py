@@ -6,10 +6,13 @@ import asyncio
 import random
 import sqlite3
 
+import pytest
+
 from sparkq_tui.client import AsyncClient
 from tests.daemon_process import DaemonProcess
 
 
+@pytest.mark.sqlite_only
 async def test_counters_match_the_rows_after_a_mixed_concurrent_workload(
     daemon: DaemonProcess,
 ) -> None:

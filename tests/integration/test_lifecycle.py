@@ -50,6 +50,7 @@ def test_graceful_stop_finishes_a_waiting_claim(daemon: DaemonProcess) -> None:
     assert daemon.proc.wait(15) == 0
 
 
+@pytest.mark.sqlite_only
 def test_second_daemon_on_same_socket_or_db_is_refused(daemon: DaemonProcess) -> None:
     other = daemon.folder / "other.db"
     result = run_daemon("--socket", str(daemon.socket), "--db", str(other))
@@ -114,6 +115,7 @@ def test_socket_path_too_long_is_explained(short_dir: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.sqlite_only
 def test_schema_is_versioned_and_newer_databases_refused(make_daemon) -> None:
     d: DaemonProcess = make_daemon()
     d.stop()
@@ -127,6 +129,7 @@ def test_schema_is_versioned_and_newer_databases_refused(make_daemon) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.sqlite_only
 def test_a_version_1_database_is_upgraded_and_keeps_its_counts(make_daemon) -> None:
     d: DaemonProcess = make_daemon(start=False)
     d.db.parent.mkdir(parents=True, exist_ok=True)

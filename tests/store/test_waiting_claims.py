@@ -7,7 +7,9 @@ import asyncio
 import time
 
 from sparkq_daemon.store.base import ClaimParams, Queue, Store
+from tests.store.engines import standing_claims
 from tests.store.helpers import assert_counts_equal_rows, barrier, enqueue
+from tests.waiting import await_until
 
 LONG = 30.0  # a wait no test sits through: each one ends long before, or fails
 BOUND = 5.0  # how long a woken waiter may take to answer
@@ -16,8 +18,13 @@ BOUND = 5.0  # how long a woken waiter may take to answer
 async def waiting(store: Store, **params) -> asyncio.Task:
     """A claim that waits, already registered with the store when this returns."""
     params = {"queue": "q", "worker": "w", "wait": LONG, **params}
+    before = standing_claims(store)
     claimer = asyncio.create_task(store.task_claim(ClaimParams(**params)))
     await barrier(store)
+    # On an engine with a connection pool the barrier's write may overtake the claim.
+    await await_until(
+        lambda: claimer.done() or standing_claims(store) > before, BOUND, "the claim to wait"
+    )
     assert not claimer.done(), "the claim answered at once instead of waiting"
     return claimer
 

@@ -1,0 +1,1 @@
+"""The PostgreSQL engine: several daemons, on several hosts, sharing one database."""

@@ -1,0 +1,120 @@
+"""Bring the live settings and catalogue in line with the config file, key by key (the
+rules are the SQLite engine's: a key whose live value still equals the file's last applied
+value follows the file; one changed over the protocol since is kept and listed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sparkq_daemon.errors import Conflict, Validation
+from sparkq_daemon.store.postgres import catalog, rows, settings
+from sparkq_daemon.store.postgres.db import Tx
+
+CHANGED_OVER_PROTOCOL = "changed over the protocol since the file's value was applied"
+NO_RECORD = "differs from the file, and no earlier value from the file is on record"
+SYNC_LOCK = 0x53504B52  # several daemons starting at once apply the file one at a time
+
+
+async def _recorded(tx: Tx) -> dict[str, Any]:
+    found = await tx.conn.fetch("SELECT key, value FROM config_file_values")
+    return {r["key"]: rows.decode(r["value"]) for r in found}
+
+
+async def _record(tx: Tx, key: str, value: Any) -> None:
+    if value is None:
+        await tx.conn.execute("DELETE FROM config_file_values WHERE key = $1", key)
+        return
+    await tx.conn.execute(
+        "INSERT INTO config_file_values (key, value, updated_at) VALUES ($1, $2, now()) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        key,
+        rows.encode(value),
+    )
+
+
+async def _live(tx: Tx) -> dict[str, Any]:
+    """Every live value a file key can name, in the shape ``file_values`` gives."""
+    out: dict[str, Any] = {}
+    for r in await tx.conn.fetch("SELECT namespace, key, value FROM settings"):
+        out[f"{r['namespace']}.{r['key']}"] = rows.decode(r["value"])
+    for name, spec in tx.catalog.task_classes.items():
+        out[f"task_classes.{name}"] = {
+            "timeout": spec["timeout"],
+            "description": spec["description"],
+        }
+    for name, spec in tx.catalog.tools.items():
+        out[f"tools.{name}"] = {
+            "task_class": spec["task_class"],
+            "description": spec["description"],
+            "command": spec["command"],
+        }
+    return out
+
+
+def _order(key: str, wanted: Any) -> tuple[int, str]:
+    """Task classes are added before the tools that use them and removed after them."""
+    if key.startswith("task_classes."):
+        return (0 if wanted is not None else 3, key)
+    return (1 if key.startswith("tools.") else 2, key)
+
+
+async def _put(tx: Tx, key: str, value: Any) -> None:
+    """Set (or with None remove) one live value."""
+    section, name = key.split(".", 1)
+    if section == "task_classes":
+        if value is None:
+            await catalog.delete_task_class(tx, name)
+        else:
+            await catalog.upsert_task_class(tx, name, value["timeout"], value["description"])
+    elif section == "tools":
+        if value is None:
+            await catalog.delete_tool(tx, name)
+        else:
+            await catalog.upsert_tool(
+                tx, name, value["task_class"], value["description"], value["command"]
+            )
+    else:
+        await tx.conn.execute(
+            "UPDATE settings SET value = $1, updated_at = now() WHERE namespace = $2 AND key = $3",
+            rows.encode(value),
+            section,
+            name,
+        )
+        tx.emit("config", "config.changed", namespace=section, key=name, value=value)
+
+
+async def sync(tx: Tx, wanted: dict[str, Any]) -> dict[str, Any]:
+    """Apply the file's values ``wanted`` where the live value follows the file:
+    ``{applied: [{key, old, new}], kept: [{key, value, file, reason}], unchanged: n}``."""
+    await tx.conn.execute("SELECT pg_advisory_xact_lock($1)", SYNC_LOCK)
+    tx.catalog = await catalog.load(tx.conn)  # as committed by any daemon, under the lock
+    recorded = await _recorded(tx)
+    live = await _live(tx)
+    applied: list[dict[str, Any]] = []
+    kept: list[dict[str, Any]] = []
+    unchanged = 0
+    for key in sorted(set(wanted) | set(recorded), key=lambda k: _order(k, wanted.get(k))):
+        new, old = wanted.get(key), live.get(key)
+        if new == old:
+            unchanged += 1
+            await _record(tx, key, new)
+            continue
+        follows = old == recorded[key] if key in recorded else old is None
+        if not follows:
+            if new is None and key not in recorded:
+                continue  # added over the protocol, never in the file
+            reason = CHANGED_OVER_PROTOCOL if key in recorded else NO_RECORD
+            kept.append({"key": key, "value": old, "file": new, "reason": reason})
+            continue
+        try:
+            async with tx.conn.transaction():  # a savepoint: a refused key leaves no trace
+                await _put(tx, key, new)
+        except (Conflict, Validation) as exc:  # e.g. a kept tool still uses a dropped class
+            kept.append({"key": key, "value": old, "file": new, "reason": exc.message})
+            continue
+        await _record(tx, key, new)
+        applied.append({"key": key, "old": old, "new": new})
+    if applied:
+        await settings.audit(tx, "config.reload", {"applied": applied})
+    tx.catalog_changed = True
+    return {"applied": applied, "kept": kept, "unchanged": unchanged}

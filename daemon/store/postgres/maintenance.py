@@ -1,0 +1,152 @@
+"""The sweeper's and purge's statements, chunked deletes, the daemon-wide counts, and the
+folding of count deltas. Every time comparison uses the database's clock, never a daemon's:
+daemons on several hosts agree on what is stale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from sparkq_daemon.store.postgres import rows
+from sparkq_daemon.store.postgres.db import Tx
+
+STALE_ERROR = "Task exceeded timeout"
+PURGE_CHUNK = 2000
+DELETE_CHUNK = 5000
+
+
+async def sweep(tx: Tx) -> dict[str, list[str]]:
+    """Fail running tasks silent for 2× their timeout; warn those silent for 1×."""
+    failed = await tx.conn.fetch(
+        "UPDATE tasks SET status = 'failed', error = $1, finished_at = now(), updated_at = now() "
+        "WHERE status = 'running' AND beat + 2 * timeout * interval '1 second' < clock_timestamp() "
+        "RETURNING seq, id, friendly_id, queue_id, tool, created_at, claimed_at, finished_at, "
+        "(SELECT name FROM queues WHERE queues.id = tasks.queue_id) AS queue_name",
+        STALE_ERROR,
+    )
+    failed = sorted(failed, key=lambda r: r["seq"])
+    for row in failed:
+        tx.moved(row["queue_id"], "running", "failed")
+        tx.emit(
+            "task",
+            "task.failed",
+            id=row["id"],
+            friendly_id=row["friendly_id"],
+            queue_id=row["queue_id"],
+            queue_name=row["queue_name"] or "",
+            tool=row["tool"],
+            status="failed",
+            created_at=rows.iso(row["created_at"]),
+            claimed_at=rows.iso(row["claimed_at"]),
+            finished_at=rows.iso(row["finished_at"]),
+            error=STALE_ERROR,
+            reason="timeout",
+        )
+    warned = await tx.conn.fetch(
+        "UPDATE tasks SET stale_warned_at = now(), updated_at = now() WHERE status = 'running' "
+        "AND stale_warned_at IS NULL AND beat + timeout * interval '1 second' < clock_timestamp() "
+        "RETURNING seq, id, friendly_id, queue_id",
+    )
+    warned = sorted(warned, key=lambda r: r["seq"])
+    for row in warned:
+        tx.emit(
+            "task",
+            "task.stale",
+            id=row["id"],
+            friendly_id=row["friendly_id"],
+            queue_id=row["queue_id"],
+            status="running",
+        )
+    return {
+        "failed": [r["friendly_id"] for r in failed],
+        "warned": [r["friendly_id"] for r in warned],
+    }
+
+
+async def purge(tx: Tx, older_than_s: float) -> int:
+    """Delete up to PURGE_CHUNK finished tasks finished ``older_than_s`` or more ago (by the
+    database's clock); the caller repeats while a full chunk comes back."""
+    deleted = await tx.conn.fetch(
+        "DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE finished_at IS NOT NULL "
+        "AND finished_at <= now() - $1 * interval '1 second' "
+        "AND status IN ('succeeded', 'failed') ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) "
+        "RETURNING seq, id, friendly_id, queue_id, status",
+        float(older_than_s),
+        PURGE_CHUNK,
+    )
+    for row in sorted(deleted, key=lambda r: r["seq"]):
+        tx.moved(row["queue_id"], row["status"], None)
+        tx.emit(
+            "task",
+            "task.purged",
+            id=row["id"],
+            friendly_id=row["friendly_id"],
+            queue_id=row["queue_id"],
+            status="purged",
+        )
+    return len(deleted)
+
+
+async def delete_tasks_chunk(tx: Tx, queue_ids: list[str]) -> int:
+    """Delete up to DELETE_CHUNK tasks of these queues (a large cascade, one short commit at
+    a time)."""
+    deleted = await tx.conn.fetch(
+        "DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE queue_id = ANY($1::text[]) "
+        "LIMIT $2 FOR UPDATE) RETURNING queue_id, status",
+        queue_ids,
+        DELETE_CHUNK,
+    )
+    for row in deleted:
+        tx.moved(row["queue_id"], row["status"], None)
+    return len(deleted)
+
+
+async def stats(conn: asyncpg.Connection) -> dict[str, Any]:
+    tasks = dict.fromkeys(rows.TASK_STATUSES, 0)
+    found = await conn.fetch(
+        "SELECT status, SUM(n) AS n FROM (SELECT queue_id, status, n FROM queue_counts "
+        "UNION ALL SELECT queue_id, status, n FROM count_deltas) c "
+        "WHERE queue_id IN (SELECT id FROM queues) GROUP BY status"
+    )
+    for r in found:
+        tasks[r["status"]] = int(r["n"])
+    row = await conn.fetchrow(
+        "SELECT (SELECT COUNT(*) FROM queues) AS queues, (SELECT COUNT(*) FROM sessions) AS "
+        "sessions, pg_database_size(current_database()) AS db_bytes"
+    )
+    return {
+        "tasks": tasks,
+        "queues": row["queues"],
+        "sessions": row["sessions"],
+        "db_bytes": row["db_bytes"],
+    }
+
+
+FOLD = """
+WITH d AS (
+    DELETE FROM count_deltas RETURNING queue_id, status, n
+), s AS (
+    SELECT queue_id, status, SUM(n) AS n FROM d
+    WHERE queue_id IN (SELECT id FROM queues) GROUP BY queue_id, status
+)
+INSERT INTO queue_counts (queue_id, status, n)
+SELECT queue_id, status, n FROM s ORDER BY queue_id, status
+ON CONFLICT (queue_id, status) DO UPDATE SET n = queue_counts.n + excluded.n
+"""
+
+
+async def fold_counts(conn: asyncpg.Connection) -> None:
+    """Move the count deltas into the per-queue base in one statement: a reader (one
+    statement, one snapshot) sees either the deltas or the base they went into."""
+    await conn.execute(FOLD)
+
+
+async def oldest_queued(conn: asyncpg.Connection) -> dict[str, str]:
+    """The ``created_at`` of each queue's first queued task in enqueue order, read from the
+    queued-only claim index (never stepping over finished tasks)."""
+    found = await conn.fetch(
+        "SELECT q.name, t.created_at FROM queues q CROSS JOIN LATERAL (SELECT created_at "
+        "FROM tasks WHERE queue_id = q.id AND status = 'queued' ORDER BY seq LIMIT 1) t"
+    )
+    return {row["name"]: rows.iso(row["created_at"]) for row in found}

@@ -1,0 +1,141 @@
+"""Records to protocol objects, as the SQLite engine shapes them (PROTOCOL.md "Objects")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import orjson
+
+TASK_STATUSES = ("queued", "running", "succeeded", "failed")
+TASK_COLUMNS = (
+    "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
+    "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
+    "finished_at, stale_warned_at"
+)
+_TASK_TIMES = ("created_at", "updated_at", "claimed_at", "heartbeat_at", "finished_at")
+
+
+def iso(value: datetime | None) -> str | None:
+    """A timestamp as the protocol writes it: UTC, microseconds, ``+00:00``."""
+    return None if value is None else value.isoformat(timespec="microseconds")
+
+
+def decode(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
+def encode(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def seconds(value: float) -> float | int:
+    """A whole number of seconds prints as an integer, like the config it came from."""
+    return int(value) if float(value).is_integer() else value
+
+
+def plain(record: asyncpg.Record) -> dict[str, Any]:
+    """A record as a dict, timestamps as ISO strings."""
+    return {k: iso(v) if isinstance(v, datetime) else v for k, v in record.items()}
+
+
+def session(record: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "id": record["id"],
+        "name": record["name"],
+        "description": record["description"],
+        "status": record["status"],
+        "created_at": iso(record["created_at"]),
+        "updated_at": iso(record["updated_at"]),
+        "ended_at": iso(record["ended_at"]),
+    }
+
+
+def task(record: asyncpg.Record) -> dict[str, Any]:
+    """A task record (with its ``queue_name`` column) as the protocol's Task object."""
+    out = {
+        "id": record["id"],
+        "friendly_id": record["friendly_id"],
+        "queue_id": record["queue_id"],
+        "tool": record["tool"],
+        "task_class": record["task_class"],
+        "payload": decode(record["payload"]),
+        "status": record["status"],
+        "priority": record["priority"],
+        "timeout": seconds(record["timeout"]),
+        "attempts": record["attempts"],
+        "worker": record["worker"],
+        "result": decode(record["result"]),
+        "error": record["error"],
+        "stdout": record["stdout"],
+        "stderr": record["stderr"],
+    }
+    for key in _TASK_TIMES:
+        out[key] = iso(record[key])
+    out["stale_warned_at"] = iso(record["stale_warned_at"])
+    out["queue_name"] = record["queue_name"] or ""
+    return out
+
+
+def task_event(type_: str, task: dict[str, Any], at: str | None = None) -> dict[str, Any]:
+    """The event a task state change publishes (the SQL twin is ``TASK_EVENT_SQL``)."""
+    return {
+        "topic": "task",
+        "type": type_,
+        "id": task["id"],
+        "friendly_id": task["friendly_id"],
+        "queue_id": task["queue_id"],
+        "queue_name": task.get("queue_name") or "",
+        "tool": task["tool"],
+        "status": task["status"],
+        "created_at": task["created_at"],
+        "claimed_at": task["claimed_at"],
+        "finished_at": task["finished_at"],
+        "at": at or task["updated_at"],
+    }
+
+
+def task_event_sql(type_sql: str, alias: str) -> str:
+    """``task_event`` built in SQL from the row ``alias`` (for the other daemons' copy)."""
+    return (
+        f"json_build_object('topic', 'task', 'type', {type_sql}, 'id', {alias}.id, "
+        f"'friendly_id', {alias}.friendly_id, 'queue_id', {alias}.queue_id, "
+        f"'queue_name', COALESCE((SELECT name FROM queues WHERE queues.id = {alias}.queue_id), "
+        f"''), 'tool', {alias}.tool, 'status', {alias}.status, "
+        f"'created_at', sparkq_iso({alias}.created_at), "
+        f"'claimed_at', sparkq_iso({alias}.claimed_at), "
+        f"'finished_at', sparkq_iso({alias}.finished_at), 'at', sparkq_iso({alias}.updated_at))"
+    )
+
+
+def counts_of(found: list[asyncpg.Record]) -> dict[str, dict[str, int]]:
+    """``queue_id -> {status: n}`` from (queue_id, status, n) records."""
+    out: dict[str, dict[str, int]] = {}
+    for r in found:
+        out.setdefault(r["queue_id"], dict.fromkeys(TASK_STATUSES, 0))[r["status"]] = int(r["n"])
+    return out
+
+
+def queue(record: asyncpg.Record, counts: dict[str, int] | None) -> dict[str, Any]:
+    c = counts or dict.fromkeys(TASK_STATUSES, 0)
+    if record["state"]:
+        status = record["state"]
+    elif c["running"]:
+        status = "active"
+    elif c["queued"]:
+        status = "planned"
+    else:
+        status = "idle"
+    return {
+        "id": record["id"],
+        "session_id": record["session_id"],
+        "name": record["name"],
+        "prefix": record["prefix"],
+        "instructions": record["instructions"],
+        "status": status,
+        "paused": bool(record["paused"]),
+        "counts": c,
+        "created_at": iso(record["created_at"]),
+        "updated_at": iso(record["updated_at"]),
+    }

@@ -1,0 +1,474 @@
+"""``PgStore``: the Store protocol on PostgreSQL, for several daemons sharing one database.
+
+Per-request transactions on a small asyncpg pool (PostgreSQL already shares WAL flushes
+between concurrent commits); the hot paths are one statement each. Around them: a LISTEN
+connection (wake-ups, other daemons' events, catalogue changes), this daemon's standing
+claims, and a leadership lease for the periodic jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import orjson
+
+from sparkq_daemon.errors import Conflict
+from sparkq_daemon.ids import new_id
+from sparkq_daemon.store.base import (
+    ClaimParams,
+    EnqueueItem,
+    EventSink,
+    FinishParams,
+    SweepOutcome,
+    Task,
+    TaskFilter,
+)
+from sparkq_daemon.store.postgres import (
+    catalog,
+    config_sync,
+    maintenance,
+    queues,
+    sessions,
+    settings,
+    task_lookup,
+    task_queries,
+    tasks,
+    tokens,
+)
+from sparkq_daemon.store.postgres.db import FAULTS, PgDatabase, describe_fault
+from sparkq_daemon.store.postgres.leader import Leadership
+from sparkq_daemon.store.postgres.listener import Listener
+from sparkq_daemon.store.postgres.schema import SchemaTooNew, migrate
+from sparkq_daemon.store.postgres.waiting import Waiter, Waiting
+
+log = logging.getLogger("sparkq.store")
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be used: the message names the problem in one line."""
+
+
+def redact(url: str) -> str:
+    """The URL without its password."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(an unparsable URL)"
+    userinfo, at, hostinfo = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@{hostinfo}"))
+
+
+async def _greet(conn: asyncpg.Connection, daemon_id: str) -> None:
+    """Tell the daemons already running that one more listens (they notify it from now)."""
+    await conn.execute("SELECT pg_notify('sparkq_hello', $1)", daemon_id)
+
+
+class PgStore:
+    """The PostgreSQL engine."""
+
+    engine = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.daemon_id = new_id("dmn")
+        self.db = PgDatabase(url, self.daemon_id)
+        self.db.on_ready = self._woken
+        self.on_gap: Callable[[], None] = lambda: None
+        self.waiting = Waiting(self._serve_waiter, self._give_back)
+        self.listener = Listener(
+            url,
+            {
+                "sparkq_ready": lambda payload: self.waiting.poke({payload}),
+                "sparkq_events": self._foreign_events,
+                "sparkq_catalog": self._catalog_changed,
+                "sparkq_hello": self._greeted,
+            },
+            self._reconnected,
+        )
+        self.leadership = Leadership(self.db, self.daemon_id)
+        self.migrated_from: int | None = None
+        self._reloads: set[asyncio.Task[None]] = set()
+
+    @property
+    def on_commit(self) -> EventSink:
+        return self.db.on_commit
+
+    @on_commit.setter
+    def on_commit(self, sink: EventSink) -> None:
+        self.db.on_commit = sink
+
+    # -- engine -----------------------------------------------------------------------------
+    async def open(self) -> None:
+        where = redact(self.url)
+        try:
+            conn = await asyncpg.connect(self.url, timeout=10)
+            try:
+                before, after = await migrate(conn)
+            finally:
+                await conn.close()
+            if before != after:
+                self.migrated_from = before
+                log.info("migrated the database from schema version %d to %d", before, after)
+            await self.db.open()
+            await self.listener.start()  # listening before the catalogue is read: no gap
+            self.db.catalog = await self.db.read(catalog.load)
+            await self.leadership.start()  # our row in ``daemons`` first, then the greeting
+            await self.db.read(_greet, self.daemon_id)
+        except SchemaTooNew as exc:
+            await self._release()
+            raise StoreUnavailable(f"PostgreSQL at {where}: {exc}") from None
+        except (*FAULTS, ValueError, asyncpg.ClientConfigurationError) as exc:
+            await self._release()
+            cause = describe_fault(exc) if str(exc) else type(exc).__name__
+            if isinstance(exc, TimeoutError):
+                cause = "no answer within 10 s"
+            raise StoreUnavailable(f"cannot use PostgreSQL at {where}: {cause}") from None
+
+    async def _release(self) -> None:
+        await self.waiting.close()
+        await self.leadership.close()
+        await self.listener.close()
+        await self.db.close()
+
+    async def close(self) -> None:
+        for task in list(self._reloads):
+            task.cancel()
+        await self._release()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "engine": self.engine,
+            "database_url": redact(self.url),
+            "daemon_id": self.daemon_id,
+            "leader": self.leads(),
+            "daemons": self.leadership.daemons,
+        }
+
+    def database_settings(self) -> dict[str, Any]:
+        return {"url": redact(self.url)}
+
+    def leads(self) -> bool:
+        return self.leadership.leads()
+
+    async def backup_to(self, target: Path) -> None:
+        raise Conflict(
+            "backups are a SQLite feature; this daemon's database is PostgreSQL: copy it "
+            f"with pg_dump (pg_dump '{redact(self.url)}' > sparkq.sql)"
+        )
+
+    # -- notifications ----------------------------------------------------------------------
+    def _woken(self, queue_ids: set[str]) -> None:
+        self.waiting.poke(queue_ids)
+
+    def _foreign_events(self, payload: str) -> None:
+        message = orjson.loads(payload)
+        if message.get("o") == self.daemon_id:
+            return  # published at commit already
+        if message.get("gap"):
+            self.on_gap()
+            return
+        # Marked remote: this daemon's metrics count only its own writes.
+        self.on_commit([{**event, "remote": True} for event in message["e"]])
+
+    def _greeted(self, payload: str) -> None:
+        if payload != self.daemon_id:
+            self.leadership.greeted()
+
+    def _catalog_changed(self, payload: str) -> None:
+        if payload != self.daemon_id:
+            self._reload_catalog()
+
+    def _reload_catalog(self) -> None:
+        task = asyncio.create_task(self._do_reload())
+        self._reloads.add(task)
+        task.add_done_callback(self._reloads.discard)
+
+    async def _do_reload(self) -> None:
+        try:
+            self.db.catalog = await self.db.read(catalog.load)
+        except Exception as exc:
+            log.warning("reloading the catalogue failed: %s", exc)
+
+    def _reconnected(self) -> None:
+        """Notifications may have been lost: resynchronise everything they carry."""
+        self.on_gap()
+        self._reload_catalog()
+        self.waiting.poke(None)
+
+    # -- sessions ---------------------------------------------------------------------------
+    async def session_create(self, name: str, description: str | None) -> dict[str, Any]:
+        return await self.db.write(sessions.create, name, description or "")
+
+    async def session_list(self, status: str | None) -> list[dict[str, Any]]:
+        return await self.db.read(sessions.list_, status)
+
+    async def session_get(self, ref: str) -> dict[str, Any]:
+        return await self.db.read(sessions.get, ref)
+
+    async def session_end(self, ref: str) -> dict[str, Any]:
+        return await self.db.write(sessions.end, ref)
+
+    async def session_delete(self, ref: str) -> dict[str, Any]:
+        await self._delete_tasks_of(session=ref)
+        return await self.db.write(sessions.delete, ref)
+
+    async def _delete_tasks_of(self, session: str | None = None, queue: str | None = None) -> None:
+        """Empty a queue (or a session's queues) chunk by chunk before the row itself goes."""
+        ids = await self.db.read(queues.ids_of, session, queue)
+        chunk = maintenance.DELETE_CHUNK
+        while ids and await self.db.write(maintenance.delete_tasks_chunk, ids) == chunk:
+            pass
+
+    # -- queues -----------------------------------------------------------------------------
+    async def queue_create(
+        self, name: str, session: str, instructions: str | None
+    ) -> dict[str, Any]:
+        return await self.db.write(queues.create, name, session, instructions or "")
+
+    async def queue_list(
+        self, session: str | None, status: str | None, include_archived: bool
+    ) -> list[dict[str, Any]]:
+        return await self.db.read(queues.list_, session, status, include_archived)
+
+    async def queue_get(self, ref: str) -> dict[str, Any]:
+        return await self.db.read(queues.get, ref)
+
+    async def queue_update(
+        self, ref: str, name: str | None, instructions: str | None
+    ) -> dict[str, Any]:
+        return await self.db.write(queues.update, ref, name, instructions)
+
+    async def queue_set_state(self, ref: str, state: str | None, event: str) -> dict[str, Any]:
+        return await self.db.write(queues.set_state, ref, state, event)
+
+    async def queue_set_paused(self, ref: str, paused: bool) -> dict[str, Any]:
+        return await self.db.write(queues.set_paused, ref, paused)
+
+    async def queue_delete(self, ref: str) -> dict[str, Any]:
+        await self._delete_tasks_of(queue=ref)
+        return await self.db.write(queues.delete, ref)
+
+    # -- tasks ------------------------------------------------------------------------------
+    async def task_enqueue(self, queue: str, items: Sequence[EnqueueItem]) -> list[Task]:
+        found = await self.db.run(tasks.enqueue, self.db.catalog, queue, list(items))
+        if found:
+            self.waiting.poke({found[0]["queue_id"]})
+        return found
+
+    async def task_peek(self, queue: str) -> Task | None:
+        return await self.db.read(task_queries.peek, queue)
+
+    async def _claim_once(
+        self, queue: str | None, task_id: str | None, worker: str | None, tools: Any
+    ) -> Task | None:
+        found = await self.db.run(tasks.claim, queue, task_id, worker, tools)
+        return found[0] if found else None
+
+    async def task_claim(self, params: ClaimParams) -> Task | None:
+        tools = list(params.tools) if params.tools is not None else None
+        waits = params.wait > 0 and params.id is None
+        waits = waits and not any(event.is_set() for event in params.give_up)
+        if not waits:
+            return await self._claim_once(params.queue, params.id, params.worker, tools)
+        # Registered before the first attempt: a wake-up during it is not lost.
+        waiter = self.waiting.add(params.queue, params.worker, params.tools or None)
+        if params.queue is not None:  # held by id: a rename while it waits keeps the queue
+            waiter.queue_id = await self._queue_id(params.queue)
+        try:
+            # Attempts of its own only while the standing claims are not serving it: one
+            # claimer, at most one task.
+            while not (waiter.serving or waiter.future.done()):
+                waiter.attempting, waiter.poked = True, False
+                try:
+                    queue = waiter.queue_id or params.queue
+                    task = await self._claim_once(queue, None, params.worker, tools)
+                finally:
+                    waiter.attempting = False
+                if task is not None:
+                    return task
+                if not waiter.poked:
+                    break
+            return await self._wait(waiter, params)
+        finally:
+            self.waiting.withdraw(waiter)
+
+    async def _queue_id(self, ref: str) -> str | None:
+        with contextlib.suppress(Exception):
+            return (await self.db.read(queues.find, ref))["id"]
+        return None
+
+    async def _wait(self, waiter: Waiter, params: ClaimParams) -> Task | None:
+        """Wait up to ``params.wait`` seconds for the standing claim to be served."""
+        watchers = [asyncio.ensure_future(event.wait()) for event in params.give_up]
+        try:
+            await asyncio.wait(
+                [waiter.future, *watchers],
+                timeout=params.wait,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            for watcher in watchers:
+                watcher.cancel()
+        if not waiter.future.done() and waiter.serving:
+            waiter.closing = True  # an attempt for it is in flight: take what it brings
+            await asyncio.wait([waiter.future])
+        if waiter.future.done() and not waiter.future.cancelled():
+            return waiter.future.result()
+        return None
+
+    async def _serve_waiter(self, waiter: Waiter) -> Task | None:
+        queue = waiter.queue_id or waiter.queue
+        tools = list(waiter.tools) if waiter.tools else None
+        return await self._claim_once(queue, None, waiter.worker, tools)
+
+    async def _give_back(self, task: Task) -> None:
+        await self.task_requeue(task["id"])
+
+    async def task_heartbeat(self, ref: str, worker: str | None) -> Task:
+        return await self.db.read(tasks.heartbeat, ref, worker)
+
+    async def task_finish(self, params: FinishParams) -> Task:
+        p = params
+        return await self.db.run(
+            tasks.finish, p.ref, p.status, p.result_json, p.error, p.stdout, p.stderr, p.worker
+        )
+
+    async def task_finish_and_claim(
+        self, params: FinishParams, claim: ClaimParams
+    ) -> tuple[Task, Task | None, Exception | None]:
+        p = params
+        finish_args = (p.ref, p.status, p.result_json, p.error, p.stdout, p.stderr, p.worker)
+        tools = list(claim.tools) if claim.tools is not None else None
+        done, following, refused = await self.db.run(
+            tasks.finish_and_claim, finish_args, claim.queue, claim.worker, tools
+        )
+        if following is None and refused is None and claim.wait > 0:
+            # Nothing claimable now: the finish is committed; wait as task.claim would.
+            following = await self.task_claim(claim)
+        return done, following, refused
+
+    async def task_requeue(self, ref: str, worker: str | None = None) -> Task:
+        return await self.db.write(tasks.requeue, ref, worker)
+
+    async def task_rerun(self, ref: str) -> Task:
+        queue_id, item = await self.db.read(tasks.rerun_item, ref)
+        return (await self.task_enqueue(queue_id, [item]))[0]
+
+    async def task_get(self, ref: str) -> Task:
+        return await self.db.read(task_lookup.get, ref)
+
+    async def task_list(self, where: TaskFilter, limit: int, offset: int) -> dict[str, Any]:
+        w = where
+        return await self.db.read(
+            task_queries.list_, w.queue, w.session, w.statuses, w.tool, w.search, limit, offset
+        )
+
+    async def task_update(self, ref: str, changes: dict[str, Any]) -> Task:
+        return await self.db.write(tasks.update, ref, changes)
+
+    async def task_delete(self, ref: str) -> dict[str, Any]:
+        return await self.db.write(tasks.delete, ref)
+
+    # -- catalogue --------------------------------------------------------------------------
+    def tools(self) -> list[dict[str, Any]]:
+        return catalog.list_tools(self.db.catalog)
+
+    def task_classes(self) -> list[dict[str, Any]]:
+        return catalog.list_task_classes(self.db.catalog)
+
+    async def catalog_seed(
+        self, task_classes: dict[str, dict[str, Any]], tools: dict[str, dict[str, Any]]
+    ) -> bool:
+        return await self.db.write(catalog.seed, task_classes, tools)
+
+    async def tool_upsert(
+        self, name: str, task_class: str, description: str | None, command: list[str] | None
+    ) -> dict[str, Any]:
+        return await self.db.write(catalog.upsert_tool, name, task_class, description, command)
+
+    async def tool_delete(self, name: str) -> dict[str, Any]:
+        return await self.db.write(catalog.delete_tool, name)
+
+    async def task_class_upsert(
+        self, name: str, timeout: float, description: str | None
+    ) -> dict[str, Any]:
+        return await self.db.write(catalog.upsert_task_class, name, timeout, description or "")
+
+    async def task_class_delete(self, name: str) -> dict[str, Any]:
+        return await self.db.write(catalog.delete_task_class, name)
+
+    async def prompt_list(self) -> list[dict[str, Any]]:
+        return await self.db.read(catalog.list_prompts)
+
+    async def prompt_get(self, command: str) -> dict[str, Any]:
+        return await self.db.read(catalog.get_prompt, command)
+
+    async def prompt_create(
+        self, command: str, label: str, template_text: str, description: str | None
+    ) -> dict[str, Any]:
+        return await self.db.write(
+            catalog.create_prompt, command, label, template_text, description or ""
+        )
+
+    async def prompt_update(self, command: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(catalog.update_prompt, command, changes)
+
+    async def prompt_delete(self, command: str) -> dict[str, Any]:
+        return await self.db.write(catalog.delete_prompt, command)
+
+    # -- settings and audit -----------------------------------------------------------------
+    async def settings_seed(self, defaults: dict[str, dict[str, Any]]) -> None:
+        await self.db.write(settings.seed, defaults)
+
+    async def settings_load(self) -> dict[str, dict[str, Any]]:
+        return await self.db.read(settings.load)
+
+    async def setting_set(self, namespace: str, key: str, value: Any) -> dict[str, Any]:
+        return await self.db.write(settings.set_value, namespace, key, value)
+
+    async def config_sync(self, wanted: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(config_sync.sync, wanted)
+
+    async def audit_list(self, limit: int) -> list[dict[str, Any]]:
+        return await self.db.read(settings.list_audit, limit)
+
+    # -- tokens ---------------------------------------------------------------------------
+    async def token_create(self, name: str, scope: str, digest: str) -> dict[str, Any]:
+        return await self.db.write(tokens.create, name, scope, digest)
+
+    async def token_list(self) -> list[dict[str, Any]]:
+        return await self.db.read(tokens.list_all)
+
+    async def token_revoke(self, name: str) -> dict[str, Any]:
+        return await self.db.write(tokens.revoke, name)
+
+    async def token_find(self, digest: str) -> dict[str, Any] | None:
+        return await self.db.read(tokens.find, digest)
+
+    # -- maintenance ------------------------------------------------------------------------
+    async def sweep(self) -> SweepOutcome:
+        outcome = await self.db.write(maintenance.sweep)
+        return SweepOutcome(warned=outcome["warned"], failed=outcome["failed"])
+
+    async def purge(self, older_than_s: float) -> int:
+        total = 0
+        while True:
+            deleted = await self.db.write(maintenance.purge, older_than_s)
+            total += deleted
+            if deleted < maintenance.PURGE_CHUNK:
+                return total
+
+    async def oldest_queued(self) -> dict[str, str]:
+        return await self.db.read(maintenance.oldest_queued)
+
+    async def stats(self) -> dict[str, Any]:
+        return await self.db.read(maintenance.stats)

@@ -1,0 +1,424 @@
+"""Task state changes: enqueue, claim, heartbeat, complete, fail, requeue, rerun, update, delete.
+
+Every state change is guarded by the state it expects. The hot paths (enqueue, claim,
+heartbeat, complete, fail) are one statement each, so one round trip and one commit: the
+count deltas, the ``sparkq_ready`` wake-up and the events for the other daemons are written
+by the same statement. Claims take rows with ``FOR UPDATE SKIP LOCKED``: one claimer each."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from sparkq_daemon.errors import Conflict, NotFound, RpcError, Validation
+from sparkq_daemon.store.base import EnqueueItem
+from sparkq_daemon.store.postgres import rows
+from sparkq_daemon.store.postgres.db import Catalog, Tx
+from sparkq_daemon.store.postgres.task_lookup import find, match, prefixed
+
+ALL_QUEUE_HEADS = 32  # candidates per queue an any-queue claim looks at
+
+_RETURN = f"t.seq, {prefixed('t')}"
+_QUEUE_NAME = "(SELECT name FROM queues WHERE queues.id = c.queue_id) AS queue_name"
+_NOTIFY = (
+    "(SELECT sparkq_notify_events($1, array_agg({event}::text ORDER BY c.seq)) FROM c) AS _sent"
+)
+_MOVED = (
+    "k AS (INSERT INTO count_deltas (queue_id, status, n) "
+    "SELECT g.queue_id, v.status, v.n FROM (SELECT queue_id, count(*) AS m FROM c "
+    "GROUP BY queue_id) g, LATERAL (VALUES ({old}, -g.m), ({new}, g.m)) AS v(status, n))"
+)
+
+
+def resolve_timing(
+    catalog: Catalog, tool: str, task_class: str | None, timeout: float | None
+) -> tuple[str, float]:
+    tool_spec = catalog.tools.get(tool)
+    if tool_spec is None:
+        known = ", ".join(sorted(catalog.tools)) or "none"
+        raise Validation(f"unknown tool {tool!r} (known: {known})", field="tool")
+    cls = task_class or tool_spec["task_class"]
+    class_spec = catalog.task_classes.get(cls)
+    if class_spec is None:
+        known = ", ".join(sorted(catalog.task_classes)) or "none"
+        raise Validation(f"unknown task class {cls!r} (known: {known})", field="task_class")
+    return cls, float(timeout if timeout is not None else class_spec["timeout"])
+
+
+_ENQUEUE_NOTIFY = _NOTIFY.format(event=rows.task_event_sql("'task.enqueued'", "c"))
+ENQUEUE = f"""
+WITH q AS (
+    SELECT id, name, prefix, state FROM queues WHERE id = $2 OR name = $2
+    ORDER BY id = $2 DESC LIMIT 1 FOR SHARE
+), items AS (
+    SELECT i.*, nextval('tasks_seq_seq') AS seq,
+           nextval(('qn_' || substr(q.id, 5))::regclass) AS number
+    FROM q, unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::float8[])
+         WITH ORDINALITY AS i(tool, task_class, payload, priority, timeout, ord)
+    WHERE q.state IS NULL
+), c AS (
+    INSERT INTO tasks (seq, id, friendly_id, queue_id, tool, task_class, payload, status,
+                       priority, timeout, created_at, updated_at)
+    SELECT items.seq, 'tsk_' || to_hex(items.seq) || substr($8, items.ord::int * 6 - 5, 6),
+           q.prefix || '-' || lpad(items.number::text, greatest(4, length(items.number::text)), '0'),
+           q.id, items.tool, items.task_class, items.payload, 'queued', items.priority,
+           items.timeout, now(), now()
+    FROM items, q ORDER BY items.ord
+    RETURNING seq, {rows.TASK_COLUMNS}
+), k AS (
+    INSERT INTO count_deltas (queue_id, status, n)
+    SELECT queue_id, 'queued', count(*) FROM c GROUP BY queue_id
+)
+SELECT q.id AS qid, q.name AS queue_name, q.state AS qstate,
+       (SELECT pg_notify('sparkq_ready', id) FROM q
+        WHERE $1::text IS NOT NULL AND EXISTS (SELECT 1 FROM c)) AS _woke,
+       {_ENQUEUE_NOTIFY},
+       c.*
+FROM q LEFT JOIN c ON true ORDER BY c.seq
+"""
+
+
+async def enqueue(
+    conn: asyncpg.Connection,
+    origin: str,
+    catalog: Catalog,
+    queue_ref: str,
+    items: Sequence[EnqueueItem],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Insert ``items`` into one queue, all or none: (tasks, events)."""
+    resolved: dict[tuple[Any, Any, Any], tuple[str, float]] = {}  # a batch repeats its tools
+    classes, timeouts = [], []
+    for it in items:
+        key = (it.tool, it.task_class, it.timeout)
+        if key not in resolved:
+            resolved[key] = resolve_timing(catalog, *key)
+        cls, timeout = resolved[key]
+        classes.append(cls)
+        timeouts.append(timeout)
+    found = await conn.fetch(
+        ENQUEUE,
+        origin,
+        queue_ref,
+        [it.tool for it in items],
+        classes,
+        [it.payload_json for it in items],
+        [it.priority or 0 for it in items],
+        timeouts,
+        secrets.token_hex(3 * len(items)),
+    )
+    if not found:
+        raise NotFound(f"queue {queue_ref!r} does not exist", id=queue_ref)
+    first = found[0]
+    if first["qstate"] in ("ended", "archived"):
+        raise Conflict(
+            f"queue {first['queue_name']!r} is {first['qstate']}; no task can be enqueued into it",
+            status=first["qstate"],
+        )
+    tasks = [rows.task(r) for r in found]
+    for task, item in zip(tasks, items, strict=True):
+        task["payload"] = item.payload
+    return tasks, [rows.task_event("task.enqueued", t) for t in tasks]
+
+
+_CLAIM_SET = (
+    "UPDATE tasks t SET status = 'running', worker = $2, claimed_at = now(), "
+    "heartbeat_at = NULL, beat = now(), attempts = t.attempts + 1, updated_at = now(), "
+    "stale_warned_at = NULL, finished_at = NULL, result = NULL, error = NULL "
+)
+_CLAIM_MOVED = _MOVED.format(old="'queued'", new="'running'")
+_CLAIM_NOTIFY = _NOTIFY.format(event=rows.task_event_sql("'task.claimed'", "c"))
+_CLAIM_TAIL = f"{_CLAIM_MOVED} SELECT {{head}}{_CLAIM_NOTIFY}, c.*, {_QUEUE_NAME} "
+
+
+CLAIM_FROM_QUEUE = f"""
+WITH q AS (
+    SELECT id, paused, state FROM queues WHERE id = $3 OR name = $3
+    ORDER BY id = $3 DESC LIMIT 1
+), next AS MATERIALIZED (
+    SELECT t.seq FROM tasks t
+    WHERE t.queue_id = (SELECT id FROM q) AND t.status = 'queued'
+      AND EXISTS (SELECT 1 FROM q WHERE NOT q.paused AND q.state IS DISTINCT FROM 'archived')
+      AND ($4::text[] IS NULL OR t.tool = ANY($4::text[]))
+    ORDER BY t.priority DESC, t.seq LIMIT $5
+    FOR UPDATE SKIP LOCKED
+), c AS (
+    {_CLAIM_SET} FROM next WHERE t.seq = next.seq AND t.status = 'queued' RETURNING {_RETURN}
+), {_CLAIM_TAIL.format(head="q.id AS qid, ")}
+FROM q LEFT JOIN c ON true ORDER BY c.seq
+"""
+
+CLAIM_ANY = f"""
+WITH next AS MATERIALIZED (
+    SELECT t.seq FROM tasks t
+    WHERE t.seq IN (
+        SELECT h.seq FROM queues q CROSS JOIN LATERAL (
+            SELECT seq FROM tasks WHERE queue_id = q.id AND status = 'queued'
+              AND ($3::text[] IS NULL OR tool = ANY($3::text[]))
+            ORDER BY priority DESC, seq LIMIT {ALL_QUEUE_HEADS}
+        ) h
+        WHERE NOT q.paused AND q.state IS NULL
+    ) AND t.status = 'queued'
+    ORDER BY t.priority DESC, t.seq LIMIT $4
+    FOR UPDATE SKIP LOCKED
+), c AS (
+    {_CLAIM_SET} FROM next WHERE t.seq = next.seq AND t.status = 'queued' RETURNING {_RETURN}
+), {_CLAIM_TAIL.format(head="")}
+FROM c ORDER BY c.seq
+"""
+
+
+def _claim_by_ref(clause: str) -> str:
+    return f"""
+WITH c AS (
+    {_CLAIM_SET} WHERE {clause} AND t.status = 'queued'
+      AND ($3::text[] IS NULL OR t.tool = ANY($3::text[]))
+    RETURNING {_RETURN}
+), {_CLAIM_TAIL.format(head="")}
+FROM c
+"""
+
+
+async def claim(
+    conn: asyncpg.Connection,
+    origin: str,
+    queue_ref: str | None,
+    task_ref: str | None,
+    worker: str | None,
+    tools: list[str] | None,
+    n: int = 1,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Hand up to ``n`` next tasks (or the named one) to ``worker``: (tasks, events).
+
+    ``tools`` limits the claim to tasks of those tools (a runner that only runs some)."""
+    only = list(tools) if tools else None
+    if task_ref is not None:
+        clause, args = qualified_match(task_ref, first=4)
+        found = await conn.fetch(_claim_by_ref(clause), origin, worker, only, *args)
+        if not found:
+            target = await find(conn, task_ref)
+            if tools and target["tool"] not in tools:
+                raise Conflict(
+                    f"task {target['friendly_id']} uses tool {target['tool']!r}, not one of "
+                    f"{', '.join(tools)}",
+                    id=target["id"],
+                )
+            if target["status"] != "queued":
+                holder = f" by {target['worker']}" if target["worker"] else ""
+                raise Conflict(
+                    f"task {target['friendly_id']} is {target['status']}{holder}; only a "
+                    "queued task can be claimed",
+                    id=target["id"],
+                    status=target["status"],
+                )
+    elif queue_ref is not None:
+        found = await conn.fetch(CLAIM_FROM_QUEUE, origin, worker, queue_ref, only, n)
+        if not found:
+            raise NotFound(f"queue {queue_ref!r} does not exist", id=queue_ref)
+        found = [r for r in found if r["id"] is not None]
+    else:
+        found = await conn.fetch(CLAIM_ANY, origin, worker, only, n)
+    tasks = [rows.task(r) for r in found]
+    return tasks, [rows.task_event("task.claimed", t) for t in tasks]
+
+
+def _update_running(clause: str, assignments: str, held: str, moved: tuple[str, str] | None):
+    tail = ""
+    if moved is not None:
+        tail = f", {_MOVED.format(old=moved[0], new=moved[1])}"
+    event = rows.task_event_sql("c.status_event", "c") if moved else None
+    notify = f"{_NOTIFY.format(event=event)}, " if event else ""
+    return f"""
+WITH c AS (
+    UPDATE tasks t SET {assignments} WHERE {clause} AND t.status = 'running'{held}
+    RETURNING {_RETURN}, CASE t.status WHEN 'succeeded' THEN 'task.completed'
+                                      ELSE 'task.failed' END AS status_event
+){tail}
+SELECT {notify}c.*, {_QUEUE_NAME} FROM c
+"""
+
+
+async def _refuse_running(conn: asyncpg.Connection, ref: str, worker: str | None, action: str):
+    """The precise refusal for a guarded update of a running task that matched nothing."""
+    row = await find(conn, ref)
+    if row["status"] != "running":
+        raise Conflict(
+            f"task {row['friendly_id']} is {row['status']}, not running; it cannot be {action}",
+            id=row["id"],
+            status=row["status"],
+        )
+    if worker is not None and row["worker"] not in (None, worker):
+        raise Conflict(
+            f"task {row['friendly_id']} is held by {row['worker']!r}, not {worker!r}",
+            id=row["id"],
+            status=row["status"],
+        )
+    raise Conflict(f"task {ref!r} cannot be {action}")
+
+
+def qualified_match(ref: str, first: int) -> tuple[str, tuple[Any, ...]]:
+    """``match`` with the columns of the alias ``t``."""
+    clause, args = match(ref, first)
+    if clause.startswith("seq"):
+        return f"t.seq = ${first} AND t.id = ${first + 1}", args
+    return f"t.friendly_id = ${first}", args
+
+
+def _guard(ref: str, worker: str | None, first: int) -> tuple[str, str, tuple[Any, ...]]:
+    clause, args = qualified_match(ref, first)
+    held = ""
+    if worker is not None:
+        held = f" AND (t.worker IS NULL OR t.worker = ${first + len(args)})"
+        args = (*args, worker)
+    return clause, held, args
+
+
+async def heartbeat(conn: asyncpg.Connection, ref: str, worker: str | None) -> dict[str, Any]:
+    clause, held, args = _guard(ref, worker, 1)
+    sql = _update_running(
+        clause,
+        "heartbeat_at = now(), beat = now(), stale_warned_at = NULL, updated_at = now()",
+        held,
+        None,
+    )
+    row = await conn.fetchrow(sql, *args)
+    if row is None:
+        await _refuse_running(conn, ref, worker, "heartbeated")
+    return rows.task(row)
+
+
+async def finish(
+    conn: asyncpg.Connection,
+    origin: str,
+    ref: str,
+    status: str,
+    result_json: str | None,
+    error: str | None,
+    stdout: str | None,
+    stderr: str | None,
+    worker: str | None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """complete (status 'succeeded') or fail (status 'failed') a running task."""
+    clause, held, args = _guard(ref, worker, 7)
+    sql = _update_running(
+        clause,
+        "status = $2, result = $3, error = $4, stdout = COALESCE($5, t.stdout), "
+        "stderr = COALESCE($6, t.stderr), finished_at = now(), updated_at = now()",
+        held,
+        ("'running'", "$2"),
+    )
+    row = await conn.fetchrow(sql, origin, status, result_json, error, stdout, stderr, *args)
+    if row is None:
+        action = "completed" if status == "succeeded" else "failed"
+        await _refuse_running(conn, ref, worker, action)
+    task = rows.task(row)
+    type_ = "task.completed" if status == "succeeded" else "task.failed"
+    return task, [rows.task_event(type_, task)]
+
+
+_REQUEUE = (
+    "UPDATE tasks SET status = 'queued', worker = NULL, claimed_at = NULL, "
+    "heartbeat_at = NULL, beat = NULL, finished_at = NULL, stale_warned_at = NULL, "
+    "result = NULL, error = NULL, updated_at = now() WHERE seq = $1 AND status = $2 "
+    f"RETURNING seq, {rows.TASK_COLUMNS}, "
+    "(SELECT name FROM queues WHERE queues.id = tasks.queue_id) AS queue_name"
+)
+
+
+async def requeue(tx: Tx, ref: str, worker: str | None = None) -> dict[str, Any]:
+    """Put a task back in its queue; with ``worker``, only a running task that worker holds
+    (a runner giving back its own task never requeues one claimed again since)."""
+    row = await find(tx.conn, ref, lock=True)
+    held_elsewhere = row["status"] != "running" or row["worker"] not in (None, worker)
+    if worker is not None and held_elsewhere:
+        await _refuse_running(tx.conn, ref, worker, "requeued")
+    if row["status"] == "queued":
+        raise Conflict(
+            f"task {row['friendly_id']} is already queued", id=row["id"], status="queued"
+        )
+    updated = await tx.conn.fetchrow(_REQUEUE, row["seq"], row["status"])
+    task = rows.task(updated)
+    tx.moved(task["queue_id"], row["status"], "queued")
+    tx.wake(task["queue_id"])
+    tx.events.append(rows.task_event("task.requeued", task))
+    return task
+
+
+async def update(tx: Tx, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change payload, priority, timeout or tool of a queued task."""
+    row = await find(tx.conn, ref, lock=True)
+    if row["status"] != "queued":
+        raise Conflict(
+            f"task {row['friendly_id']} is {row['status']}; only a queued task can be updated",
+            id=row["id"],
+            status=row["status"],
+        )
+    sets: dict[str, Any] = {}
+    if "tool" in changes:
+        sets["tool"] = changes["tool"]
+        sets["task_class"], timeout = resolve_timing(tx.catalog, changes["tool"], None, None)
+        sets.setdefault("timeout", timeout)
+    if "payload_json" in changes:
+        sets["payload"] = changes["payload_json"]
+    for key in ("priority", "timeout"):
+        if key in changes:
+            sets[key] = float(changes[key]) if key == "timeout" else changes[key]
+    assignments = ", ".join(f"{key} = ${i}" for i, key in enumerate(sets, start=2))
+    assignments = f"{assignments}, updated_at = now()" if assignments else "updated_at = now()"
+    updated = await tx.conn.fetchrow(
+        f"UPDATE tasks SET {assignments} WHERE seq = $1 AND status = 'queued' "
+        f"RETURNING seq, {rows.TASK_COLUMNS}, "
+        "(SELECT name FROM queues WHERE queues.id = tasks.queue_id) AS queue_name",
+        row["seq"],
+        *sets.values(),
+    )
+    task = rows.task(updated)
+    tx.events.append(rows.task_event("task.updated", task))
+    return task
+
+
+async def delete(tx: Tx, ref: str) -> dict[str, Any]:
+    row = await find(tx.conn, ref, lock=True)
+    await tx.conn.execute("DELETE FROM tasks WHERE seq = $1", row["seq"])
+    tx.moved(row["queue_id"], row["status"], None)
+    task = rows.task(row)
+    task["status"] = "deleted"
+    tx.events.append(rows.task_event("task.deleted", task, at=tx.now))
+    return {"deleted": True}
+
+
+async def rerun_item(conn: asyncpg.Connection, ref: str) -> tuple[str, EnqueueItem]:
+    """The queue and the item that enqueue again the task ``ref``."""
+    row = await find(conn, ref)
+    item = EnqueueItem(
+        tool=row["tool"],
+        payload=rows.decode(row["payload"]),
+        payload_json=row["payload"],
+        task_class=row["task_class"],
+        timeout=row["timeout"],
+        priority=row["priority"],
+    )
+    return row["queue_id"], item
+
+
+async def finish_and_claim(
+    conn: asyncpg.Connection,
+    origin: str | None,
+    finish_args: tuple[Any, ...],
+    queue_ref: str | None,
+    worker: str | None,
+    tools: list[str] | None,
+) -> tuple[tuple[dict[str, Any], dict[str, Any] | None, RpcError | None], list[dict[str, Any]]]:
+    """Finish a running task and claim the next for ``worker`` in one transaction:
+    ((finished, next or None, the claim's refusal or None), events). A refused finish raises
+    and claims nothing; a refused claim rolls back to its savepoint and keeps the finish."""
+    async with conn.transaction():
+        done, events = await finish(conn, origin, *finish_args)
+        try:
+            async with conn.transaction():  # a savepoint
+                found, claimed = await claim(conn, origin, queue_ref, None, worker, tools)
+        except RpcError as exc:
+            return (done, None, exc), events
+    return (done, found[0] if found else None, None), events + claimed
