@@ -124,6 +124,34 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 4: time and failure (PROTOCOL.md v2): delays (status 'scheduled' until run_at), retries
+    # with backoff, expiry, the reason a task failed or was cancelled, per-class retry
+    # defaults, and each task's timeline. Times are stored as the protocol's UTC ISO strings,
+    # which compare in time order. The claim index keeps serving due tasks only: scheduled
+    # tasks are not 'queued' until promoted.
+    """
+    ALTER TABLE tasks ADD COLUMN run_at TEXT;
+    ALTER TABLE tasks ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE tasks ADD COLUMN backoff TEXT;
+    ALTER TABLE tasks ADD COLUMN reason TEXT;
+    ALTER TABLE tasks ADD COLUMN expires_at TEXT;
+    CREATE INDEX tasks_due ON tasks(run_at) WHERE status = 'scheduled';
+    CREATE INDEX tasks_expiry ON tasks(expires_at)
+        WHERE expires_at IS NOT NULL AND status IN ('queued', 'scheduled');
+    CREATE INDEX tasks_dead ON tasks(queue_id, reason) WHERE status = 'failed';
+    ALTER TABLE task_classes ADD COLUMN max_attempts INTEGER;
+    ALTER TABLE task_classes ADD COLUMN backoff TEXT;
+    CREATE TABLE task_events (
+        seq INTEGER PRIMARY KEY,
+        task_seq INTEGER NOT NULL REFERENCES tasks(seq) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        type TEXT NOT NULL,
+        attempt INTEGER,
+        worker TEXT,
+        detail TEXT
+    );
+    CREATE INDEX task_events_task ON task_events(task_seq);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

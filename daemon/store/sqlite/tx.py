@@ -44,6 +44,7 @@ class Group:
     queues: dict[str, sqlite3.Row] = field(default_factory=dict)
     numbers: dict[str, int] = field(default_factory=dict)
     counts: dict[CountKey, int] = field(default_factory=dict)
+    due_settled: bool = False  # due promotion and expiry already ran at this group's time
 
     def add_counts(self, deltas: dict[CountKey, int]) -> None:
         """Take in the count changes of an operation that succeeded."""
