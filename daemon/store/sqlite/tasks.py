@@ -437,7 +437,7 @@ def requeue(
 
 
 def _requeued(tx: Tx, row: sqlite3.Row, redrive: bool = False) -> dict[str, Any]:
-    reset = row["status"] in ("failed", "cancelled")
+    reset = row["status"] in rows.TERMINAL  # a finished task gets all its attempts again
     updated = tx.conn.execute(
         "UPDATE tasks SET status = 'queued', worker = NULL, claimed_at = NULL, "
         "heartbeat_at = NULL, beat = NULL, finished_at = NULL, stale_warned_at = NULL, "
