@@ -10,8 +10,8 @@ from typing import Any
 
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.commands.context import Context
-from sparkq_tui.commands.task_time import enqueue_members
 from sparkq_tui.commands.output import emit, say, warn
+from sparkq_tui.commands.task_time import enqueue_members
 from sparkq_tui.errors import SparkQError
 
 MAX_SHOWN = 5  # refused lines named one by one

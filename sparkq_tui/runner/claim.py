@@ -11,7 +11,7 @@ from typing import Any
 
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.runner.events import EventHub
-from sparkq_tui.runner.holding import holder_of
+from sparkq_tui.runner.holding import fenced, holder_of
 from sparkq_tui.runner.options import RunnerOptions
 from sparkq_tui.runner.outbox import Outbox
 
@@ -149,7 +149,7 @@ class Claimer:
                 log.info("requeueing %s: claimed while stopping", task.get("friendly_id"))
                 self.outbox.send(
                     "task.requeue",
-                    {"id": task["id"], "worker": self.options.worker},
+                    fenced({"id": task["id"], "worker": self.options.worker}, task),
                     holder_of(task, self.options.worker),
                 )
 
