@@ -223,3 +223,17 @@ def test_task_class_retry_defaults_from_sparkq_yml(make_daemon) -> None:
         assert (task["max_attempts"], task["backoff"]["delay"]) == (3, 0.2)
         [cls] = [c for c in w.call("task_class.list")["task_classes"] if c["name"] == "FLAKY"]
         assert cls["max_attempts"] == 3
+
+
+def test_task_cancelled_can_be_subscribed_to_alone(daemon: DaemonProcess) -> None:
+    with Wire(daemon.socket) as w, Wire(daemon.socket) as listener:
+        setup(w)
+        subscribed = listener.call("events.subscribe", topics=["task.cancelled"])
+        assert subscribed == {"subscribed": ["task.cancelled"]}
+        task = w.call("task.enqueue", queue="q", tool="run-bash")
+        w.call("task.claim", queue="q", worker="w")
+        w.call("task.cancel", id=task["id"])
+        event = listener.read()["params"]  # the first event it hears: no enqueued, no claimed
+        assert (event["type"], event["id"], event["worker"]) == ("task.cancelled", task["id"], "w")
+        error = w.error("events.subscribe", topics=["task.enqueued"])
+        assert error["code"] == -32602 and "'task.enqueued'" in error["message"]
