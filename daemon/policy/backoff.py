@@ -19,6 +19,7 @@ from sparkq_daemon.validation import show
 
 TYPES = ("exponential", "fixed")
 DEFAULT_MAX_DELAY = 3600.0
+LONGEST = 365 * 24 * 3600.0  # no wait between attempts is longer than a year
 DEFAULT_JITTER = 0.2
 DEFAULT: dict[str, Any] = {
     "type": "exponential",
@@ -38,6 +39,11 @@ def _seconds(backoff: dict[str, Any], member: str, field: str) -> float:
         )
     if value <= 0:
         raise Validation(f"{field}.{member} {show(value)} must be above 0 seconds", field=field)
+    if value > LONGEST:
+        raise Validation(
+            f"{field}.{member} {show(value)} is more than a year ({LONGEST:g} seconds)",
+            field=field,
+        )
     return value
 
 

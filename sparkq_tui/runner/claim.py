@@ -18,7 +18,15 @@ from sparkq_tui.runner.outbox import Outbox
 log = logging.getLogger("sparkq.runner")
 
 WAKE_EVENTS = frozenset(
-    {"task.enqueued", "task.requeued", "task.updated", "queue.resumed", "queue.unarchived"}
+    {
+        "task.enqueued",
+        "task.requeued",
+        "task.updated",
+        "task.due",
+        "task.rescheduled",
+        "queue.resumed",
+        "queue.unarchived",
+    }
 )
 ALWAYS_WAKE = frozenset({"connection.restored", "events.overflow"})
 

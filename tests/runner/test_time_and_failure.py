@@ -106,3 +106,19 @@ def test_reports_carry_the_claims_attempt() -> None:
         "attempt": 3,
     }
     assert fenced({"id": "t"}, {}) == {"id": "t"}  # a daemon that does not count attempts
+
+
+def test_a_runner_on_several_queues_wakes_when_a_delayed_task_is_due(
+    rdaemon: DaemonProcess, client: Client
+) -> None:
+    first, second = make_queue(client, "one"), make_queue(client, "two")
+    with killed_at_exit(
+        start_runner(rdaemon, "--queue", first, "--queue", second, "--wait", "30")
+    ) as runner:
+        warm = client.enqueue(first, "run-bash", {"script": "true"})
+        wait_status(client, warm["id"], ("succeeded",))  # the runner is up, waiting for work
+        delayed = client.enqueue(second, "run-bash", {"script": "echo due"}, delay=0.5)
+        done = wait_status(client, delayed["id"], ("succeeded",), timeout=10)  # not after 30 s
+        assert done["stdout"] == "due\n"
+        runner.terminate()
+        runner.wait(20)

@@ -247,6 +247,10 @@ async def test_expires_at_before_the_due_time_is_refused(
 ) -> None:
     with pytest.raises(Validation, match=r"expires_at .* is not after the task is due"):
         await enqueue(store, "q", delay=60, expires_at=clock.time() + 30)
+    with pytest.raises(Validation, match=r"ttl 1e\+308 is more than a year"):
+        await enqueue(store, "q", ttl=1e308)
+    with pytest.raises(Validation, match=r"expires_at .* more than a year after"):
+        await enqueue(store, "q", expires_at=clock.time() + 400 * 86400)
 
 
 # -- cancellation ----------------------------------------------------------------------------

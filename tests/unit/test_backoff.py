@@ -58,6 +58,7 @@ def test_the_defaults_are_filled_in() -> None:
         ({"type": "fixed", "delay": -3}, ["backoff.delay", "-3"]),
         ({"type": "fixed", "delay": "10s"}, ["backoff.delay", "'10s'"]),
         ({"type": "fixed", "delay": 1, "max_delay": 0}, ["backoff.max_delay", "0"]),
+        ({"type": "fixed", "delay": 1e308}, ["backoff.delay", "1e+308", "more than a year"]),
         ({"type": "fixed", "delay": 1, "jitter": 1.5}, ["backoff.jitter", "1.5"]),
         ({"type": "fixed", "delay": 1, "jitter": True}, ["backoff.jitter", "True"]),
         ({"type": "fixed"}, ["backoff", "'delay'"]),

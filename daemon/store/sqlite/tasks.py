@@ -86,12 +86,20 @@ def _timing(tx: Tx, item: EnqueueItem) -> tuple[str, str | None, str | None]:
     expires = None
     start = max(when, tx.ts) if when is not None else tx.ts
     if item.ttl is not None:
+        if item.ttl > HORIZON:
+            raise Validation(f"ttl {item.ttl:g} is more than a year", field="ttl")
         expires = start + item.ttl
     elif item.expires_at is not None:
         if item.expires_at <= start:
             raise Validation(
                 f"expires_at {iso_from_unix(item.expires_at)} is not after the task is due "
                 f"({iso_from_unix(start)})",
+                field="expires_at",
+            )
+        if item.expires_at > start + HORIZON:
+            raise Validation(
+                f"expires_at {iso_from_unix(item.expires_at)} is more than a year after the "
+                "task is due",
                 field="expires_at",
             )
         expires = item.expires_at
