@@ -212,7 +212,8 @@ class Store(Protocol):
     async def task_requeue(
         self, ref: str, worker: str | None = None, attempt: int | None = None
     ) -> Task:
-        """Back to ``queued`` (``run_at`` cleared) from running, scheduled, succeeded, failed
+        """Back to ``queued`` (``run_at`` and ``expires_at`` cleared) from running, scheduled,
+        succeeded, failed
         or cancelled; a finished task's ``attempts`` and ``reason`` are reset too (a running
         task's claim stays counted: ``attempts`` is the claim's fence and never goes back). With
         ``worker`` (and ``attempt``), only a running task that worker holds (that claim)."""

@@ -91,3 +91,18 @@ def test_bad_time_and_retry_options_exit_2_naming_the_value(sparkq: Run, queue: 
         assert message in refused.err, (options, refused.err)
     assert sparkq("tasks", "--json").json()["total"] == 0
     assert sparkq("reschedule", "BACKEND-0001").code == 2
+
+
+def test_task_classes_carry_retry_defaults(sparkq: Run, queue: str) -> None:
+    added = sparkq(
+        "task-classes", "add", "FLAKY", "-t", "60", "--max-attempts", "3", "--backoff", "fixed:30s"
+    )
+    assert added.code == 0, added.err
+    listing = sparkq("task-classes")
+    assert "FLAKY" in listing.out and "fixed:30s:3600s" in listing.out
+    made = sparkq(
+        "enqueue", queue, "run-bash", "-s", "true", "--task-class", "FLAKY", "--json"
+    ).json()
+    assert (made["max_attempts"], made["backoff"]["delay"]) == (3, 30)
+    bad = sparkq("task-classes", "add", "FLAKY", "-t", "60", "--max-attempts", "0")
+    assert bad.code == 2 and "max_attempts 0" in bad.err

@@ -19,13 +19,30 @@ def unix(iso: str) -> float:
     return datetime.fromisoformat(iso).timestamp()
 
 
-def settle(tx: Tx) -> dict[str, list[str]]:
+def settle(tx: Tx, force: bool = False) -> dict[str, list[str]]:
     """Expire, then promote, as of the transaction's time; once per group commit (all its
-    operations share one time). Friendly ids ``{promoted, expired}``."""
-    if tx.group.due_settled:
-        return {"promoted": [], "expired": []}
+    operations share one time), and only once something can be due (``tx.due``) unless
+    ``force``. Friendly ids ``{promoted, expired}``."""
+    nothing = {"promoted": [], "expired": []}
+    if tx.group.due_settled and not force:
+        return nothing
     tx.group.due_settled = True
-    return {"expired": expire(tx), "promoted": promote(tx)}
+    if not force and (tx.due.at is None or tx.due.at > tx.ts):
+        return nothing
+    done = {"expired": expire(tx), "promoted": promote(tx)}
+    tx.due.at = _next_moment(tx.conn)
+    return done
+
+
+def _next_moment(conn: sqlite3.Connection) -> float | None:
+    """The earliest due ``run_at`` or ``expires_at`` still ahead (unix seconds)."""
+    row = conn.execute(
+        "SELECT (SELECT MIN(run_at) FROM tasks WHERE status = 'scheduled'), "
+        "(SELECT MIN(expires_at) FROM tasks WHERE expires_at IS NOT NULL "
+        "AND status IN ('queued', 'scheduled'))"
+    ).fetchone()
+    found = [unix(v) for v in row if v is not None]
+    return min(found) if found else None
 
 
 def promote(tx: Tx) -> list[str]:
@@ -82,6 +99,5 @@ def earliest(conn: sqlite3.Connection) -> float | None:
 
 def promote_now(tx: Tx) -> dict[str, Any]:
     """The due timer's write: settle now, and the next ``run_at`` to wake for."""
-    tx.group.due_settled = False
-    done = settle(tx)
+    done = settle(tx, force=True)
     return {**done, "next": earliest(tx.conn)}

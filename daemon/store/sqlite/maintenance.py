@@ -34,8 +34,7 @@ def sweep(tx: Tx) -> dict[str, list[str]]:
             "task", "task.stale", id=row[0], friendly_id=row[1], queue_id=row[2], status="running"
         )
         timeline.record(tx, row[3], "stale", row[4], row[5])
-    tx.group.due_settled = False
-    settled = due.settle(tx)
+    settled = due.settle(tx, force=True)
     return {
         "failed": failed,
         "retried": retried,

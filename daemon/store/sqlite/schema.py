@@ -141,16 +141,19 @@ MIGRATIONS: list[str] = [
     CREATE INDEX tasks_dead ON tasks(queue_id, reason) WHERE status = 'failed';
     ALTER TABLE task_classes ADD COLUMN max_attempts INTEGER;
     ALTER TABLE task_classes ADD COLUMN backoff TEXT;
+    -- One row per state change after the task's creation (its enqueue is the task row
+    -- itself); keyed by task, so a task's timeline and its cascade delete are one range,
+    -- and seq numbers the task's own rows 1, 2, 3 … (its enqueue is 0).
     CREATE TABLE task_events (
-        seq INTEGER PRIMARY KEY,
         task_seq INTEGER NOT NULL REFERENCES tasks(seq) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
         at TEXT NOT NULL,
         type TEXT NOT NULL,
         attempt INTEGER,
         worker TEXT,
-        detail TEXT
-    );
-    CREATE INDEX task_events_task ON task_events(task_seq);
+        detail TEXT,
+        PRIMARY KEY (task_seq, seq)
+    ) WITHOUT ROWID;
     """,
 ]
 

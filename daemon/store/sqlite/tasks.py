@@ -81,6 +81,8 @@ def due_time(tx: Tx, delay: float | None, run_at: float | None) -> float | None:
 
 def _timing(tx: Tx, item: EnqueueItem) -> tuple[str, str | None, str | None]:
     """(status, run_at, expires_at) of a new task."""
+    if item.delay is None and item.run_at is None and item.ttl is None and item.expires_at is None:
+        return "queued", None, None  # most tasks: due now, for ever
     when = due_time(tx, item.delay, item.run_at)
     status = "scheduled" if when is not None and when > tx.ts else "queued"
     expires = None
@@ -103,6 +105,9 @@ def _timing(tx: Tx, item: EnqueueItem) -> tuple[str, str | None, str | None]:
                 field="expires_at",
             )
         expires = item.expires_at
+    if status == "scheduled":
+        tx.due.lower(when)
+    tx.due.lower(expires)
     return (
         status,
         iso_from_unix(when) if when is not None else None,
@@ -136,10 +141,14 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
     ids = task_ids(first_seq, len(items))
     out = []
     inserts = []
+    encoded: dict[int, str | None] = {}  # a batch shares a few backoff objects: encode once
     for offset, (item, (cls, timeout, class_spec)) in enumerate(zip(items, timings, strict=True)):
         status, run_at, expires_at = _timing(tx, item)
         max_attempts = item.max_attempts or class_spec.get("max_attempts") or 1
         backoff = item.backoff or class_spec.get("backoff") or backoff_policy.DEFAULT
+        backoff_json = encoded.get(id(backoff))
+        if backoff_json is None:
+            backoff_json = encoded[id(backoff)] = rows.encode(backoff)
         seq = first_seq + offset
         task = {
             "id": ids[offset],
@@ -187,7 +196,7 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
                 tx.now,
                 run_at,
                 max_attempts,
-                rows.encode(backoff),
+                backoff_json,
                 expires_at,
             )
         )
@@ -196,15 +205,6 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
         "priority, timeout, created_at, updated_at, run_at, max_attempts, backoff, expires_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         inserts,
-    )
-    timeline.record_many(
-        tx,
-        (
-            timeline.entry(
-                tx, row[0], "enqueued", detail={"run_at": t["run_at"]} if t["run_at"] else None
-            )
-            for row, t in zip(inserts, out, strict=True)
-        ),
     )
     scheduled = sum(1 for t in out if t["status"] == "scheduled")
     if scheduled:
@@ -397,7 +397,9 @@ def fail_attempt(
     attempts, worker = row["attempts"], row["worker"]
     if retry and attempts < row["max_attempts"]:
         backoff = rows.decode(row["backoff"]) or backoff_policy.DEFAULT
-        run_at = iso_from_unix(tx.ts + backoff_policy.delay_before(backoff, attempts))
+        due_at = tx.ts + backoff_policy.delay_before(backoff, attempts)
+        tx.due.lower(due_at)
+        run_at = iso_from_unix(due_at)
         updated = tx.conn.execute(
             "UPDATE tasks SET status = 'scheduled', run_at = ?, error = ?, reason = NULL, "
             "worker = NULL, beat = NULL, stale_warned_at = NULL, finished_at = NULL, "
@@ -449,7 +451,7 @@ def _requeued(tx: Tx, row: sqlite3.Row, redrive: bool = False) -> dict[str, Any]
     updated = tx.conn.execute(
         "UPDATE tasks SET status = 'queued', worker = NULL, claimed_at = NULL, "
         "heartbeat_at = NULL, beat = NULL, finished_at = NULL, stale_warned_at = NULL, "
-        "result = NULL, error = NULL, run_at = NULL, reason = NULL, "
+        "result = NULL, error = NULL, run_at = NULL, reason = NULL, expires_at = NULL, "
         f"attempts = {'0' if reset else 'attempts'}, updated_at = ? "
         "WHERE seq = ? AND status = ?" + RETURNING,
         (tx.now, row["seq"], row["status"]),
@@ -516,6 +518,7 @@ def reschedule(tx: Tx, ref: str, delay: float | None, run_at: float | None) -> d
     when = due_time(tx, delay, run_at)
     assert when is not None
     status = "scheduled" if when > tx.ts else "queued"
+    tx.due.lower(when)
     run_at_iso = iso_from_unix(when)
     updated = tx.conn.execute(
         "UPDATE tasks SET status = ?, run_at = ?, updated_at = ? WHERE seq = ? AND status = ?"
