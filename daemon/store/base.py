@@ -34,8 +34,10 @@ Time and failure (PROTOCOL.md v2), kept by every engine:
   ``scheduled`` task past its ``expires_at`` becomes ``failed`` with reason ``expired`` at the
   same moments and in ``sweep``.
 - Every state change writes one timeline row in its own transaction (``task_events``):
-  ``enqueued``, ``due``, ``claimed``, ``stale``, ``retrying``, ``failed``, ``succeeded``,
-  ``cancelled``, ``requeued``, ``rescheduled``, ``updated``; the rows go with their task.
+  ``due``, ``claimed``, ``stale``, ``retrying``, ``failed``, ``succeeded``, ``cancelled``,
+  ``requeued``, ``rescheduled``, ``updated``; the rows go with their task. ``task_events``
+  gives them after ``enqueued`` (seq 0, at ``created_at``: the task's creation is its own
+  row), numbered 1, 2, 3 … per task.
 """
 
 from __future__ import annotations
