@@ -14,6 +14,8 @@ from typing import Any
 import yaml
 
 from sparkq_daemon import paths
+from sparkq_daemon.errors import Validation
+from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.tcp_config import TcpSettings, parse_tcp, split_listen
 from sparkq_daemon.tool_settings import LLM_KEYS, SettingsError, check_settings, pack
 from sparkq_daemon.validation import is_name
@@ -217,11 +219,30 @@ def _entries(source: Path, section: str, data: Any, allowed: set[str]):
 
 
 def _load_task_classes(source: Path, data: Any, config: Config) -> None:
-    for name, key, spec, description in _entries(source, "task_classes", data, {"timeout"}):
+    allowed = {"timeout", "max_attempts", "backoff"}
+    for name, key, spec, description in _entries(source, "task_classes", data, allowed):
         timeout = spec.get("timeout")
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
             raise _fail(source, f"{key}.timeout", f"expected seconds > 0, got {timeout!r}")
         config.task_classes[name] = {"timeout": timeout, "description": description}
+        attempts = spec.get("max_attempts")
+        if attempts is not None:
+            if (
+                isinstance(attempts, bool)
+                or not isinstance(attempts, int)
+                or not 1 <= attempts <= 100
+            ):
+                raise _fail(
+                    source,
+                    f"{key}.max_attempts",
+                    f"expected a whole number 1–100, got {attempts!r}",
+                )
+            config.task_classes[name]["max_attempts"] = attempts
+        if spec.get("backoff") is not None:
+            try:
+                config.task_classes[name]["backoff"] = backoff_policy.check(spec["backoff"])
+            except Validation as exc:
+                raise _fail(source, f"{key}.backoff", exc.message) from None
 
 
 def _load_tools(source: Path, data: Any, config: Config) -> None:

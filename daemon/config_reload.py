@@ -36,6 +36,7 @@ def file_values(config: Config) -> dict[str, Any]:
         out[f"task_classes.{name}"] = {
             "timeout": spec["timeout"],
             "description": spec.get("description", ""),
+            **{k: spec[k] for k in ("max_attempts", "backoff") if spec.get(k) is not None},
         }
     for name, spec in config.tools.items():
         out[f"tools.{name}"] = {

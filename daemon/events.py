@@ -23,7 +23,8 @@ class Subscription:
         self.overflowed = False
 
     def offer(self, event: dict[str, Any]) -> None:
-        if event["topic"] not in self.topics:
+        # A topic is a whole topic ("task") or one event type ("task.cancelled").
+        if event["topic"] not in self.topics and event["type"] not in self.topics:
             return
         if self.overflowed:
             return

@@ -1,4 +1,5 @@
-"""Periodic jobs: the stale sweeper (warn at 1×, fail at 2× the timeout) and the purge.
+"""Periodic jobs: the stale sweeper (warn at 1×, fail or retry at 2× the timeout; expire
+tasks past ``expires_at``) and the purge.
 
 Both are timers reading the live settings each round, so ``config.set`` takes effect at the
 next tick; neither polls for work in between."""
@@ -22,6 +23,10 @@ async def sweep_once(daemon: Daemon) -> SweepOutcome:
         log.warning("task %s is stale (no heartbeat for its timeout)", friendly)
     for friendly in outcome.failed:
         log.warning("task %s failed: exceeded twice its timeout", friendly)
+    for friendly in outcome.retried:
+        log.warning("task %s exceeded twice its timeout: scheduled for a retry", friendly)
+    for friendly in outcome.expired:
+        log.info("task %s expired before it was claimed", friendly)
     return outcome
 
 

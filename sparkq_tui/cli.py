@@ -33,6 +33,7 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
         "tasks",
         "purge",
     ),
+    "task_time": ("cancel", "reschedule", "requeue-failed"),
     "catalog": ("tools", "task-classes", "prompts"),
     "config_cmds": ("config", "config-export", "backup-list", "backup-restore", "reload"),
     "scripts": ("scripts",),

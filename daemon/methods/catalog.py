@@ -6,6 +6,7 @@ from typing import Any
 
 from sparkq_daemon.context import Context
 from sparkq_daemon.errors import Validation
+from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.tool_settings import SettingsError, check_settings, pack, tool_view
 from sparkq_daemon.validation import optional, required, show
@@ -74,11 +75,20 @@ async def tool_delete(ctx: Context, name: str) -> dict[str, Any]:
     name=required("name"),
     timeout=required("number", min=0.001),
     description=optional("str", ""),
+    max_attempts=optional("int", min=1, max=100),
+    backoff=optional("any"),
 )
 async def task_class_upsert(
-    ctx: Context, name: str, timeout: float, description: str
+    ctx: Context,
+    name: str,
+    timeout: float,
+    description: str,
+    max_attempts: int | None = None,
+    backoff: Any = None,
 ) -> dict[str, Any]:
-    return await ctx.store.task_class_upsert(name, timeout, description)
+    """Create or replace a task class, with the retry defaults of its tasks when given."""
+    checked = backoff_policy.check(backoff) if backoff is not None else None
+    return await ctx.store.task_class_upsert(name, timeout, description, max_attempts, checked)
 
 
 @rpc("task_class.delete", name=required("name"))

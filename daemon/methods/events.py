@@ -10,6 +10,8 @@ from sparkq_daemon.registry import rpc
 from sparkq_daemon.validation import check_choices, optional
 
 TOPICS = ("session", "queue", "task", "config", "catalog")
+# Event types that may be subscribed to alone: a runner hears of cancels without every task event.
+TYPE_TOPICS = ("task.cancelled",)
 DEFAULT_TOPICS = ["session", "queue", "task"]
 
 
@@ -17,7 +19,7 @@ DEFAULT_TOPICS = ["session", "queue", "task"]
 async def subscribe(ctx: Context, topics: list[Any]) -> dict[str, Any]:
     if not topics:
         raise Validation("topics must name at least one topic", field="topics")
-    check_choices(topics, TOPICS, "topics")
+    check_choices(topics, TOPICS + TYPE_TOPICS, "topics")
     if ctx.peer is None:
         raise Validation("events need a connection to be sent on")
     return {"subscribed": ctx.peer.start_events(set(topics))}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from sparkq_daemon.context import Context
 from sparkq_daemon.errors import Validation
+from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.store.base import ClaimParams, EnqueueItem, FinishParams, TaskFilter
 from sparkq_daemon.validation import Field, check_name, check_params, optional, required, show
@@ -15,7 +17,10 @@ from sparkq_daemon.validation import Field, check_name, check_params, optional, 
 MAX_PAYLOAD = 1024 * 1024
 MAX_BATCH = 1000
 MAX_WAIT = 60
-TASK_STATUSES = ("queued", "running", "succeeded", "failed")
+TASK_STATUSES = ("queued", "scheduled", "blocked", "running", "succeeded", "failed", "cancelled")
+MAX_ATTEMPTS = 100
+FAIL_REASONS = ("error", "timeout")
+DEAD_REASONS = ("error", "timeout", "stale", "expired", "dependency", "cancelled")
 
 ITEM = {
     "tool": required("name"),
@@ -23,7 +28,46 @@ ITEM = {
     "task_class": optional("name"),
     "timeout": optional("number", min=0.001),
     "priority": optional("int", 0),
+    "delay": optional("number", min=0),
+    "run_at": optional("str"),
+    "max_attempts": optional("int", min=1, max=MAX_ATTEMPTS),
+    "backoff": optional("any"),
+    "ttl": optional("number"),
+    "expires_at": optional("str"),
 }
+ATTEMPT = optional("int", min=1)
+
+
+def parse_time(value: str, field: str) -> float:
+    """An ISO 8601 time with an explicit offset, as unix seconds."""
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise Validation(
+            f"{field} {show(value)} is not an ISO 8601 time (like 2026-12-24T09:00:00+00:00)",
+            field=field,
+        ) from None
+    if when.tzinfo is None:
+        raise Validation(
+            f"{field} {show(value)} has no UTC offset; add one (like +00:00)", field=field
+        )
+    return when.timestamp()
+
+
+def one_of(params: dict[str, Any], first: str, second: str) -> None:
+    """Refuse ``first`` and ``second`` given together."""
+    if params.get(first) is not None and params.get(second) is not None:
+        raise Validation(
+            f"give {first} ({show(params[first])}) or {second} ({show(params[second])}), not both",
+            field=second,
+        )
+
+
+def due_members(params: dict[str, Any]) -> tuple[float | None, float | None]:
+    """(delay, run_at as unix seconds) of a request that takes ``delay | run_at``."""
+    one_of(params, "delay", "run_at")
+    run_at = params.get("run_at")
+    return params.get("delay"), parse_time(run_at, "run_at") if run_at is not None else None
 
 
 def encode_json(value: Any, field: str, limit: int | None = MAX_PAYLOAD) -> str | None:
@@ -44,6 +88,13 @@ def encode_json(value: Any, field: str, limit: int | None = MAX_PAYLOAD) -> str 
 
 def _item(params: dict[str, Any]) -> EnqueueItem:
     payload = params.get("payload")
+    delay, run_at = due_members(params)
+    one_of(params, "ttl", "expires_at")
+    ttl = params.get("ttl")
+    if ttl is not None and ttl <= 0:
+        raise Validation(f"ttl {show(ttl)} must be above 0 seconds", field="ttl")
+    expires_at = params.get("expires_at")
+    backoff = params.get("backoff")
     return EnqueueItem(
         tool=params["tool"],
         payload=payload,
@@ -51,6 +102,12 @@ def _item(params: dict[str, Any]) -> EnqueueItem:
         task_class=params.get("task_class"),
         timeout=params.get("timeout"),
         priority=params.get("priority") or 0,
+        delay=delay,
+        run_at=run_at,
+        max_attempts=params.get("max_attempts"),
+        backoff=backoff_policy.check(backoff) if backoff is not None else None,
+        ttl=ttl,
+        expires_at=parse_time(expires_at, "expires_at") if expires_at is not None else None,
     )
 
 
@@ -171,9 +228,11 @@ async def _finish(ctx: Context, finish: FinishParams, claim_next: Any) -> dict[s
     return reply
 
 
-@rpc("task.heartbeat", id=required("ref"), worker=optional("str"))
-async def heartbeat(ctx: Context, id: str, worker: str | None = None) -> dict[str, Any]:
-    return await ctx.store.task_heartbeat(id, worker)
+@rpc("task.heartbeat", id=required("ref"), worker=optional("str"), attempt=ATTEMPT)
+async def heartbeat(
+    ctx: Context, id: str, worker: str | None = None, attempt: int | None = None
+) -> dict[str, Any]:
+    return await ctx.store.task_heartbeat(id, worker, attempt)
 
 
 @rpc(
@@ -184,6 +243,7 @@ async def heartbeat(ctx: Context, id: str, worker: str | None = None) -> dict[st
     stderr=optional("str"),
     worker=optional("str"),
     claim_next=optional("any"),
+    attempt=ATTEMPT,
 )
 async def complete(
     ctx: Context,
@@ -193,9 +253,12 @@ async def complete(
     stderr: str | None = None,
     worker: str | None = None,
     claim_next: Any = None,
+    attempt: int | None = None,
 ) -> dict[str, Any]:
     result_json = encode_json(result, "result", limit=None)
-    finish = FinishParams(id, "succeeded", result_json, None, stdout, stderr, worker)
+    finish = FinishParams(
+        id, "succeeded", result_json, None, stdout, stderr, worker, attempt=attempt
+    )
     return await _finish(ctx, finish, claim_next)
 
 
@@ -207,24 +270,67 @@ async def complete(
     stderr=optional("str"),
     worker=optional("str"),
     claim_next=optional("any"),
+    attempt=ATTEMPT,
+    retry=optional("bool", True),
+    reason=optional("str", "error", choices=FAIL_REASONS),
 )
 async def fail(
     ctx: Context,
     id: str,
     error: str,
+    retry: bool,
+    reason: str,
     stdout: str | None = None,
     stderr: str | None = None,
     worker: str | None = None,
     claim_next: Any = None,
+    attempt: int | None = None,
 ) -> dict[str, Any]:
-    finish = FinishParams(id, "failed", None, error, stdout, stderr, worker)
+    finish = FinishParams(
+        id,
+        "failed",
+        None,
+        error,
+        stdout,
+        stderr,
+        worker,
+        attempt=attempt,
+        retry=retry,
+        reason=reason,
+    )
     return await _finish(ctx, finish, claim_next)
 
 
-@rpc("task.requeue", id=required("ref"), worker=optional("name"))
-async def requeue(ctx: Context, id: str, worker: str | None = None) -> dict[str, Any]:
-    """Put a running, failed or succeeded task back to queued, to run again."""
-    return await ctx.store.task_requeue(id, worker)
+@rpc("task.requeue", id=required("ref"), worker=optional("name"), attempt=ATTEMPT)
+async def requeue(
+    ctx: Context, id: str, worker: str | None = None, attempt: int | None = None
+) -> dict[str, Any]:
+    """Put a task back to queued to run again (a failed or cancelled one gets all its
+    attempts again); with ``worker``/``attempt``, only the claim they name."""
+    return await ctx.store.task_requeue(id, worker, attempt)
+
+
+@rpc("task.cancel", id=required("ref"), message=optional("str"))
+async def cancel(ctx: Context, id: str, message: str | None = None) -> dict[str, Any]:
+    return await ctx.store.task_cancel(id, message)
+
+
+@rpc("task.reschedule", id=required("ref"), delay=optional("number", min=0), run_at=optional("str"))
+async def reschedule(ctx: Context, id: str, **when: Any) -> dict[str, Any]:
+    delay, run_at = due_members(when)
+    if delay is None and run_at is None:
+        raise Validation("give delay (seconds) or run_at (a time)", field="delay")
+    return await ctx.store.task_reschedule(id, delay, run_at)
+
+
+@rpc("task.events", id=required("ref"))
+async def events(ctx: Context, id: str) -> dict[str, Any]:
+    return {"events": await ctx.store.task_events(id)}
+
+
+@rpc("queue.requeue_failed", queue=required("ref"), reason=optional("str", choices=DEAD_REASONS))
+async def requeue_failed(ctx: Context, queue: str, reason: str | None = None) -> dict[str, Any]:
+    return {"requeued": await ctx.store.queue_requeue_failed(queue, reason)}
 
 
 @rpc("task.rerun", id=required("ref"))

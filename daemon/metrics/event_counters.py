@@ -43,7 +43,7 @@ class EventCounters:
         self.completed = counter("sparkq_tasks_completed", "Tasks that succeeded (this daemon)")
         self.failed = counter(
             "sparkq_tasks_failed",
-            "Tasks that failed (this daemon); reason: timeout (the sweeper) or error",
+            "Tasks that failed for good (this daemon), by reason: error, timeout, stale, expired",
             "reason",
         )
         self.retried = counter(

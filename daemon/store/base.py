@@ -17,6 +17,27 @@ Rules every engine keeps (the conformance suite in ``tests/store/`` checks them)
 - An optional description or instructions given as None is stored as "".
 - Times come from the engine's clock (a daemon's, or the database's); the suite injects a
   fake one (``tests/store/engines.py``), and an engine that cannot follow it says so there.
+
+Time and failure (PROTOCOL.md v2), kept by every engine:
+
+- Statuses: ``queued`` (due now, claimable), ``scheduled`` (due at ``run_at``; never
+  claimable, and never in the way of a due task), ``blocked`` (reserved), ``running``, and
+  the terminal ``succeeded``, ``failed`` and ``cancelled``. Counts carry all seven.
+- ``attempts`` counts claims. A report that names an ``attempt`` is ``Conflict`` unless the
+  task is running that attempt.
+- A failed attempt with ``retry`` and ``attempts < max_attempts`` becomes ``scheduled`` at
+  now + ``policy.backoff.delay_before(backoff, attempts)`` (event ``task.retrying``);
+  otherwise ``failed`` with its ``reason`` (``error``, ``timeout``, ``stale``, ``expired``).
+- Due promotion: a ``scheduled`` task whose ``run_at`` has come is moved to ``queued`` (event
+  ``task.due``, serving waiting claims) by a timer the engine arms on the earliest
+  ``run_at``, by ``promote_due``, and before any claim picks a task. Expiry: a ``queued`` or
+  ``scheduled`` task past its ``expires_at`` becomes ``failed`` with reason ``expired`` at the
+  same moments and in ``sweep``.
+- Every state change writes one timeline row in its own transaction (``task_events``):
+  ``due``, ``claimed``, ``stale``, ``retrying``, ``failed``, ``succeeded``, ``cancelled``,
+  ``requeued``, ``rescheduled``, ``updated``; the rows go with their task. ``task_events``
+  gives them after ``enqueued`` (seq 0, at ``created_at``: the task's creation is its own
+  row), numbered 1, 2, 3 … per task.
 """
 
 from __future__ import annotations
@@ -45,6 +66,17 @@ class EnqueueItem:
     task_class: str | None = None
     timeout: float | None = None
     priority: int = 0
+    # v2 (already validated, times as unix seconds). ``delay`` or ``run_at``: due then; a
+    # time more than a year after the engine's now is ``Validation``. ``ttl`` counts from
+    # the due time; ``expires_at`` must come after it. ``max_attempts`` and ``backoff``
+    # (a ``policy.backoff.check``ed object) default to the task class's, else 1 and
+    # ``policy.backoff.DEFAULT``.
+    delay: float | None = None
+    run_at: float | None = None
+    max_attempts: int | None = None
+    backoff: dict[str, Any] | None = None
+    ttl: float | None = None
+    expires_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +105,11 @@ class FinishParams:
     stdout: str | None = None
     stderr: str | None = None
     worker: str | None = None
+    # v2: the claim's fence (``Conflict`` unless running this attempt); for ``failed``,
+    # whether the task may retry (when attempts remain) and the ``reason`` if it ends.
+    attempt: int | None = None
+    retry: bool = True
+    reason: str = "error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +125,13 @@ class TaskFilter:
 
 @dataclass(frozen=True, slots=True)
 class SweepOutcome:
-    """What one sweep did: friendly ids of tasks warned as stale, and of tasks failed."""
+    """What one sweep did: friendly ids of tasks warned as stale, of tasks failed for good
+    (stale, out of attempts), of stale tasks scheduled for a retry, and of tasks expired."""
 
     warned: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    retried: list[str] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
 
 
 class Store(Protocol):
@@ -157,9 +197,11 @@ class Store(Protocol):
         """The claimed task, or None when none came within ``params.wait``. Waiting never
         polls the database: the engine is woken by the writes that make a task claimable."""
 
-    async def task_heartbeat(self, ref: str, worker: str | None) -> Task:
-        """Restart a running task's stale clock (by its holder when ``worker`` is given);
-        publishes no event."""
+    async def task_heartbeat(
+        self, ref: str, worker: str | None, attempt: int | None = None
+    ) -> Task:
+        """Restart a running task's stale clock (by its holder when ``worker`` is given, of
+        that claim when ``attempt`` is); publishes no event."""
 
     async def task_finish(self, params: FinishParams) -> Task: ...
     async def task_finish_and_claim(
@@ -170,9 +212,37 @@ class Store(Protocol):
         refused the claim or None). A refused finish raises and claims nothing; a refused
         claim does not undo the finish."""
 
-    async def task_requeue(self, ref: str, worker: str | None = None) -> Task:
-        """Back to ``queued`` from running, succeeded or failed; with ``worker``, only a
-        running task that worker holds."""
+    async def task_requeue(
+        self, ref: str, worker: str | None = None, attempt: int | None = None
+    ) -> Task:
+        """Back to ``queued`` (``run_at`` and ``expires_at`` cleared) from running, scheduled,
+        succeeded, failed
+        or cancelled; a finished task's ``attempts`` and ``reason`` are reset too (a running
+        task's claim stays counted: ``attempts`` is the claim's fence and never goes back). With
+        ``worker`` (and ``attempt``), only a running task that worker holds (that claim)."""
+
+    async def task_cancel(self, ref: str, message: str | None) -> Task:
+        """A queued, scheduled, blocked or running task becomes ``cancelled`` at once with
+        reason ``cancelled`` and ``message`` in ``error``; the ``task.cancelled`` event
+        carries the ``worker`` that held it. A terminal task is ``Conflict``."""
+
+    async def task_reschedule(self, ref: str, delay: float | None, run_at: float | None) -> Task:
+        """Move a queued or scheduled task to a new due time (``delay`` seconds from now, or
+        ``run_at`` unix seconds): ``scheduled`` if it is in the future, else ``queued``
+        (``Conflict`` from any other status). Event ``task.rescheduled``."""
+
+    async def queue_requeue_failed(self, queue: str, reason: str | None) -> int:
+        """The dead-letter redrive: every failed task of ``queue`` (those with ``reason``
+        when given) back to ``queued`` as ``task_requeue`` does; how many."""
+
+    async def task_events(self, ref: str) -> list[Event]:
+        """The task's timeline, oldest first: ``[{seq, at, type, attempt?, worker?,
+        detail?}]``."""
+
+    async def promote_due(self) -> int:
+        """Promote every scheduled task whose ``run_at`` has come to ``queued`` and expire
+        those past ``expires_at``, serving waiting claims; how many were promoted. The engine
+        calls it itself on its timer; the suite calls it after moving the clock."""
 
     async def task_rerun(self, ref: str) -> Task: ...
     async def task_get(self, ref: str) -> Task: ...
@@ -202,8 +272,16 @@ class Store(Protocol):
 
     async def tool_delete(self, name: str) -> dict[str, Any]: ...
     async def task_class_upsert(
-        self, name: str, timeout: float, description: str | None
-    ) -> dict[str, Any]: ...
+        self,
+        name: str,
+        timeout: float,
+        description: str | None,
+        max_attempts: int | None = None,
+        backoff: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Create or replace a task class; ``max_attempts`` and ``backoff`` (None: not set)
+        are the defaults of its tasks and appear in the class only when set."""
+
     async def task_class_delete(self, name: str) -> dict[str, Any]: ...
     async def prompt_list(self) -> list[dict[str, Any]]: ...
     async def prompt_get(self, command: str) -> dict[str, Any]: ...
@@ -245,10 +323,12 @@ class Store(Protocol):
 
     # -- maintenance ------------------------------------------------------------------------
     async def sweep(self) -> SweepOutcome:
-        """Warn running tasks silent for 1× their timeout; fail those silent for 2×."""
+        """Warn running tasks silent for 1× their timeout; fail those silent for 2× (an
+        attempt: retried as ``task_finish`` would, reason ``stale`` when it ends the task);
+        expire queued and scheduled tasks past ``expires_at``."""
 
     async def purge(self, older_than_s: float) -> int:
-        """Delete succeeded and failed tasks finished more than ``older_than_s`` ago (in
+        """Delete succeeded, failed and cancelled tasks finished more than ``older_than_s`` ago (in
         chunks); how many."""
 
     async def stats(self) -> dict[str, Any]:

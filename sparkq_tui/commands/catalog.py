@@ -9,6 +9,7 @@ from typing import Any
 from sparkq_tui.commands import add_actions, add_command
 from sparkq_tui.commands.context import Context, UsageError
 from sparkq_tui.commands.output import emit, print_fields, print_table, say, seconds, short
+from sparkq_tui.commands.task_time import BACKOFF, checked_call
 
 
 def register(sub: Any, common: Any) -> None:
@@ -53,6 +54,8 @@ def _register_task_classes(sub: Any, common: Any) -> None:
     p.add_argument("name")
     p.add_argument("-t", "--timeout", type=float, required=True, help="seconds")
     p.add_argument("-d", "--description", default=None)
+    p.add_argument("--max-attempts", type=int, metavar="N", help="its tasks' tries, 1–100")
+    p.add_argument("--backoff", type=BACKOFF, metavar="SPEC", help="exp:10s[:1h] or fixed:30s")
     p = add_command(actions, common, "remove", remove_class, "remove a task class")
     p.add_argument("name")
 
@@ -151,21 +154,39 @@ def remove_tool(ctx: Context) -> int:
 def list_classes(ctx: Context) -> int:
     result = ctx.call("task_class.list")
     rows = [
-        (c.get("name"), seconds(c.get("timeout")), c.get("description") or "")
+        (
+            c.get("name"),
+            seconds(c.get("timeout")),
+            c.get("max_attempts") or "",
+            _backoff(c.get("backoff")),
+            c.get("description") or "",
+        )
         for c in result["task_classes"]
     ]
-    emit(
-        ctx.json,
-        result,
-        lambda: print_table(("NAME", "TIMEOUT", "DESCRIPTION"), rows, empty="no task classes"),
-    )
+    columns = ("NAME", "TIMEOUT", "ATTEMPTS", "BACKOFF", "DESCRIPTION")
+    emit(ctx.json, result, lambda: print_table(columns, rows, empty="no task classes"))
     return 0
+
+
+def _backoff(backoff: Any) -> str:
+    """A backoff as the CLI writes it: ``exp:10s:1h``, ``fixed:30s:1h``."""
+    if not isinstance(backoff, dict):
+        return ""
+    kind = "exp" if backoff.get("type") == "exponential" else str(backoff.get("type"))
+    return f"{kind}:{backoff.get('delay'):g}s:{backoff.get('max_delay'):g}s"
 
 
 def upsert_class(ctx: Context) -> int:
     args = ctx.args
-    task_class = ctx.call(
-        "task_class.upsert", name=args.name, timeout=args.timeout, description=args.description
+    task_class = checked_call(
+        ctx,
+        "task_class.upsert",
+        ("max_attempts", "backoff"),
+        name=args.name,
+        timeout=args.timeout,
+        description=args.description,
+        max_attempts=args.max_attempts,
+        backoff=args.backoff,
     )
     emit(ctx.json, task_class, lambda: say(f"saved task class {args.name}"))
     return 0

@@ -11,6 +11,7 @@ from typing import Any
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.commands.context import Context
 from sparkq_tui.commands.output import emit, say, warn
+from sparkq_tui.commands.task_time import enqueue_members
 from sparkq_tui.errors import SparkQError
 
 MAX_SHOWN = 5  # refused lines named one by one
@@ -28,6 +29,7 @@ def enqueue_lines(ctx: Context, payloads: list[Any]) -> int:
         )
         if value is not None
     }
+    options.update(enqueue_members(args))
     items = [{"tool": args.tool, "payload": payload, **options} for payload in payloads]
     started = time.perf_counter()
     outcomes = asyncio.run(_send(ctx, args.queue, items, args.window))

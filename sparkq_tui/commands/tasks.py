@@ -1,5 +1,5 @@
 """Task commands: ``enqueue``, ``peek``, ``claim``, ``complete``, ``fail``, ``requeue``,
-``rerun``, ``task ID``, ``tasks`` and ``purge``."""
+``rerun``, ``task ID``, ``tasks`` and ``purge`` (the time and retry ones: task_time.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sparkq_tui.commands import add_command
+from sparkq_tui.commands import add_command, task_time
 from sparkq_tui.commands.context import BadArguments, Context, UsageError
 from sparkq_tui.commands.output import (
     ago,
@@ -23,7 +23,7 @@ from sparkq_tui.commands.output import (
     warn,
 )
 
-STATUSES = ("queued", "running", "succeeded", "failed")
+STATUSES = ("queued", "scheduled", "blocked", "running", "succeeded", "failed", "cancelled")
 SCRIPT_TOOLS = ("run-bash", "run-python")
 ENQUEUE_HELP = """\
 Add a task to a queue. The payload comes from one of:
@@ -37,7 +37,10 @@ Add a task to a queue. The payload comes from one of:
   --lines F        one task per non-empty line of F (- for stdin), each line as --script
                    or --prompt would give it; sent pipelined, --window calls in flight
 TEXT or JSON given as - is read from stdin. --arg and --cwd add "args" and "cwd".
-QUEUE and TOOL may also be given as --queue Q --tool T."""
+QUEUE and TOOL may also be given as --queue Q --tool T.
+When and how often: --delay 10m or --at 2026-12-24T09:00 (local time), --ttl 1h (fail as
+expired if not claimed by then), --max-attempts 3 --backoff exp:10s[:1h] (or fixed:30s).
+Durations: 90, 90s, 10m, 2h, 1d."""
 
 
 def register(sub: Any, common: Any) -> None:
@@ -66,6 +69,7 @@ def register(sub: Any, common: Any) -> None:
     p.add_argument("--task-class", default=None, help="overrides the tool's task class")
     p.add_argument("--timeout", type=_non_negative_float, default=None, help="seconds")
     p.add_argument("--priority", type=int, default=None, help="higher is claimed first")
+    task_time.add_enqueue_options(p)
 
     p = add_command(sub, common, "peek", peek, "show the task `claim` would take next")
     p.add_argument("queue", nargs="?", default=None, help="queue name or id")
@@ -102,6 +106,7 @@ def register(sub: Any, common: Any) -> None:
     ):
         p = add_command(sub, common, name, handler, text)
         p.add_argument("id", help="task id or friendly id")
+    p.add_argument("--events", action="store_true", help="its timeline: every state change")
 
     p = add_command(sub, common, "tasks", list_tasks, "list tasks, newest first")
     p.add_argument("-q", "--queue", default=None, help="queue name or id")
@@ -297,14 +302,17 @@ def enqueue(ctx: Context) -> int:
         from sparkq_tui.commands.enqueue_lines import enqueue_lines
 
         return enqueue_lines(ctx, build_line_payloads(args))
-    task = ctx.call(
+    task = task_time.checked_call(
+        ctx,
         "task.enqueue",
+        task_time.TIME_MEMBERS,
         queue=args.queue,
         tool=args.tool,
         payload=build_payload(args),
         task_class=args.task_class,
         timeout=args.timeout,
         priority=args.priority,
+        **task_time.enqueue_members(args),
     )
     emit(
         ctx.json,
@@ -327,7 +335,10 @@ def render_task(task: dict[str, Any]) -> None:
         ("tool", f"{task.get('tool')}  (class {task.get('task_class')})"),
         ("priority", task.get("priority")),
         ("timeout", seconds(task.get("timeout"))),
-        ("attempts", task.get("attempts")),
+        ("attempts", _attempts(task)),
+        ("due", local_time(task.get("run_at")) if task.get("status") == "scheduled" else None),
+        ("expires", local_time(task.get("expires_at"))),
+        ("reason", task.get("reason")),
         ("worker", task.get("worker")),
         ("created", local_time(task.get("created_at"))),
         ("claimed", local_time(task.get("claimed_at"))),
@@ -341,6 +352,14 @@ def render_task(task: dict[str, Any]) -> None:
         ("stderr", block(task.get("stderr"))),
     ]
     print_fields([(k, v) for k, v in fields if v not in (None, "")])
+
+
+def _attempts(task: dict[str, Any]) -> Any:
+    """``2/3`` when the task may retry, else the number of claims."""
+    most = task.get("max_attempts")
+    if isinstance(most, int) and most > 1:
+        return f"{task.get('attempts')}/{most}"
+    return task.get("attempts")
 
 
 def _print_one(ctx: Context, task: dict[str, Any], message: str) -> int:
@@ -417,6 +436,8 @@ def rerun(ctx: Context) -> int:
 
 
 def show(ctx: Context) -> int:
+    if getattr(ctx.args, "events", False):
+        return task_time.show_events(ctx, ctx.args.id)
     task = ctx.call("task.get", id=ctx.args.id)
     emit(ctx.json, task, lambda: render_task(task))
     return 0

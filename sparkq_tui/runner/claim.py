@@ -11,14 +11,22 @@ from typing import Any
 
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.runner.events import EventHub
-from sparkq_tui.runner.holding import holder_of
+from sparkq_tui.runner.holding import fenced, holder_of
 from sparkq_tui.runner.options import RunnerOptions
 from sparkq_tui.runner.outbox import Outbox
 
 log = logging.getLogger("sparkq.runner")
 
 WAKE_EVENTS = frozenset(
-    {"task.enqueued", "task.requeued", "task.updated", "queue.resumed", "queue.unarchived"}
+    {
+        "task.enqueued",
+        "task.requeued",
+        "task.updated",
+        "task.due",
+        "task.rescheduled",
+        "queue.resumed",
+        "queue.unarchived",
+    }
 )
 ALWAYS_WAKE = frozenset({"connection.restored", "events.overflow"})
 
@@ -149,7 +157,7 @@ class Claimer:
                 log.info("requeueing %s: claimed while stopping", task.get("friendly_id"))
                 self.outbox.send(
                     "task.requeue",
-                    {"id": task["id"], "worker": self.options.worker},
+                    fenced({"id": task["id"], "worker": self.options.worker}, task),
                     holder_of(task, self.options.worker),
                 )
 

@@ -10,8 +10,9 @@ from typing import Any
 from sparkq_tui.client import AsyncClient
 
 TOPICS = ("task", "queue")
-# The quietest topic: subscribed to only to hear of connection.lost / connection.restored.
-CONNECTION_ONLY = ("session",)
+# The quietest topic, to hear of connection.lost / connection.restored, and the cancels of
+# tasks (a runner stops the ones it holds): not every task event.
+CONNECTION_AND_CANCELS = ("session", "task.cancelled")
 
 
 class EventHub:

@@ -88,12 +88,16 @@ class Execution:
         self.stderr = TailBuffer(max_output)
         self._stop_requested = asyncio.Event()
         self._stop_reason: str | None = None
+        self._stop_grace: float | None = None
         self._proc: asyncio.subprocess.Process | None = None
 
-    def stop(self, reason: str) -> None:
-        """Ask the run to end now (TERM, then KILL); ``run()`` reports ``reason``."""
+    def stop(self, reason: str, grace: float | None = None) -> None:
+        """Ask the run to end now (TERM, then KILL after ``grace`` s, at most the run's own
+        ``kill_grace``); ``run()`` reports ``reason``."""
         if self._stop_reason is None:
             self._stop_reason = reason
+        if grace is not None:
+            self._stop_grace = min(grace, self._stop_grace or grace)
         self._stop_requested.set()
 
     async def run(self) -> Outcome:
@@ -153,7 +157,8 @@ class Execution:
 
     async def _terminate(self, proc: asyncio.subprocess.Process, exited: asyncio.Future) -> None:
         self._signal_group(proc.pid, signal.SIGTERM)
-        done, _ = await asyncio.wait({exited}, timeout=self.kill_grace)
+        grace = min(self.kill_grace, self._stop_grace or self.kill_grace)
+        done, _ = await asyncio.wait({exited}, timeout=grace)
         if not done:
             self._signal_group(proc.pid, signal.SIGKILL)
             await exited

@@ -11,6 +11,14 @@ from sparkq_tui.client import AsyncClient
 from sparkq_tui.errors import NotFoundError
 
 
+def fenced(params: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with the claim's ``attempt`` (the daemon refuses a report of another)."""
+    attempts = task.get("attempts")
+    if isinstance(attempts, int) and attempts > 0:
+        return {**params, "attempt": attempts}
+    return params
+
+
 def holder_of(task: dict[str, Any], worker: str) -> dict[str, Any]:
     """The claim on ``task`` taken by ``worker``: who holds it and since when."""
     return {"worker": worker, "claimed_at": task.get("claimed_at")}

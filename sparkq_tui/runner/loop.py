@@ -15,10 +15,11 @@ from typing import Any
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.errors import ConflictError, DaemonUnavailable, NotFoundError, SparkQError
 from sparkq_tui.runner.adopt import adopt_left_over
+from sparkq_tui.runner.cancels import stop_cancelled
 from sparkq_tui.runner.claim import Claimer
-from sparkq_tui.runner.events import CONNECTION_ONLY, EventHub
+from sparkq_tui.runner.events import CONNECTION_AND_CANCELS, EventHub
 from sparkq_tui.runner.execute import Execution, Outcome
-from sparkq_tui.runner.holding import holder_of
+from sparkq_tui.runner.holding import fenced, holder_of
 from sparkq_tui.runner.llm_execute import LlmExecution
 from sparkq_tui.runner.llm_request import LlmRequest, build_llm_request
 from sparkq_tui.runner.options import RunnerOptions
@@ -67,10 +68,13 @@ class Runner:
         await adopt_left_over(
             self.client, self.options.outbox_dir, self.outbox.own_path, self.stopping
         )
-        hub = self.claimer.hub or EventHub(self.client, CONNECTION_ONLY)
+        hub = self.claimer.hub or EventHub(self.client, CONNECTION_AND_CANCELS)
         await self._subscribe(hub)
         watch = asyncio.create_task(
             recheck_on_reconnect(self.client, hub, lambda: list(self.running.values()))
+        )
+        cancels = asyncio.create_task(
+            stop_cancelled(hub, lambda: self.running, self.options.worker)
         )
         slots = asyncio.gather(*(self._slot() for _ in range(self.options.concurrency)))
         stop = asyncio.ensure_future(self.stopping.wait())
@@ -87,9 +91,10 @@ class Runner:
                 running.give_back("the runner is stopping")
             await slots
         stop.cancel()
-        watch.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await watch
+        for watcher in (watch, cancels):
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await watcher
         await self.claimer.settle(self.options.claim_wait + 5)
         await self.claimer.close()
         await hub.close()
@@ -188,7 +193,7 @@ class Runner:
         log.info("requeueing %s: claimed while stopping", task.get("friendly_id"))
         self.outbox.send(
             "task.requeue",
-            {"id": task["id"], "worker": self.options.worker},
+            fenced({"id": task["id"], "worker": self.options.worker}, task),
             holder_of(task, self.options.worker),
         )
 
@@ -235,9 +240,7 @@ class Runner:
         task = running.task
         if self.options.tools is not None and task["tool"] not in self.options.tools:
             log.warning("requeued %s: tool %s is not in --tools", running.label, task["tool"])
-            return self.outbox.send(
-                "task.requeue", {"id": task["id"], "worker": self.options.worker}, running.holder
-            )
+            return self.outbox.send("task.requeue", self._params(running), running.holder)
         with tempfile.TemporaryDirectory(prefix="sparkq-task-") as workdir:
             try:
                 command = await self._command_for(task, Path(workdir))
@@ -286,7 +289,7 @@ class Runner:
     async def _heartbeats(self, running: RunningTask) -> None:
         timeout = running.task.get("timeout")
         interval = max(timeout / 3, MIN_HEARTBEAT_SECONDS) if timeout else IDLE_HEARTBEAT_SECONDS
-        params = {"id": running.task["id"], "worker": self.options.worker}
+        params = self._params(running)
         while True:
             await asyncio.sleep(interval)  # a timer, not a poll: it only sends
             try:
@@ -299,15 +302,12 @@ class Runner:
                 return
 
     def _report(self, running: RunningTask, outcome: Outcome) -> Report | None:
-        task_id = running.task["id"]
         if running.lost_reason:
             log.info("not reporting %s: %s", running.label, running.lost_reason)
             return None
         if running.requeue_reason:
             log.info("requeued %s: %s", running.label, running.requeue_reason)
-            return self.outbox.send(
-                "task.requeue", {"id": task_id, "worker": self.options.worker}, running.holder
-            )
+            return self.outbox.send("task.requeue", self._params(running), running.holder)
         if outcome.succeeded:
             self.succeeded += 1
             result = outcome.result or {"exit_code": 0, "duration_s": outcome.duration_s}
@@ -315,8 +315,7 @@ class Runner:
             return self.outbox.send(
                 "task.complete",
                 {
-                    "id": task_id,
-                    "worker": self.options.worker,
+                    **self._params(running),
                     "result": result,
                     "stdout": outcome.stdout,
                     "stderr": outcome.stderr,
@@ -325,7 +324,13 @@ class Runner:
                 self._claim_next(),
             )
         error = outcome.error(running.task.get("timeout"))
-        return self._report_failure(running, error, outcome.stdout, outcome.stderr)
+        reason = "timeout" if outcome.timed_out else "error"
+        return self._report_failure(running, error, outcome.stdout, outcome.stderr, reason)
+
+    def _params(self, running: RunningTask) -> dict[str, Any]:
+        """The members every report on ``running`` carries: the task, the worker, the
+        attempt (the claim's fence)."""
+        return fenced({"id": running.task["id"], "worker": self.options.worker}, running.task)
 
     def _claim_next(self) -> dict[str, Any] | None:
         """What a report asks the daemon to claim next, in the same call: nothing with
@@ -335,7 +340,7 @@ class Runner:
         return self.claimer.claim_next_params()
 
     def _report_failure(
-        self, running: RunningTask, error: str, stdout: str, stderr: str
+        self, running: RunningTask, error: str, stdout: str, stderr: str, reason: str = "error"
     ) -> Report | None:
         if running.lost_reason:
             log.info("not reporting %s: %s", running.label, running.lost_reason)
@@ -345,9 +350,9 @@ class Runner:
         return self.outbox.send(
             "task.fail",
             {
-                "id": running.task["id"],
-                "worker": self.options.worker,
+                **self._params(running),
                 "error": error,
+                "reason": reason,
                 "stdout": stdout,
                 "stderr": stderr,
             },

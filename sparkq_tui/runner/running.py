@@ -35,8 +35,9 @@ class RunningTask:
         if self.execution is not None:
             self.execution.stop(reason)
 
-    def take_away(self, reason: str) -> None:
-        """The task is no longer this runner's: stop its process and report nothing."""
+    def take_away(self, reason: str, grace: float | None = None) -> None:
+        """The task is no longer this runner's: stop its process (KILL after ``grace`` s
+        when given) and report nothing."""
         self.lost_reason = self.lost_reason or reason
         if self.execution is not None:
-            self.execution.stop(f"the task was taken away: {reason}")
+            self.execution.stop(f"the task was taken away: {reason}", grace)

@@ -10,6 +10,7 @@ import pytest
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.errors import ConflictError, ValidationError
 from tests.daemon_process import DaemonProcess
+from tests.integration.statuses import ZERO_COUNTS
 from tests.waiting import await_until
 
 
@@ -40,7 +41,7 @@ async def test_complete_returns_the_finished_task_and_the_next_claimed(
         )
         assert last["task"]["status"] == "failed" and last["next"] is None
         counts = (await c.call("queue.get", queue="q"))["counts"]
-        assert counts == {"queued": 0, "running": 0, "succeeded": 1, "failed": 1}
+        assert counts == {**ZERO_COUNTS, "queued": 0, "running": 0, "succeeded": 1, "failed": 1}
 
 
 async def test_without_claim_next_the_reply_is_the_task_as_before(daemon: DaemonProcess) -> None:
@@ -138,4 +139,4 @@ async def test_racing_runners_using_claim_next_never_share_a_task(daemon: Daemon
     assert sum(1 for r in results if r) >= 2
     async with AsyncClient(daemon.socket) as c:
         counts = (await c.call("queue.get", queue="q"))["counts"]
-    assert counts == {"queued": 0, "running": 0, "succeeded": total, "failed": 0}
+    assert counts == {**ZERO_COUNTS, "queued": 0, "running": 0, "succeeded": total, "failed": 0}

@@ -12,6 +12,7 @@ import pytest
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.errors import NotFoundError
 from tests.daemon_process import DaemonProcess
+from tests.integration.statuses import ZERO_COUNTS
 from tests.waiting import wait_until
 from tests.wire import Wire
 
@@ -40,7 +41,7 @@ async def test_eight_racing_claimers_each_task_claimed_once(daemon: DaemonProces
     assert sum(1 for r in results if r) >= 2  # the work really was shared
     async with AsyncClient(daemon.socket) as c:
         counts = (await c.call("queue.get", queue="q"))["counts"]
-    assert counts == {"queued": 0, "running": 0, "succeeded": 1000, "failed": 0}
+    assert counts == {**ZERO_COUNTS, "queued": 0, "running": 0, "succeeded": 1000, "failed": 0}
 
 
 async def test_waiting_claim_wakes_on_enqueue(daemon: DaemonProcess) -> None:

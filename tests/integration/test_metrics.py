@@ -100,7 +100,7 @@ def test_a_scrape_after_real_work_counts_it(make_daemon: Any) -> None:
     wait_until(lambda: value(scrape(url), "sparkq_runners_connected") == 0, what="the runner to go")
 
 
-def test_a_task_the_sweeper_fails_counts_as_a_timeout(make_daemon: Any) -> None:
+def test_a_task_the_sweeper_fails_counts_as_stale(make_daemon: Any) -> None:
     fast = {"queue_runner": {"auto_fail_interval_seconds": 0.1}}
     daemon, url = started(make_daemon, fast)
     with Wire(daemon.socket) as w:
@@ -110,7 +110,7 @@ def test_a_task_the_sweeper_fails_counts_as_a_timeout(make_daemon: Any) -> None:
         w.call("task.claim", queue="jobs", worker="silent")
     labels = {"queue": "jobs", "tool": "run-bash"}
     wait_until(
-        lambda: value(scrape(url), "sparkq_tasks_failed_total", **labels, reason="timeout") == 1,
+        lambda: value(scrape(url), "sparkq_tasks_failed_total", **labels, reason="stale") == 1,
         what="the sweeper's failure to be counted",
     )
     samples = scrape(url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.integration.statuses import ZERO_COUNTS
 from tests.wire import Wire
 
 
@@ -54,7 +55,13 @@ def test_queue_lifecycle_and_derived_status(wire: Wire) -> None:
     queue = wire.call("queue.create", name="backend", session="s", instructions="be nice")
     assert queue["id"].startswith("que_")
     assert queue["status"] == "idle"
-    assert queue["counts"] == {"queued": 0, "running": 0, "succeeded": 0, "failed": 0}
+    assert queue["counts"] == {
+        **ZERO_COUNTS,
+        "queued": 0,
+        "running": 0,
+        "succeeded": 0,
+        "failed": 0,
+    }
     wire.call("task.enqueue", queue="backend", tool="run-bash")
     assert wire.call("queue.get", queue="backend")["status"] == "planned"
     wire.call("task.claim", queue="backend")

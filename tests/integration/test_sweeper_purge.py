@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from tests.daemon_process import DaemonProcess
+from tests.integration.statuses import ZERO_COUNTS
 from tests.waiting import stays_true, wait_until
 from tests.wire import Wire
 
@@ -31,7 +32,7 @@ def test_silent_task_is_warned_then_failed(make_daemon) -> None:
         )
         assert failed["error"] == "Task exceeded timeout"
         counts = w.call("queue.get", queue="q")["counts"]
-        assert counts == {"queued": 0, "running": 0, "succeeded": 0, "failed": 1}
+        assert counts == {**ZERO_COUNTS, "queued": 0, "running": 0, "succeeded": 0, "failed": 1}
         types = []
         while "task.failed" not in types:
             message = listener.read()
@@ -83,7 +84,7 @@ def test_purge_run_deletes_finished_tasks_only(daemon: DaemonProcess) -> None:
         assert w.error("task.get", id=done["id"])["code"] == -32004
         assert w.call("task.get", id=waiting["id"])["status"] == "queued"
         counts = w.call("queue.get", queue="q")["counts"]
-        assert counts == {"queued": 1, "running": 0, "succeeded": 0, "failed": 0}
+        assert counts == {**ZERO_COUNTS, "queued": 1, "running": 0, "succeeded": 0, "failed": 0}
         assert w.error("purge.run", older_than_days=-1)["code"] == -32602
         assert w.error("purge.run")["code"] == -32602
 
@@ -108,4 +109,4 @@ def test_purge_of_many_tasks_goes_in_chunks(daemon: DaemonProcess) -> None:
             w.call("task.complete", id=task["id"])
         assert w.call("purge.run", older_than_days=0) == {"deleted": 4500}
         counts = w.call("queue.get", queue="q")["counts"]
-        assert counts == {"queued": 500, "running": 0, "succeeded": 0, "failed": 0}
+        assert counts == {**ZERO_COUNTS, "queued": 500, "running": 0, "succeeded": 0, "failed": 0}

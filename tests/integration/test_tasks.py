@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from tests.integration.statuses import ZERO_COUNTS
 from tests.wire import Wire
 
 
@@ -285,4 +286,4 @@ def test_one_refusal_in_a_group_does_not_undo_its_neighbours(wire: Wire, queue: 
     assert claimed["id"] == made["id"]
     assert claimed["worker"] == "w"
     counts = wire.call("queue.get", queue=queue)["counts"]
-    assert counts == {"queued": 0, "running": 1, "succeeded": 0, "failed": 0}
+    assert counts == {**ZERO_COUNTS, "queued": 0, "running": 1, "succeeded": 0, "failed": 0}

@@ -12,7 +12,7 @@ import pytest
 from sparkq_tui.client import AsyncClient
 
 pytestmark = pytest.mark.timeout(120)
-STATUSES = ("queued", "running", "succeeded", "failed")
+from tests.integration.statuses import STATUSES  # noqa: E402
 
 
 async def test_counts_match_the_rows_after_a_mixed_workload_on_two_daemons(pg_daemons) -> None:

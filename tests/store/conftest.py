@@ -18,6 +18,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "needs_clock: the test moves the injected clock and needs the store to see it"
     )
     config.addinivalue_line("markers", "sqlite_only: the test reads SQLite files directly")
+    config.addinivalue_line(
+        "markers", "time_and_failure: delays, retries, expiry, cancellation, the timeline"
+    )
 
 
 @pytest.fixture

@@ -7,7 +7,15 @@ from typing import Any
 
 from sparkq_daemon.store.base import EnqueueItem, Event, Store, Task, TaskFilter
 
-STATUSES = ("queued", "running", "succeeded", "failed")
+STATUSES = (
+    "queued",
+    "scheduled",
+    "blocked",
+    "running",
+    "succeeded",
+    "failed",
+    "cancelled",
+)
 
 
 def types(events: list[Event]) -> list[str]:

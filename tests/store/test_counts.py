@@ -9,7 +9,7 @@ import random
 
 from sparkq_daemon.errors import RpcError
 from sparkq_daemon.store.base import ClaimParams, EnqueueItem, FinishParams, Store
-from tests.store.helpers import all_tasks, assert_counts_equal_rows
+from tests.store.helpers import STATUSES, all_tasks, assert_counts_equal_rows
 
 QUEUES = ("a", "b", "c")
 
@@ -62,6 +62,4 @@ async def test_counts_equal_rows_after_a_random_concurrent_mix(store: Store) -> 
     await assert_counts_equal_rows(store)
     await store.session_delete("s")
     await assert_counts_equal_rows(store)
-    assert (await store.stats())["tasks"] == dict.fromkeys(
-        ("queued", "running", "succeeded", "failed"), 0
-    )
+    assert (await store.stats())["tasks"] == dict.fromkeys(STATUSES, 0)

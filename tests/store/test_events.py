@@ -101,7 +101,7 @@ async def test_task_events_carry_the_times_tool_and_queue_name(
         claimed["claimed_at"],
         finished["finished_at"],
     )
-    assert "reason" not in failed  # a runner's failure carries no reason
+    assert failed["reason"] == "error"  # a runner's failure, out of attempts
 
 
 async def test_catalogue_events(store: Store, events: list[Event]) -> None:
@@ -210,7 +210,7 @@ async def test_sweep_and_purge_events(
     await store.sweep()
     assert (events[-1]["type"], events[-1]["status"]) == ("task.failed", "failed")
     assert events[-1]["error"] == "Task exceeded timeout"
-    assert events[-1]["reason"] == "timeout"
+    assert events[-1]["reason"] == "stale"
     assert (events[-1]["queue_name"], events[-1]["tool"]) == ("q", "run-bash")
     assert events[-1]["created_at"] == made["created_at"]
     assert events[-1]["claimed_at"] < events[-1]["finished_at"] == events[-1]["at"]

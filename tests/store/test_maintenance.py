@@ -10,7 +10,7 @@ import pytest
 from sparkq_daemon.errors import Conflict, NotFound
 from sparkq_daemon.store.base import ClaimParams, FinishParams, Queue, Store, SweepOutcome
 from tests.store.fake_clock import FakeClock
-from tests.store.helpers import assert_counts_equal_rows, enqueue
+from tests.store.helpers import STATUSES, assert_counts_equal_rows, enqueue
 
 STALE_ERROR = "Task exceeded timeout"
 
@@ -112,6 +112,7 @@ async def test_purge_deletes_finished_tasks_older_than_asked(
     assert await store.purge(0) == 1  # everything finished, however recent
     assert await store.purge(0) == 0
     assert (await store.stats())["tasks"] == {
+        **dict.fromkeys(STATUSES, 0),
         "queued": 1,
         "running": 1,
         "succeeded": 0,
@@ -126,7 +127,7 @@ async def test_stats_count_everything(store: Store, queue: Queue) -> None:
     [fid, _] = await running(store, 2)
     await store.task_finish(FinishParams(ref=fid, status="failed", error="x"))
     stats = await store.stats()
-    assert stats["tasks"] == {"queued": 3, "running": 1, "succeeded": 0, "failed": 1}
+    assert stats["tasks"] == {**dict.fromkeys(STATUSES, 0), "queued": 3, "running": 1, "failed": 1}
     assert (stats["queues"], stats["sessions"]) == (2, 2)
     assert isinstance(stats["db_bytes"], int) and stats["db_bytes"] >= 0
     await assert_counts_equal_rows(store)

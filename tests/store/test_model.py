@@ -1,7 +1,10 @@
-"""A model-based test (hypothesis.stateful): random sequences of enqueue, claim, pause, complete,
-fail, requeue, delete, heartbeat and sweep (with the clock moved) against a plain Python model
-of what each task's status must be. After every step: statuses match the model, counts equal
-rows, and no task was handed to two claimers."""
+"""A model-based test (hypothesis.stateful): random sequences of enqueue (some delayed, some with
+retries), claim, pause, complete, fail (with or without retry), cancel, requeue, delete,
+heartbeat and sweep (with the clock moved) against a plain Python model of what each task's
+status must be. After every step: statuses match the model, counts equal rows, no task was
+handed to two claimers, no task was handed out from a terminal status, and ``attempts`` never
+exceeds ``max_attempts`` (plus the claims a runner gave back, which stay counted: ``attempts``
+is the claim's fence)."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from sparkq_daemon.errors import Conflict
 from sparkq_daemon.store.base import ClaimParams, EnqueueItem, FinishParams, Store
 from tests.store.engines import EngineEnv, open_store
 from tests.store.fake_clock import FakeClock
@@ -30,6 +34,9 @@ from tests.store.helpers import all_tasks, assert_counts_equal_rows
 T = TypeVar("T")
 TIMEOUT = 10  # every task's timeout: stale after 10 s, failed after 20 s
 STEP = 7  # seconds per clock move: no multiple of 7 is 10 or 20, so no tie with a threshold
+RETRY_WAIT = 5  # a fixed backoff without jitter; like the delays, never a multiple of STEP
+BACKOFF = {"type": "fixed", "delay": RETRY_WAIT, "max_delay": 3600, "jitter": 0}
+TERMINAL = ("succeeded", "failed", "cancelled")
 
 
 class StoreModel(RuleBasedStateMachine):
@@ -53,7 +60,11 @@ class StoreModel(RuleBasedStateMachine):
         self.beat: dict[str, int] = {}  # running task → clock moves before its last word
         self.warned: set[str] = set()
         self.moves = 0
-        self.handed: set[tuple[str, int]] = set()  # (task, attempt) pairs handed out
+        self.handed: set[tuple[str, int, int]] = set()  # (task, life, attempt) handed out
+        self.life: dict[str, int] = {}  # task → how many times it was requeued from an end
+        self.due: dict[str, float] = {}  # scheduled task → when it is due (clock seconds)
+        self.max_attempts: dict[str, int] = {}
+        self.given_back: dict[str, int] = {}  # running task → claims given back by requeue
         self.paused = False
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
@@ -69,25 +80,54 @@ class StoreModel(RuleBasedStateMachine):
     def queued_in_claim_order(self) -> list[str]:
         return sorted(self.with_status("queued"), key=self.rank.__getitem__)
 
+    def promote_due(self) -> None:
+        """What every claim and sweep does first: due scheduled tasks become queued."""
+        for task in self.with_status("scheduled"):
+            if self.due[task] <= self.clock.time():
+                self.status[task] = "queued"
+
     def handed_out(self, task: dict[str, Any]) -> None:
-        key = (task["id"], task["attempts"])
+        assert self.status[task["id"]] == "queued", (
+            f"{task['friendly_id']} was handed out while {self.status[task['id']]}"
+        )
+        key = (task["id"], self.life[task["id"]], task["attempts"])
         assert key not in self.handed, f"{task['friendly_id']} was handed out twice"
         self.handed.add(key)
         self.status[task["id"]] = "running"
         self.beat[task["id"]] = self.moves
         self.warned.discard(task["id"])
 
-    @rule(n=st.integers(1, 3), priority=st.integers(0, 2))
-    def enqueue(self, n: int, priority: int) -> None:
-        items = [EnqueueItem("run-bash", timeout=TIMEOUT, priority=priority) for _ in range(n)]
+    @rule(
+        n=st.integers(1, 3),
+        priority=st.integers(0, 2),
+        delay=st.sampled_from([None, 0, 3, 10]),
+        attempts=st.integers(1, 3),
+    )
+    def enqueue(self, n: int, priority: int, delay: int | None, attempts: int) -> None:
+        items = [
+            EnqueueItem(
+                "run-bash",
+                timeout=TIMEOUT,
+                priority=priority,
+                delay=delay,
+                max_attempts=attempts,
+                backoff=BACKOFF,
+            )
+            for _ in range(n)
+        ]
         for task in self.run(self.store.task_enqueue("q", items)):
-            self.status[task["id"]] = "queued"
+            self.status[task["id"]] = "scheduled" if delay else "queued"
+            self.due[task["id"]] = self.clock.time() + (delay or 0)
             self.rank[task["id"]] = (-priority, len(self.rank))
             self.friendly[task["id"]] = task["friendly_id"]
+            self.max_attempts[task["id"]] = attempts
+            self.life[task["id"]] = 0
+            self.given_back[task["id"]] = 0
 
     @rule(claimers=st.integers(1, 3))
     def claim(self, claimers: int) -> None:
         """``claimers`` claims at once: each gets a different task, the next ones in order."""
+        self.promote_due()
         expected = [] if self.paused else self.queued_in_claim_order()[:claimers]
         claims = [
             self.store.task_claim(ClaimParams(queue="q", worker=f"w{n}")) for n in range(claimers)
@@ -104,12 +144,44 @@ class StoreModel(RuleBasedStateMachine):
         self.paused = paused
 
     @precondition(lambda self: self.with_status("running"))
-    @rule(data=st.data(), status=st.sampled_from(["succeeded", "failed"]))
-    def finish(self, data: st.DataObject, status: str) -> None:
+    @rule(
+        data=st.data(),
+        status=st.sampled_from(["succeeded", "failed"]),
+        retry=st.booleans(),
+        stale_attempt=st.booleans(),
+    )
+    def finish(self, data: st.DataObject, status: str, retry: bool, stale_attempt: bool) -> None:
         ref = data.draw(st.sampled_from(self.with_status("running")))
-        done = self.run(self.store.task_finish(FinishParams(ref=ref, status=status, error="x")))
-        assert done["status"] == status
-        self.status[ref] = status
+        attempts = self.run(self.store.task_get(ref))["attempts"]
+        if stale_attempt and attempts > 1:  # a report from an earlier claim is fenced off
+            with pytest.raises(Conflict):
+                self.run(self.store.task_finish(FinishParams(ref, status, attempt=attempts - 1)))
+        params = FinishParams(ref=ref, status=status, error="x", attempt=attempts, retry=retry)
+        done = self.run(self.store.task_finish(params))
+        self.end_attempt(ref, done, status == "failed" and retry, attempts)
+
+    def end_attempt(self, ref: str, done: dict[str, Any], retry: bool, attempts: int) -> None:
+        """The model's side of an attempt that ended (a report, or the sweeper's 2×)."""
+        if done["status"] == "succeeded":
+            self.status[ref] = "succeeded"
+        elif retry and attempts < self.max_attempts[ref] + self.given_back[ref]:
+            assert done["status"] == "scheduled"
+            self.status[ref] = "scheduled"
+            self.due[ref] = self.clock.time() + RETRY_WAIT
+        else:
+            assert done["status"] == "failed"
+            self.status[ref] = "failed"
+
+    @precondition(lambda self: self.status)
+    @rule(data=st.data())
+    def cancel(self, data: st.DataObject) -> None:
+        ref = data.draw(st.sampled_from(sorted(self.status)))
+        if self.status[ref] in TERMINAL:
+            with pytest.raises(Conflict):
+                self.run(self.store.task_cancel(ref, "stop"))
+            return
+        assert self.run(self.store.task_cancel(ref, "stop"))["status"] == "cancelled"
+        self.status[ref] = "cancelled"
 
     @precondition(lambda self: self.with_status("running"))
     @rule(data=st.data())
@@ -119,11 +191,18 @@ class StoreModel(RuleBasedStateMachine):
         self.beat[ref] = self.moves
         self.warned.discard(ref)
 
-    @precondition(lambda self: self.with_status("running", "succeeded", "failed"))
+    @precondition(lambda self: self.with_status("running", "scheduled", *TERMINAL))
     @rule(data=st.data())
     def requeue(self, data: st.DataObject) -> None:
-        ref = data.draw(st.sampled_from(self.with_status("running", "succeeded", "failed")))
-        assert self.run(self.store.task_requeue(ref))["status"] == "queued"
+        ref = data.draw(st.sampled_from(self.with_status("running", "scheduled", *TERMINAL)))
+        back = self.run(self.store.task_requeue(ref))
+        assert back["status"] == "queued"
+        if self.status[ref] in TERMINAL:  # all its attempts again
+            assert back["attempts"] == 0
+            self.life[ref] += 1
+            self.given_back[ref] = 0
+        elif self.status[ref] == "running":  # the claim stays counted (the fence)
+            self.given_back[ref] += 1
         self.status[ref] = "queued"
 
     @precondition(lambda self: self.status)
@@ -138,14 +217,16 @@ class StoreModel(RuleBasedStateMachine):
         self.clock.advance(STEP)
         self.moves += 1
         silent = {t: (self.moves - self.beat[t]) * STEP for t in self.with_status("running")}
-        failed = {t for t, s in silent.items() if s > 2 * TIMEOUT}
+        ended = {t for t, s in silent.items() if s > 2 * TIMEOUT}
+        attempts = {t: self.run(self.store.task_get(t))["attempts"] for t in ended}
         warned = {t for t, s in silent.items() if TIMEOUT < s <= 2 * TIMEOUT} - self.warned
         outcome = self.run(self.store.sweep())
-        assert sorted(outcome.failed) == sorted(self.friendly[t] for t in failed)
+        assert sorted(outcome.failed + outcome.retried) == sorted(self.friendly[t] for t in ended)
         assert sorted(outcome.warned) == sorted(self.friendly[t] for t in warned)
-        for task in failed:
-            self.status[task] = "failed"
+        for task in ended:
+            self.end_attempt(task, self.run(self.store.task_get(task)), True, attempts[task])
         self.warned |= warned
+        self.promote_due()
 
     @invariant()
     def statuses_match_the_model(self) -> None:
@@ -155,6 +236,12 @@ class StoreModel(RuleBasedStateMachine):
     @invariant()
     def counts_equal_rows(self) -> None:
         self.run(assert_counts_equal_rows(self.store))
+
+    @invariant()
+    def attempts_stay_within_max_attempts(self) -> None:
+        for task in self.run(all_tasks(self.store)):
+            budget = task["max_attempts"] + self.given_back[task["id"]]
+            assert task["attempts"] <= budget, f"{task['friendly_id']}: {task['attempts']} tries"
 
 
 async def _gather(claims: list[Coroutine[Any, Any, T]]) -> list[T]:

@@ -6,9 +6,9 @@ import pytest
 
 from sparkq_daemon.errors import Conflict, NotFound
 from sparkq_daemon.store.base import ClaimParams, Queue, Store
-from tests.store.helpers import assert_counts_equal_rows, enqueue
+from tests.store.helpers import STATUSES, assert_counts_equal_rows, enqueue
 
-ZERO = {"queued": 0, "running": 0, "succeeded": 0, "failed": 0}
+ZERO = dict.fromkeys(STATUSES, 0)
 
 
 async def test_create_returns_an_idle_open_queue(store: Store) -> None:

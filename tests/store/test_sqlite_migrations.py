@@ -14,7 +14,7 @@ from sparkq_daemon.store.base import ClaimParams, EnqueueItem, FinishParams, Swe
 from sparkq_daemon.store.sqlite.schema import SCHEMA_VERSION
 from sparkq_daemon.store.sqlite.store import SqliteStore
 from tests.store.fake_clock import FakeClock
-from tests.store.helpers import assert_counts_equal_rows
+from tests.store.helpers import STATUSES, assert_counts_equal_rows
 from tests.store.sqlite_versions import COUNTS, build_database_at, task_id
 
 pytestmark = pytest.mark.sqlite_only
@@ -40,7 +40,7 @@ async def test_an_earlier_database_migrates_and_keeps_its_counts(
         assert await store.catalog_seed(
             copy.deepcopy(DEFAULT_TASK_CLASSES), copy.deepcopy(DEFAULT_TOOLS)
         )
-        assert (await store.queue_get("q"))["counts"] == COUNTS
+        assert (await store.queue_get("q"))["counts"] == {**dict.fromkeys(STATUSES, 0), **COUNTS}
         await assert_counts_equal_rows(store)
         assert (await store.task_get("Q-0003"))["id"] == task_id(3)
         claimed = await store.task_claim(ClaimParams(queue="q", worker="w"))
@@ -52,6 +52,7 @@ async def test_an_earlier_database_migrates_and_keeps_its_counts(
         assert await store.sweep() == SweepOutcome(failed=["Q-0003"])  # silent since 2026
         await store.task_delete("Q-0004")
         assert (await store.queue_get("q"))["counts"] == {
+            **dict.fromkeys(STATUSES, 0),
             "queued": 2,
             "running": 0,
             "succeeded": 1,

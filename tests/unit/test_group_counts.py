@@ -12,7 +12,7 @@ import pytest
 from sparkq_daemon.config import DEFAULT_TASK_CLASSES, DEFAULT_TOOLS
 from sparkq_daemon.errors import NotFound
 from sparkq_daemon.store.base import EnqueueItem
-from sparkq_daemon.store.sqlite import catalog, queues, sessions, tasks
+from sparkq_daemon.store.sqlite import catalog, queues, rows, sessions, tasks
 from sparkq_daemon.store.sqlite.database import Database
 
 ITEM = EnqueueItem(tool="run-bash")
@@ -99,4 +99,4 @@ async def test_a_refused_operation_keeps_its_neighbours_counts(db: Database) -> 
     counted, real = await counted_and_real(db)
     assert counted == real == {(queue["id"], "queued"): 4, (queue["id"], "running"): 1}
     shown = (await db.read(queues.get, "q"))["counts"]
-    assert shown == {"queued": 4, "running": 1, "succeeded": 0, "failed": 0}
+    assert shown == {**dict.fromkeys(rows.TASK_STATUSES, 0), "queued": 4, "running": 1}

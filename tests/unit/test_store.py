@@ -10,8 +10,16 @@ import pytest
 from sparkq_daemon import clock
 from sparkq_daemon.config import DEFAULT_TASK_CLASSES, DEFAULT_TOOLS
 from sparkq_daemon.errors import Conflict, NotFound
-from sparkq_daemon.store.base import EnqueueItem
-from sparkq_daemon.store.sqlite import catalog, maintenance, queues, sessions, task_lookup, tasks
+from sparkq_daemon.store.base import EnqueueItem, FinishParams
+from sparkq_daemon.store.sqlite import (
+    catalog,
+    maintenance,
+    queues,
+    rows,
+    sessions,
+    task_lookup,
+    tasks,
+)
 from sparkq_daemon.store.sqlite.schema import SCHEMA_VERSION, migrate
 from sparkq_daemon.store.sqlite.tx import Catalog, Tx
 
@@ -44,10 +52,10 @@ def test_counters_follow_every_transition(tx: Tx) -> None:
     items = [EnqueueItem(tool="run-bash") for _ in range(3)]
     made = tasks.enqueue(tx, "q", items)
     tasks.claim(tx, "q", None, "w")
-    tasks.finish(tx, made[0]["id"], "succeeded", None, None, None, None, None)
+    tasks.finish(tx, FinishParams(made[0]["id"], "succeeded"))
     tasks.delete(tx, made[1]["id"])
     counts = queues.get(tx.conn, "q")["counts"]
-    assert counts == {"queued": 1, "running": 0, "succeeded": 1, "failed": 0}
+    assert counts == {**dict.fromkeys(rows.TASK_STATUSES, 0), "queued": 1, "succeeded": 1}
     real = dict(tx.conn.execute("SELECT status, COUNT(*) FROM tasks GROUP BY status").fetchall())
     assert real == {"queued": 1, "succeeded": 1}
 
@@ -64,7 +72,12 @@ def test_sweep_warns_then_fails_by_heartbeat_age(tx: Tx) -> None:
     made = tasks.enqueue(tx, "q", [EnqueueItem(tool="run-bash", timeout=10)])[0]
     tasks.claim(tx, "q", None, "w")
     tx.ts += 11
-    assert maintenance.sweep(tx) == {"failed": [], "warned": [made["friendly_id"]]}
+    assert maintenance.sweep(tx) == {
+        "failed": [],
+        "retried": [],
+        "warned": [made["friendly_id"]],
+        "expired": [],
+    }
     tx.ts += 10
     assert maintenance.sweep(tx)["failed"] == [made["friendly_id"]]
     assert task_lookup.get(tx.conn, made["id"])["error"] == maintenance.STALE_ERROR

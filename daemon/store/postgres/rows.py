@@ -8,7 +8,8 @@ from typing import Any
 import asyncpg
 import orjson
 
-TASK_STATUSES = ("queued", "running", "succeeded", "failed")
+# The seven statuses of PROTOCOL.md v2 (this engine makes only the first four so far).
+TASK_STATUSES = ("queued", "scheduled", "blocked", "running", "succeeded", "failed", "cancelled")
 TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "

@@ -33,6 +33,7 @@ from sparkq_daemon.store.postgres import (
     catalog,
     config_sync,
     maintenance,
+    pending_v2,
     queues,
     sessions,
     settings,
@@ -259,6 +260,7 @@ class PgStore:
 
     # -- tasks ------------------------------------------------------------------------------
     async def task_enqueue(self, queue: str, items: Sequence[EnqueueItem]) -> list[Task]:
+        pending_v2.refuse_item_members(items)
         found = await self.db.run(tasks.enqueue, self.db.catalog, queue, list(items))
         if found:
             self.waiting.poke({found[0]["queue_id"]})
@@ -333,11 +335,21 @@ class PgStore:
     async def _give_back(self, task: Task) -> None:
         await self.task_requeue(task["id"])
 
-    async def task_heartbeat(self, ref: str, worker: str | None) -> Task:
+    async def task_heartbeat(
+        self, ref: str, worker: str | None, attempt: int | None = None
+    ) -> Task:
+        await self._fence(ref, attempt)
         return await self.db.read(tasks.heartbeat, ref, worker)
+
+    async def _fence(self, ref: str, attempt: int | None) -> None:
+        # Checked before the guarded statement (the worker guard stays in it): on this engine
+        # a task is claimed again only through a requeue, since it does not retry yet.
+        if attempt is not None:
+            pending_v2.check_fence(await self.task_get(ref), attempt)
 
     async def task_finish(self, params: FinishParams) -> Task:
         p = params
+        await self._fence(p.ref, p.attempt)
         return await self.db.run(
             tasks.finish, p.ref, p.status, p.result_json, p.error, p.stdout, p.stderr, p.worker
         )
@@ -346,6 +358,7 @@ class PgStore:
         self, params: FinishParams, claim: ClaimParams
     ) -> tuple[Task, Task | None, Exception | None]:
         p = params
+        await self._fence(p.ref, p.attempt)
         finish_args = (p.ref, p.status, p.result_json, p.error, p.stdout, p.stderr, p.worker)
         tools = list(claim.tools) if claim.tools is not None else None
         done, following, refused = await self.db.run(
@@ -356,8 +369,26 @@ class PgStore:
             following = await self.task_claim(claim)
         return done, following, refused
 
-    async def task_requeue(self, ref: str, worker: str | None = None) -> Task:
+    async def task_requeue(
+        self, ref: str, worker: str | None = None, attempt: int | None = None
+    ) -> Task:
+        await self._fence(ref, attempt)
         return await self.db.write(tasks.requeue, ref, worker)
+
+    async def task_cancel(self, ref: str, message: str | None) -> Task:
+        raise pending_v2.refuse_method("task.cancel")
+
+    async def task_reschedule(self, ref: str, delay: float | None, run_at: float | None) -> Task:
+        raise pending_v2.refuse_method("task.reschedule")
+
+    async def queue_requeue_failed(self, queue: str, reason: str | None) -> int:
+        raise pending_v2.refuse_method("queue.requeue_failed")
+
+    async def task_events(self, ref: str) -> list[dict[str, Any]]:
+        raise pending_v2.refuse_method("task.events")
+
+    async def promote_due(self) -> int:
+        return 0  # nothing is ever scheduled on this engine yet
 
     async def task_rerun(self, ref: str) -> Task:
         queue_id, item = await self.db.read(tasks.rerun_item, ref)
@@ -399,8 +430,14 @@ class PgStore:
         return await self.db.write(catalog.delete_tool, name)
 
     async def task_class_upsert(
-        self, name: str, timeout: float, description: str | None
+        self,
+        name: str,
+        timeout: float,
+        description: str | None,
+        max_attempts: int | None = None,
+        backoff: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        pending_v2.refuse_class_defaults(max_attempts, backoff)
         return await self.db.write(catalog.upsert_task_class, name, timeout, description or "")
 
     async def task_class_delete(self, name: str) -> dict[str, Any]:

@@ -321,7 +321,10 @@ async def finish(
 _REQUEUE = (
     "UPDATE tasks SET status = 'queued', worker = NULL, claimed_at = NULL, "
     "heartbeat_at = NULL, beat = NULL, finished_at = NULL, stale_warned_at = NULL, "
-    "result = NULL, error = NULL, updated_at = now() WHERE seq = $1 AND status = $2 "
+    "result = NULL, error = NULL, updated_at = now(), "
+    # A finished task gets all its attempts again; a running one's claim stays counted.
+    "attempts = CASE WHEN $2::text = 'running' THEN attempts ELSE 0 END "
+    "WHERE seq = $1 AND status = $2 "
     f"RETURNING seq, {rows.TASK_COLUMNS}, "
     "(SELECT name FROM queues WHERE queues.id = tasks.queue_id) AS queue_name"
 )

@@ -13,7 +13,9 @@ from sparkq_daemon.store.sqlite.tx import Catalog, Tx
 def load(conn: sqlite3.Connection) -> Catalog:
     """The catalogue as the writer caches it."""
     classes = {
-        r["name"]: {"name": r["name"], "timeout": r["timeout"], "description": r["description"]}
+        r["name"]: _task_class(
+            r["name"], r["timeout"], r["description"], r["max_attempts"], rows.decode(r["backoff"])
+        )
         for r in conn.execute("SELECT * FROM task_classes ORDER BY name")
     }
     tools = {
@@ -33,7 +35,14 @@ def seed(tx: Tx, task_classes: dict[str, dict], tools: dict[str, dict]) -> bool:
     if tx.conn.execute("SELECT 1 FROM task_classes LIMIT 1").fetchone():
         return False
     for name, spec in task_classes.items():
-        upsert_task_class(tx, name, spec["timeout"], spec.get("description", ""))
+        upsert_task_class(
+            tx,
+            name,
+            spec["timeout"],
+            spec.get("description", ""),
+            spec.get("max_attempts"),
+            spec.get("backoff"),
+        )
     for name, spec in tools.items():
         upsert_tool(tx, name, spec["task_class"], spec.get("description", ""), spec.get("command"))
     return True
@@ -52,14 +61,39 @@ def list_task_classes(catalog: Catalog) -> dict[str, Any]:
     return {"task_classes": [c for _, c in sorted(catalog.task_classes.items())]}
 
 
-def upsert_task_class(tx: Tx, name: str, timeout: float, description: str) -> dict[str, Any]:
+def _task_class(
+    name: str,
+    timeout: float,
+    description: str,
+    max_attempts: int | None,
+    backoff: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """A task class as the protocol shows it: the retry defaults only when set."""
+    out: dict[str, Any] = {"name": name, "timeout": timeout, "description": description}
+    if max_attempts is not None:
+        out["max_attempts"] = max_attempts
+    if backoff is not None:
+        out["backoff"] = backoff
+    return out
+
+
+def upsert_task_class(
+    tx: Tx,
+    name: str,
+    timeout: float,
+    description: str,
+    max_attempts: int | None = None,
+    backoff: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     tx.conn.execute(
-        "INSERT INTO task_classes (name, timeout, description, updated_at) VALUES (?, ?, ?, ?) "
+        "INSERT INTO task_classes (name, timeout, description, max_attempts, backoff, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (name) DO UPDATE SET timeout = excluded.timeout, "
-        "description = excluded.description, updated_at = excluded.updated_at",
-        (name, timeout, description, tx.now),
+        "description = excluded.description, max_attempts = excluded.max_attempts, "
+        "backoff = excluded.backoff, updated_at = excluded.updated_at",
+        (name, timeout, description, max_attempts, rows.encode(backoff), tx.now),
     )
-    tx.catalog.task_classes[name] = {"name": name, "timeout": timeout, "description": description}
+    tx.catalog.task_classes[name] = _task_class(name, timeout, description, max_attempts, backoff)
     tx.emit("catalog", "task_class.upserted", name=name)
     return tx.catalog.task_classes[name]
 

@@ -25,7 +25,7 @@ from sparkq_daemon.clock import Clock
 from sparkq_daemon.errors import Internal, RpcError
 from sparkq_daemon.store.sqlite import catalog as catalog_store
 from sparkq_daemon.store.sqlite.schema import migrate
-from sparkq_daemon.store.sqlite.tx import Catalog, Counters, Group, Tx
+from sparkq_daemon.store.sqlite.tx import Catalog, Counters, DueHint, Group, Tx
 
 log = logging.getLogger("sparkq.store")
 MAX_GROUP = 1024
@@ -56,6 +56,7 @@ class Database:
         self.clock = clock or wall.now  # each group commit reads it once: one time for all
         self.catalog = Catalog()
         self.counters = Counters()
+        self.due = DueHint()  # lets claims skip due promotion while nothing can be due
         self.on_commit: Callable[[list[dict[str, Any]]], None] = lambda events: None
         # Called inside each group's transaction after its operations (see claims.py).
         self.handoff: Callable[[Tx, list[dict[str, Any]]], list[tuple[Any, Any]]] | None = None
@@ -208,6 +209,7 @@ class Database:
         if outcomes is None:
             conn.execute("ROLLBACK")
             self.catalog = catalog_store.load(conn)
+            self.due.forget()
             conn.execute("BEGIN IMMEDIATE")
             shared = Group()
             outcomes = self._run_ops(conn, group, ts, now, shared, isolate=True)
@@ -215,7 +217,7 @@ class Database:
         events = [e for ok, _, op_events in outcomes if ok for e in op_events]
         served: list[tuple[Any, Any]] = []
         if self.handoff is not None:
-            tx = Tx(conn, ts, now, self.catalog, self.counters, group=shared)
+            tx = Tx(conn, ts, now, self.catalog, self.counters, group=shared, due=self.due)
             served = self.handoff(tx, events)
             tx.settle()
             events.extend(tx.events)
@@ -226,6 +228,7 @@ class Database:
             log.exception("COMMIT failed")
             conn.execute("ROLLBACK")
             self.catalog = catalog_store.load(conn)
+            self.due.forget()
             failure = Internal(f"the commit failed: {exc}")
             return (
                 [(False, failure, None)] * len(group),
@@ -247,7 +250,7 @@ class Database:
         """Run each operation; None when one fails and ``isolate`` is off."""
         outcomes: list[tuple[bool, Any, Any]] = []
         for op in group:
-            tx = Tx(conn, ts, now, self.catalog, self.counters, group=shared)
+            tx = Tx(conn, ts, now, self.catalog, self.counters, group=shared, due=self.due)
             if isolate:
                 # Earlier operations' counts go in first: a ROLLBACK TO must not undo them.
                 shared.flush_counts(conn)

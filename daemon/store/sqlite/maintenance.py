@@ -5,48 +5,42 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sparkq_daemon.store.sqlite import queues, rows, sessions
+from sparkq_daemon.store.sqlite import due, queues, rows, sessions, tasks, timeline
+from sparkq_daemon.store.sqlite.task_lookup import SELECT
 from sparkq_daemon.store.sqlite.tx import Tx
 
 STALE_ERROR = "Task exceeded timeout"
 
 
 def sweep(tx: Tx) -> dict[str, list[str]]:
-    """Fail running tasks silent for 2× their timeout; warn those silent for 1×."""
-    failed = tx.conn.execute(
-        "UPDATE tasks SET status = 'failed', error = ?, finished_at = ?, updated_at = ? "
-        "WHERE status = 'running' AND beat + 2 * timeout < ? "
-        "RETURNING id, friendly_id, queue_id, tool, created_at, claimed_at, "
-        "(SELECT name FROM queues WHERE queues.id = tasks.queue_id)",
-        (STALE_ERROR, tx.now, tx.now, tx.ts),
+    """Fail running tasks silent for 2× their timeout (an attempt: retried when attempts
+    remain, else ``failed`` with reason ``stale``); warn those silent for 1×; expire queued
+    and scheduled tasks past ``expires_at``."""
+    silent = tx.conn.execute(
+        f"{SELECT} WHERE status = 'running' AND beat + 2 * timeout < ?", (tx.ts,)
     ).fetchall()
-    for row in failed:
-        tx.moved(row[2], "running", "failed")
-        tx.emit(
-            "task",
-            "task.failed",
-            id=row[0],
-            friendly_id=row[1],
-            queue_id=row[2],
-            queue_name=row[6] or "",
-            tool=row[3],
-            status="failed",
-            created_at=row[4],
-            claimed_at=row[5],
-            finished_at=tx.now,
-            error=STALE_ERROR,
-            reason="timeout",
-        )
+    failed, retried = [], []
+    for row in silent:
+        task = tasks.fail_attempt(tx, row, STALE_ERROR, "stale", retry=True)
+        (retried if task["status"] == "scheduled" else failed).append(task["friendly_id"])
     warned = tx.conn.execute(
         "UPDATE tasks SET stale_warned_at = ?, updated_at = ? WHERE status = 'running' "
-        "AND stale_warned_at IS NULL AND beat + timeout < ? RETURNING id, friendly_id, queue_id",
+        "AND stale_warned_at IS NULL AND beat + timeout < ? "
+        "RETURNING id, friendly_id, queue_id, seq, attempts, worker",
         (tx.now, tx.now, tx.ts),
     ).fetchall()
     for row in warned:
         tx.emit(
             "task", "task.stale", id=row[0], friendly_id=row[1], queue_id=row[2], status="running"
         )
-    return {"failed": [r[1] for r in failed], "warned": [r[1] for r in warned]}
+        timeline.record(tx, row[3], "stale", row[4], row[5])
+    settled = due.settle(tx, force=True)
+    return {
+        "failed": failed,
+        "retried": retried,
+        "warned": [r[1] for r in warned],
+        "expired": settled["expired"],
+    }
 
 
 PURGE_CHUNK = 2000
@@ -58,7 +52,7 @@ def purge(tx: Tx, cutoff_iso: str) -> int:
     tx.flush_counts()
     deleted = tx.conn.execute(
         "DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE finished_at IS NOT NULL "
-        "AND finished_at <= ? AND status IN ('succeeded', 'failed') LIMIT ?) "
+        "AND finished_at <= ? AND status IN ('succeeded', 'failed', 'cancelled') LIMIT ?) "
         "RETURNING id, friendly_id, queue_id",
         (cutoff_iso, PURGE_CHUNK),
     ).fetchall()

@@ -7,11 +7,20 @@ from typing import Any
 
 import orjson
 
-TASK_STATUSES = ("queued", "running", "succeeded", "failed")
+TASK_STATUSES = (
+    "queued",
+    "scheduled",
+    "blocked",
+    "running",
+    "succeeded",
+    "failed",
+    "cancelled",
+)
+TERMINAL = ("succeeded", "failed", "cancelled")
 TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
-    "finished_at, stale_warned_at"
+    "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at"
 )
 
 
@@ -42,6 +51,7 @@ def task(row: sqlite3.Row) -> dict[str, Any]:
     out = as_dict(row)
     out["payload"] = decode(out["payload"])
     out["result"] = decode(out["result"])
+    out["backoff"] = decode(out["backoff"])
     out["timeout"] = seconds(out["timeout"])
     out["queue_name"] = out["queue_name"] or ""
     return out
@@ -62,7 +72,7 @@ def queue(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
         status = row["state"]
     elif c["running"]:
         status = "active"
-    elif c["queued"]:
+    elif c["queued"] or c["scheduled"] or c["blocked"]:
         status = "planned"
     else:
         status = "idle"

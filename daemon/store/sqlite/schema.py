@@ -133,6 +133,37 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL
     );
     """,
+    # 5: time and failure (PROTOCOL.md v2): delays (status 'scheduled' until run_at), retries
+    # with backoff, expiry, the reason a task failed or was cancelled, per-class retry
+    # defaults, and each task's timeline. Times are stored as the protocol's UTC ISO strings,
+    # which compare in time order. The claim index keeps serving due tasks only: scheduled
+    # tasks are not 'queued' until promoted.
+    """
+    ALTER TABLE tasks ADD COLUMN run_at TEXT;
+    ALTER TABLE tasks ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE tasks ADD COLUMN backoff TEXT;
+    ALTER TABLE tasks ADD COLUMN reason TEXT;
+    ALTER TABLE tasks ADD COLUMN expires_at TEXT;
+    CREATE INDEX tasks_due ON tasks(run_at) WHERE status = 'scheduled';
+    CREATE INDEX tasks_expiry ON tasks(expires_at)
+        WHERE expires_at IS NOT NULL AND status IN ('queued', 'scheduled');
+    CREATE INDEX tasks_dead ON tasks(queue_id, reason) WHERE status = 'failed';
+    ALTER TABLE task_classes ADD COLUMN max_attempts INTEGER;
+    ALTER TABLE task_classes ADD COLUMN backoff TEXT;
+    -- One row per state change after the task's creation (its enqueue is the task row
+    -- itself); keyed by task, so a task's timeline and its cascade delete are one range,
+    -- and seq numbers the task's own rows 1, 2, 3 … (its enqueue is 0).
+    CREATE TABLE task_events (
+        task_seq INTEGER NOT NULL REFERENCES tasks(seq) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        type TEXT NOT NULL,
+        attempt INTEGER,
+        worker TEXT,
+        detail TEXT,
+        PRIMARY KEY (task_seq, seq)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

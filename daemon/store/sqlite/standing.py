@@ -1,7 +1,7 @@
 """``task.claim(wait=…)`` without polling: standing claims served inside the group commit.
 
 A claim that finds nothing, and may wait, stays here as a standing claim. When a group
-commit makes a task claimable (enqueued, requeued, a queue resumed or unarchived), the
+commit makes a task claimable (enqueued, requeued, due, rescheduled, a queue resumed or unarchived), the
 writer serves the standing claims in arrival order inside that same transaction: the task
 is handed over with one fsync, and a burst wakes nobody who cannot get a task."""
 
@@ -18,7 +18,15 @@ from sparkq_daemon.store.sqlite import tasks as task_store
 from sparkq_daemon.store.sqlite.tx import Tx
 
 WAKING_EVENTS = frozenset(
-    {"task.enqueued", "task.requeued", "queue.resumed", "queue.unarchived", "queue.updated"}
+    {
+        "task.enqueued",
+        "task.requeued",
+        "task.due",
+        "task.rescheduled",
+        "queue.resumed",
+        "queue.unarchived",
+        "queue.updated",
+    }
 )
 
 

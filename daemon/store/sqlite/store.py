@@ -29,6 +29,7 @@ from sparkq_daemon.store.base import (
 from sparkq_daemon.store.sqlite import (
     catalog,
     config_sync,
+    due,
     maintenance,
     queues,
     sessions,
@@ -36,9 +37,11 @@ from sparkq_daemon.store.sqlite import (
     task_lookup,
     task_queries,
     tasks,
+    timeline,
     tokens,
 )
 from sparkq_daemon.store.sqlite.database import Database
+from sparkq_daemon.store.sqlite.due_timer import DueTimer
 from sparkq_daemon.store.sqlite.standing import Standing, StandingClaims
 from sparkq_daemon.store.sqlite.tx import Tx
 
@@ -55,21 +58,45 @@ class SqliteStore:
         self.db = Database(path, synchronous, self.clock)
         self.standing = StandingClaims()
         self.db.handoff = self.standing.serve
+        self._sink: EventSink = lambda events: None
+        self.db.on_commit = self._committed
+        self.due_timer: DueTimer | None = None
 
     @property
     def on_commit(self) -> EventSink:
-        return self.db.on_commit
+        return self._sink
 
     @on_commit.setter
     def on_commit(self, sink: EventSink) -> None:
-        self.db.on_commit = sink
+        self._sink = sink
+
+    def _committed(self, events: list[dict[str, Any]]) -> None:
+        """After each commit: wake the due timer for newly scheduled tasks, then publish."""
+        if self.due_timer is not None:
+            for event in events:
+                if event.get("status") == "scheduled" and "run_at" in event:
+                    self.due_timer.note(due.unix(event["run_at"]))
+        self._sink(events)
 
     # -- engine -----------------------------------------------------------------------------
     async def open(self) -> None:
         await self.db.open()
+        self.due_timer = DueTimer(self.clock, self._promote_for_timer)
+        self.due_timer.note(await self.db.read(due.earliest))
 
     async def close(self) -> None:
+        if self.due_timer is not None:
+            await self.due_timer.close()
         await self.db.close()
+
+    async def _promote_for_timer(self) -> float | None:
+        return (await self.db.write(due.promote_now))["next"]
+
+    async def promote_due(self) -> int:
+        done = await self.db.write(due.promote_now)
+        if self.due_timer is not None:
+            self.due_timer.note(done["next"])
+        return len(done["promoted"])
 
     def describe(self) -> dict[str, Any]:
         return {"engine": self.engine, "db_path": str(self.path), "leader": True}
@@ -190,9 +217,7 @@ class SqliteStore:
         p = params
 
         def finish_then_claim(tx: Tx) -> tuple[Task, Task | None, Exception | None]:
-            done = tasks.finish(
-                tx, p.ref, p.status, p.result_json, p.error, p.stdout, p.stderr, p.worker
-            )
+            done = tasks.finish(tx, p)
             try:
                 # A claim refuses (unknown queue) before it writes: the finish stands.
                 return done, attempt(tx), None
@@ -221,17 +246,30 @@ class SqliteStore:
             return None
         return standing.future.result()
 
-    async def task_heartbeat(self, ref: str, worker: str | None) -> Task:
-        return await self.db.write(tasks.heartbeat, ref, worker)
+    async def task_heartbeat(
+        self, ref: str, worker: str | None, attempt: int | None = None
+    ) -> Task:
+        return await self.db.write(tasks.heartbeat, ref, worker, attempt)
 
     async def task_finish(self, params: FinishParams) -> Task:
-        p = params
-        return await self.db.write(
-            tasks.finish, p.ref, p.status, p.result_json, p.error, p.stdout, p.stderr, p.worker
-        )
+        return await self.db.write(tasks.finish, params)
 
-    async def task_requeue(self, ref: str, worker: str | None = None) -> Task:
-        return await self.db.write(tasks.requeue, ref, worker)
+    async def task_requeue(
+        self, ref: str, worker: str | None = None, attempt: int | None = None
+    ) -> Task:
+        return await self.db.write(tasks.requeue, ref, worker, attempt)
+
+    async def task_cancel(self, ref: str, message: str | None) -> Task:
+        return await self.db.write(tasks.cancel, ref, message)
+
+    async def task_reschedule(self, ref: str, delay: float | None, run_at: float | None) -> Task:
+        return await self.db.write(tasks.reschedule, ref, delay, run_at)
+
+    async def queue_requeue_failed(self, queue: str, reason: str | None) -> int:
+        return await self.db.write(tasks.requeue_failed, queue, reason)
+
+    async def task_events(self, ref: str) -> list[dict[str, Any]]:
+        return (await self.db.read(timeline.list_, ref))["events"]
 
     async def task_rerun(self, ref: str) -> Task:
         return await self.db.write(tasks.rerun, ref)
@@ -272,9 +310,16 @@ class SqliteStore:
         return await self.db.write(catalog.delete_tool, name)
 
     async def task_class_upsert(
-        self, name: str, timeout: float, description: str | None
+        self,
+        name: str,
+        timeout: float,
+        description: str | None,
+        max_attempts: int | None = None,
+        backoff: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        return await self.db.write(catalog.upsert_task_class, name, timeout, description or "")
+        return await self.db.write(
+            catalog.upsert_task_class, name, timeout, description or "", max_attempts, backoff
+        )
 
     async def task_class_delete(self, name: str) -> dict[str, Any]:
         return await self.db.write(catalog.delete_task_class, name)
@@ -330,7 +375,7 @@ class SqliteStore:
     # -- maintenance ------------------------------------------------------------------------
     async def sweep(self) -> SweepOutcome:
         outcome = await self.db.write(maintenance.sweep)
-        return SweepOutcome(warned=outcome["warned"], failed=outcome["failed"])
+        return SweepOutcome(**outcome)
 
     async def purge(self, older_than_s: float) -> int:
         ts, _ = self.clock()

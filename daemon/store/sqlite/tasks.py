@@ -10,12 +10,14 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from sparkq_daemon.clock import iso_from_unix
 from sparkq_daemon.errors import Conflict, Validation
 from sparkq_daemon.ids import friendly_id, task_ids
-from sparkq_daemon.store.base import EnqueueItem
+from sparkq_daemon.policy import backoff as backoff_policy
+from sparkq_daemon.store.base import EnqueueItem, FinishParams
+from sparkq_daemon.store.sqlite import due, rows, timeline
 from sparkq_daemon.store.sqlite import queues as queue_store
-from sparkq_daemon.store.sqlite import rows
-from sparkq_daemon.store.sqlite.task_lookup import RETURNING, find, match, out
+from sparkq_daemon.store.sqlite.task_lookup import RETURNING, SELECT, find, match, out
 from sparkq_daemon.store.sqlite.tx import Tx
 
 
@@ -37,9 +39,19 @@ def _emit(tx: Tx, type_: str, task: dict[str, Any]) -> None:
             "at": tx.now,
         }
     )
+    if task.get("run_at") is not None and task["status"] == "scheduled":
+        tx.events[-1]["run_at"] = task["run_at"]
+    if task.get("reason") is not None:
+        tx.events[-1]["reason"] = task["reason"]
 
 
 def _resolve_timing(tx: Tx, tool: str, task_class: str | None, timeout: float | None):
+    cls, timeout_s, _ = _resolve(tx, tool, task_class, timeout)
+    return cls, timeout_s
+
+
+def _resolve(tx: Tx, tool: str, task_class: str | None, timeout: float | None):
+    """(task class, timeout, the class's spec) of a task of ``tool``."""
     tool_spec = tx.catalog.tools.get(tool)
     if tool_spec is None:
         known = ", ".join(sorted(tx.catalog.tools)) or "none"
@@ -49,7 +61,63 @@ def _resolve_timing(tx: Tx, tool: str, task_class: str | None, timeout: float | 
     if class_spec is None:
         known = ", ".join(sorted(tx.catalog.task_classes)) or "none"
         raise Validation(f"unknown task class {cls!r} (known: {known})", field="task_class")
-    return cls, float(timeout if timeout is not None else class_spec["timeout"])
+    return cls, float(timeout if timeout is not None else class_spec["timeout"]), class_spec
+
+
+HORIZON = 365 * 24 * 3600.0  # a due time further away than this is refused
+
+
+def due_time(tx: Tx, delay: float | None, run_at: float | None) -> float | None:
+    """The due time (unix seconds) of ``delay`` or ``run_at``; refuses one over a year away."""
+    if delay is not None:
+        when, member, shown = tx.ts + delay, "delay", f"{delay:g}"
+    elif run_at is not None:
+        when, member, shown = run_at, "run_at", iso_from_unix(run_at)
+    else:
+        return None
+    if when > tx.ts + HORIZON:
+        raise Validation(
+            f"{member} {shown} is more than a year away; the furthest due time is "
+            f"{iso_from_unix(tx.ts + HORIZON)}",
+            field=member,
+        )
+    return when
+
+
+def _timing(tx: Tx, item: EnqueueItem) -> tuple[str, str | None, str | None]:
+    """(status, run_at, expires_at) of a new task."""
+    if item.delay is None and item.run_at is None and item.ttl is None and item.expires_at is None:
+        return "queued", None, None  # most tasks: due now, for ever
+    when = due_time(tx, item.delay, item.run_at)
+    status = "scheduled" if when is not None and when > tx.ts else "queued"
+    expires = None
+    start = max(when, tx.ts) if when is not None else tx.ts
+    if item.ttl is not None:
+        if item.ttl > HORIZON:
+            raise Validation(f"ttl {item.ttl:g} is more than a year", field="ttl")
+        expires = start + item.ttl
+    elif item.expires_at is not None:
+        if item.expires_at <= start:
+            raise Validation(
+                f"expires_at {iso_from_unix(item.expires_at)} is not after the task is due "
+                f"({iso_from_unix(start)})",
+                field="expires_at",
+            )
+        if item.expires_at > start + HORIZON:
+            raise Validation(
+                f"expires_at {iso_from_unix(item.expires_at)} is more than a year after the "
+                "task is due",
+                field="expires_at",
+            )
+        expires = item.expires_at
+    if status == "scheduled":
+        tx.due.lower(when)
+    tx.due.lower(expires)
+    return (
+        status,
+        iso_from_unix(when) if when is not None else None,
+        iso_from_unix(expires) if expires is not None else None,
+    )
 
 
 def _writable_queue(tx: Tx, ref: str) -> sqlite3.Row:
@@ -65,21 +133,29 @@ def _writable_queue(tx: Tx, ref: str) -> sqlite3.Row:
 def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[str, Any]]:
     """Insert ``items`` into one queue."""
     queue = _writable_queue(tx, queue_ref)
-    resolved: dict[tuple[Any, Any, Any], tuple[str, float]] = {}  # a batch repeats its tools
+    resolved: dict[tuple[Any, Any, Any], tuple[str, float, dict]] = {}  # a batch repeats tools
     timings = []
     for it in items:
         key = (it.tool, it.task_class, it.timeout)
         if key not in resolved:
-            resolved[key] = _resolve_timing(tx, *key)
+            resolved[key] = _resolve(tx, *key)
         timings.append(resolved[key])
     first_number = tx.group.numbers.get(queue["id"], queue["next_number"]) + 1
     tx.group.numbers[queue["id"]] = first_number + len(items) - 1
     first_seq = tx.counters.take(len(items))
     ids = task_ids(first_seq, len(items))
     out = []
-    for offset, (item, (cls, timeout)) in enumerate(zip(items, timings, strict=True)):
+    inserts = []
+    encoded: dict[int, str | None] = {}  # a batch shares a few backoff objects: encode once
+    for offset, (item, (cls, timeout, class_spec)) in enumerate(zip(items, timings, strict=True)):
+        status, run_at, expires_at = _timing(tx, item)
+        max_attempts = item.max_attempts or class_spec.get("max_attempts") or 1
+        backoff = item.backoff or class_spec.get("backoff") or backoff_policy.DEFAULT
+        backoff_json = encoded.get(id(backoff))
+        if backoff_json is None:
+            backoff_json = encoded[id(backoff)] = rows.encode(backoff)
+        seq = first_seq + offset
         task = {
-            "seq": first_seq + offset,
             "id": ids[offset],
             "friendly_id": friendly_id(queue["prefix"], first_number + offset),
             "queue_id": queue["id"],
@@ -87,7 +163,7 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
             "tool": item.tool,
             "task_class": cls,
             "payload": item.payload,
-            "status": "queued",
+            "status": status,
             "priority": item.priority or 0,
             "timeout": rows.seconds(timeout),
             "attempts": 0,
@@ -102,30 +178,44 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
             "heartbeat_at": None,
             "finished_at": None,
             "stale_warned_at": None,
+            "run_at": run_at,
+            "max_attempts": max_attempts,
+            "backoff": backoff,
+            "reason": None,
+            "expires_at": expires_at,
         }
         out.append(task)
+        inserts.append(
+            (
+                seq,
+                task["id"],
+                task["friendly_id"],
+                task["queue_id"],
+                task["tool"],
+                cls,
+                item.payload_json,
+                status,
+                task["priority"],
+                task["timeout"],
+                tx.now,
+                tx.now,
+                run_at,
+                max_attempts,
+                backoff_json,
+                expires_at,
+            )
+        )
     tx.conn.executemany(
         "INSERT INTO tasks (seq, id, friendly_id, queue_id, tool, task_class, payload, status, "
-        "priority, timeout, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
-        [
-            (
-                t.pop("seq"),
-                t["id"],
-                t["friendly_id"],
-                t["queue_id"],
-                t["tool"],
-                t["task_class"],
-                item.payload_json,
-                t["priority"],
-                t["timeout"],
-                tx.now,
-                tx.now,
-            )
-            for t, item in zip(out, items, strict=True)
-        ],
+        "priority, timeout, created_at, updated_at, run_at, max_attempts, backoff, expires_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        inserts,
     )
-    tx.moved(queue["id"], None, "queued", len(items))
+    scheduled = sum(1 for t in out if t["status"] == "scheduled")
+    if scheduled:
+        tx.moved(queue["id"], None, "scheduled", scheduled)
+    if len(items) - scheduled:
+        tx.moved(queue["id"], None, "queued", len(items) - scheduled)
     for t in out:
         _emit(tx, "task.enqueued", t)
     return out
@@ -155,6 +245,7 @@ def claim(
 
     ``tools`` limits the claim to tasks of those tools (a runner that only runs some)."""
     args = (worker, tx.now, tx.ts, tx.now)
+    due.settle(tx)  # due tasks promoted and expired ones failed first, at this group's time
     if task_ref is not None:
         target = find(tx.conn, task_ref)
         if tools and target["tool"] not in tools:
@@ -204,10 +295,13 @@ def claim(
     task = out(row)
     tx.moved(task["queue_id"], "queued", "running")
     _emit(tx, "task.claimed", task)
+    timeline.record(tx, row["seq"], "claimed", task["attempts"], worker)
     return task
 
 
-def _running(tx: Tx, ref: str, worker: str | None, action: str) -> sqlite3.Row:
+def _running(
+    tx: Tx, ref: str, worker: str | None, action: str, attempt: int | None = None
+) -> sqlite3.Row:
     row = find(tx.conn, ref)
     if row["status"] != "running":
         raise Conflict(
@@ -221,28 +315,44 @@ def _running(tx: Tx, ref: str, worker: str | None, action: str) -> sqlite3.Row:
             id=row["id"],
             status=row["status"],
         )
+    if attempt is not None and row["attempts"] != attempt:
+        raise Conflict(
+            f"task {row['friendly_id']} is running attempt {row['attempts']}, not attempt "
+            f"{attempt}; it cannot be {action}",
+            id=row["id"],
+            status=row["status"],
+            attempt=row["attempts"],
+        )
     return row
 
 
 def _update_running(
-    tx: Tx, ref: str, worker: str | None, action: str, assignments: str, values: tuple[Any, ...]
+    tx: Tx,
+    ref: str,
+    worker: str | None,
+    action: str,
+    assignments: str,
+    values: tuple[Any, ...],
+    attempt: int | None = None,
 ) -> sqlite3.Row:
     """One guarded UPDATE of a running task; on no match, the precise refusal."""
     clause, args = match(ref)
     held = ""
     if worker is not None:
         held, args = " AND (worker IS NULL OR worker = ?)", (*args, worker)
+    if attempt is not None:
+        held, args = held + " AND attempts = ?", (*args, attempt)
     row = tx.conn.execute(
         f"UPDATE tasks SET {assignments} WHERE {clause} AND status = 'running'{held}" + RETURNING,
         (*values, *args),
     ).fetchone()
     if row is None:
-        _running(tx, ref, worker, action)  # raises NotFound or Conflict
+        _running(tx, ref, worker, action, attempt)  # raises NotFound or Conflict
         raise Conflict(f"task {ref!r} cannot be {action}")
     return row
 
 
-def heartbeat(tx: Tx, ref: str, worker: str | None) -> dict[str, Any]:
+def heartbeat(tx: Tx, ref: str, worker: str | None, attempt: int | None = None) -> dict[str, Any]:
     row = _update_running(
         tx,
         ref,
@@ -250,53 +360,180 @@ def heartbeat(tx: Tx, ref: str, worker: str | None) -> dict[str, Any]:
         "heartbeated",
         "heartbeat_at = ?, beat = ?, stale_warned_at = NULL, updated_at = ?",
         (tx.now, tx.ts, tx.now),
+        attempt,
     )
     return out(row)
 
 
-def finish(
-    tx: Tx,
-    ref: str,
-    status: str,
-    result_json: str | None,
-    error: str | None,
-    stdout: str | None,
-    stderr: str | None,
-    worker: str | None,
-) -> dict[str, Any]:
-    """complete (status 'succeeded') or fail (status 'failed') a running task."""
+def finish(tx: Tx, p: FinishParams) -> dict[str, Any]:
+    """complete (status 'succeeded') or fail (status 'failed') a running task; a failure
+    with attempts left and ``p.retry`` is scheduled for its next attempt instead."""
+    if p.status == "failed":
+        row = _running(tx, p.ref, p.worker, "failed", p.attempt)
+        return fail_attempt(tx, row, p.error or "", p.reason, p.retry, p.stdout, p.stderr)
     row = _update_running(
         tx,
-        ref,
-        worker,
-        "completed" if status == "succeeded" else "failed",
-        "status = ?, result = ?, error = ?, stdout = COALESCE(?, stdout), "
+        p.ref,
+        p.worker,
+        "completed",
+        "status = 'succeeded', result = ?, error = NULL, stdout = COALESCE(?, stdout), "
         "stderr = COALESCE(?, stderr), finished_at = ?, updated_at = ?",
-        (status, result_json, error, stdout, stderr, tx.now, tx.now),
+        (p.result_json, p.stdout, p.stderr, tx.now, tx.now),
+        p.attempt,
     )
     task = out(row)
-    tx.moved(task["queue_id"], "running", status)
-    _emit(tx, "task.completed" if status == "succeeded" else "task.failed", task)
+    tx.moved(task["queue_id"], "running", "succeeded")
+    _emit(tx, "task.completed", task)
+    timeline.record(tx, row["seq"], "succeeded", task["attempts"], task["worker"])
     return task
 
 
-def requeue(tx: Tx, ref: str, worker: str | None = None) -> dict[str, Any]:
+def fail_attempt(
+    tx: Tx,
+    row: sqlite3.Row,
+    error: str,
+    reason: str,
+    retry: bool,
+    stdout: str | None = None,
+    stderr: str | None = None,
+) -> dict[str, Any]:
+    """End the running attempt ``row`` as failed: ``scheduled`` after its backoff when it may
+    retry and has attempts left, else ``failed`` with ``reason``."""
+    attempts, worker = row["attempts"], row["worker"]
+    if retry and attempts < row["max_attempts"]:
+        backoff = rows.decode(row["backoff"]) or backoff_policy.DEFAULT
+        due_at = tx.ts + backoff_policy.delay_before(backoff, attempts)
+        tx.due.lower(due_at)
+        run_at = iso_from_unix(due_at)
+        updated = tx.conn.execute(
+            "UPDATE tasks SET status = 'scheduled', run_at = ?, error = ?, reason = NULL, "
+            "worker = NULL, beat = NULL, stale_warned_at = NULL, finished_at = NULL, "
+            "stdout = COALESCE(?, stdout), stderr = COALESCE(?, stderr), updated_at = ? "
+            "WHERE seq = ? AND status = 'running'" + RETURNING,
+            (run_at, error, stdout, stderr, tx.now, row["seq"]),
+        ).fetchone()
+        task = out(updated)
+        tx.moved(task["queue_id"], "running", "scheduled")
+        _emit(tx, "task.retrying", task)
+        tx.events[-1].update(attempt=attempts, reason=reason, worker=worker, error=error)
+        detail = {"run_at": run_at, "reason": reason, "error": error}
+        timeline.record(tx, row["seq"], "retrying", attempts, worker, detail)
+        return task
+    updated = tx.conn.execute(
+        "UPDATE tasks SET status = 'failed', reason = ?, result = NULL, error = ?, "
+        "stdout = COALESCE(?, stdout), stderr = COALESCE(?, stderr), finished_at = ?, "
+        "updated_at = ? WHERE seq = ? AND status = 'running'" + RETURNING,
+        (reason, error, stdout, stderr, tx.now, tx.now, row["seq"]),
+    ).fetchone()
+    task = out(updated)
+    tx.moved(task["queue_id"], "running", "failed")
+    _emit(tx, "task.failed", task)
+    tx.events[-1]["error"] = error
+    detail = {"reason": reason, "error": error}
+    timeline.record(tx, row["seq"], "failed", attempts, worker, detail)
+    return task
+
+
+def requeue(
+    tx: Tx, ref: str, worker: str | None = None, attempt: int | None = None
+) -> dict[str, Any]:
     """Put a task back in its queue; with ``worker``, only a running task that worker holds
-    (a runner giving back its own task never requeues one claimed again since)."""
-    row = _running(tx, ref, worker, "requeued") if worker is not None else find(tx.conn, ref)
+    (a runner giving back its own task never requeues one claimed again since). A failed or
+    cancelled task gets all its attempts again."""
+    if worker is not None or attempt is not None:
+        row = _running(tx, ref, worker, "requeued", attempt)
+    else:
+        row = find(tx.conn, ref)
     if row["status"] == "queued":
         raise Conflict(
             f"task {row['friendly_id']} is already queued", id=row["id"], status="queued"
         )
+    return _requeued(tx, row)
+
+
+def _requeued(tx: Tx, row: sqlite3.Row, redrive: bool = False) -> dict[str, Any]:
+    reset = row["status"] in rows.TERMINAL  # a finished task gets all its attempts again
     updated = tx.conn.execute(
         "UPDATE tasks SET status = 'queued', worker = NULL, claimed_at = NULL, "
         "heartbeat_at = NULL, beat = NULL, finished_at = NULL, stale_warned_at = NULL, "
-        "result = NULL, error = NULL, updated_at = ? WHERE seq = ? AND status = ?" + RETURNING,
+        "result = NULL, error = NULL, run_at = NULL, reason = NULL, expires_at = NULL, "
+        f"attempts = {'0' if reset else 'attempts'}, updated_at = ? "
+        "WHERE seq = ? AND status = ?" + RETURNING,
         (tx.now, row["seq"], row["status"]),
     ).fetchone()
     task = out(updated)
     tx.moved(task["queue_id"], row["status"], "queued")
     _emit(tx, "task.requeued", task)
+    detail: dict[str, Any] = {"from": row["status"]}
+    if redrive:
+        detail["redrive"] = True
+    timeline.record(tx, row["seq"], "requeued", row["attempts"] or None, row["worker"], detail)
+    return task
+
+
+def requeue_failed(tx: Tx, queue_ref: str, reason: str | None) -> int:
+    """The dead-letter redrive: every failed task of the queue (with ``reason`` if given)."""
+    queue = queue_store.cached(tx, queue_ref)
+    where, args = "queue_id = ? AND status = 'failed'", [queue["id"]]
+    if reason is not None:
+        where, args = where + " AND reason = ?", [*args, reason]
+    found = tx.conn.execute(f"{SELECT} WHERE {where} ORDER BY seq", args).fetchall()
+    for row in found:
+        _requeued(tx, row, redrive=True)
+    return len(found)
+
+
+CANCELLABLE = ("queued", "scheduled", "blocked", "running")
+
+
+def cancel(tx: Tx, ref: str, message: str | None) -> dict[str, Any]:
+    """Cancel a task that has not ended; its holder's later reports are refused."""
+    row = find(tx.conn, ref)
+    if row["status"] not in CANCELLABLE:
+        raise Conflict(
+            f"task {row['friendly_id']} is {row['status']}; only a queued, scheduled, blocked "
+            "or running task can be cancelled",
+            id=row["id"],
+            status=row["status"],
+        )
+    updated = tx.conn.execute(
+        "UPDATE tasks SET status = 'cancelled', reason = 'cancelled', error = ?, "
+        "finished_at = ?, updated_at = ?, beat = NULL WHERE seq = ? AND status = ?" + RETURNING,
+        (message, tx.now, tx.now, row["seq"], row["status"]),
+    ).fetchone()
+    task = out(updated)
+    tx.moved(task["queue_id"], row["status"], "cancelled")
+    _emit(tx, "task.cancelled", task)
+    tx.events[-1]["worker"] = task["worker"]
+    detail = {"from": row["status"], **({"message": message} if message else {})}
+    timeline.record(tx, row["seq"], "cancelled", task["attempts"] or None, task["worker"], detail)
+    return task
+
+
+def reschedule(tx: Tx, ref: str, delay: float | None, run_at: float | None) -> dict[str, Any]:
+    """A queued or scheduled task to a new due time."""
+    row = find(tx.conn, ref)
+    if row["status"] not in ("queued", "scheduled"):
+        raise Conflict(
+            f"task {row['friendly_id']} is {row['status']}; only a queued or scheduled task "
+            "can be rescheduled",
+            id=row["id"],
+            status=row["status"],
+        )
+    when = due_time(tx, delay, run_at)
+    assert when is not None
+    status = "scheduled" if when > tx.ts else "queued"
+    tx.due.lower(when)
+    run_at_iso = iso_from_unix(when)
+    updated = tx.conn.execute(
+        "UPDATE tasks SET status = ?, run_at = ?, updated_at = ? WHERE seq = ? AND status = ?"
+        + RETURNING,
+        (status, run_at_iso, tx.now, row["seq"], row["status"]),
+    ).fetchone()
+    task = out(updated)
+    tx.moved(task["queue_id"], row["status"], status)
+    _emit(tx, "task.rescheduled", task)
+    timeline.record(tx, row["seq"], "rescheduled", detail={"run_at": run_at_iso})
     return task
 
 
@@ -309,6 +546,8 @@ def rerun(tx: Tx, ref: str) -> dict[str, Any]:
         task_class=row["task_class"],
         timeout=row["timeout"],
         priority=row["priority"],
+        max_attempts=row["max_attempts"],
+        backoff=rows.decode(row["backoff"]),
     )
     return enqueue(tx, row["queue_id"], [item])[0]
 
@@ -340,6 +579,8 @@ def update(tx: Tx, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
     ).fetchone()
     task = out(updated)
     _emit(tx, "task.updated", task)
+    changed = sorted(k for k in sets if k != "updated_at")
+    timeline.record(tx, row["seq"], "updated", detail={"changed": changed})
     return task
 
 

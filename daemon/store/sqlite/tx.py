@@ -28,6 +28,22 @@ class Counters:
         return first
 
 
+@dataclass
+class DueHint:
+    """The earliest time a scheduled task falls due or a waiting task expires, as far as the
+    writer knows (None: no such task), so a claim skips due promotion until then. Writes
+    only lower it; a promotion pass recounts it; a rollback forgets it (0: check)."""
+
+    at: float | None = 0.0
+
+    def lower(self, ts: float | None) -> None:
+        if ts is not None and (self.at is None or ts < self.at):
+            self.at = ts
+
+    def forget(self) -> None:
+        self.at = 0.0
+
+
 CountKey = tuple[str, str]  # (queue id, task status)
 UPSERT_COUNT = (
     "INSERT INTO queue_counts (queue_id, status, n) VALUES (?, ?, ?) "
@@ -44,6 +60,7 @@ class Group:
     queues: dict[str, sqlite3.Row] = field(default_factory=dict)
     numbers: dict[str, int] = field(default_factory=dict)
     counts: dict[CountKey, int] = field(default_factory=dict)
+    due_settled: bool = False  # due promotion and expiry already ran at this group's time
 
     def add_counts(self, deltas: dict[CountKey, int]) -> None:
         """Take in the count changes of an operation that succeeded."""
@@ -79,6 +96,7 @@ class Tx:
     catalog: Catalog
     counters: Counters = field(default_factory=Counters)
     group: Group = field(default_factory=Group)
+    due: DueHint = field(default_factory=DueHint)
     events: list[dict[str, Any]] = field(default_factory=list)
     # Count changes of this operation. Kept in Python and written once per group: measured,
     # a trigger on every status change added about a quarter to that change's SQL time.
