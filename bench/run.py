@@ -23,6 +23,7 @@ GROUPS = {
     "sparkq": "bench.sparkq_socket",
     "runner": "bench.runner_drain",
     "peers": "bench.peers",
+    "postgres": "bench.postgres",
     "store": "bench.big_store",
     "cockpit": "bench.cockpit",
 }

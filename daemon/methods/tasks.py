@@ -312,11 +312,15 @@ async def requeue(
 
 @rpc("task.cancel", id=required("ref"), message=optional("str"))
 async def cancel(ctx: Context, id: str, message: str | None = None) -> dict[str, Any]:
+    """Cancel a queued, scheduled, blocked or running task (a running one's runner stops
+    it); ``message`` is kept as its error."""
     return await ctx.store.task_cancel(id, message)
 
 
 @rpc("task.reschedule", id=required("ref"), delay=optional("number", min=0), run_at=optional("str"))
 async def reschedule(ctx: Context, id: str, **when: Any) -> dict[str, Any]:
+    """Move a queued or scheduled task to a new time: ``delay`` seconds from now or
+    ``run_at``."""
     delay, run_at = due_members(when)
     if delay is None and run_at is None:
         raise Validation("give delay (seconds) or run_at (a time)", field="delay")
@@ -325,11 +329,14 @@ async def reschedule(ctx: Context, id: str, **when: Any) -> dict[str, Any]:
 
 @rpc("task.events", id=required("ref"))
 async def events(ctx: Context, id: str) -> dict[str, Any]:
+    """A task's timeline: every state change, oldest first."""
     return {"events": await ctx.store.task_events(id)}
 
 
 @rpc("queue.requeue_failed", queue=required("ref"), reason=optional("str", choices=DEAD_REASONS))
 async def requeue_failed(ctx: Context, queue: str, reason: str | None = None) -> dict[str, Any]:
+    """Redrive a queue's dead letters: its failed tasks (those with ``reason``) back to
+    queued, with all their attempts again."""
     return {"requeued": await ctx.store.queue_requeue_failed(queue, reason)}
 
 
