@@ -6,8 +6,15 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import _engine_or_skip
 from tests.daemon_process import DaemonProcess
 from tests.wire import Wire
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def daemon_engine(request: pytest.FixtureRequest) -> str:
+    """Every integration test runs against a daemon on each engine."""
+    return _engine_or_skip(request, request.param)
 
 
 @pytest.fixture
