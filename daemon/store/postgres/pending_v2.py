@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from sparkq_daemon.errors import Conflict, Validation
 from sparkq_daemon.store.base import EnqueueItem, Task
 
-V2_ITEM_MEMBERS = ("delay", "run_at", "ttl", "expires_at", "backoff")
+V2_ITEM_MEMBERS = ("delay", "run_at", "ttl", "expires_at")
 ENGINE = "the PostgreSQL engine"
 
 
@@ -20,18 +20,6 @@ def refuse_item_members(items: Sequence[EnqueueItem]) -> None:
         for member in V2_ITEM_MEMBERS:
             if getattr(item, member) is not None:
                 raise Validation(f"{member} is not available on {ENGINE} yet", field=member)
-        if item.max_attempts not in (None, 1):
-            raise Validation(
-                f"max_attempts {item.max_attempts} is not available on {ENGINE} yet (only 1)",
-                field="max_attempts",
-            )
-
-
-def refuse_class_defaults(max_attempts: int | None, backoff: object) -> None:
-    if max_attempts is not None:
-        raise Validation(f"max_attempts is not available on {ENGINE} yet", field="max_attempts")
-    if backoff is not None:
-        raise Validation(f"backoff is not available on {ENGINE} yet", field="backoff")
 
 
 def refuse_method(method: str) -> Conflict:

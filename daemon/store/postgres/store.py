@@ -437,8 +437,9 @@ class PgStore:
         max_attempts: int | None = None,
         backoff: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        pending_v2.refuse_class_defaults(max_attempts, backoff)
-        return await self.db.write(catalog.upsert_task_class, name, timeout, description or "")
+        return await self.db.write(
+            catalog.upsert_task_class, name, timeout, description or "", max_attempts, backoff
+        )
 
     async def task_class_delete(self, name: str) -> dict[str, Any]:
         return await self.db.write(catalog.delete_task_class, name)

@@ -14,8 +14,9 @@ from typing import Any
 import asyncpg
 
 from sparkq_daemon.errors import Conflict, NotFound, RpcError, Validation
+from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.store.base import EnqueueItem
-from sparkq_daemon.store.postgres import rows
+from sparkq_daemon.store.postgres import rows, timing
 from sparkq_daemon.store.postgres.db import Catalog, Tx
 from sparkq_daemon.store.postgres.task_lookup import find, match, prefixed
 
@@ -33,9 +34,10 @@ _MOVED = (
 )
 
 
-def resolve_timing(
+def resolve(
     catalog: Catalog, tool: str, task_class: str | None, timeout: float | None
-) -> tuple[str, float]:
+) -> tuple[str, float, dict[str, Any]]:
+    """(task class, timeout, the class's spec) of a task of ``tool``."""
     tool_spec = catalog.tools.get(tool)
     if tool_spec is None:
         known = ", ".join(sorted(catalog.tools)) or "none"
@@ -45,7 +47,14 @@ def resolve_timing(
     if class_spec is None:
         known = ", ".join(sorted(catalog.task_classes)) or "none"
         raise Validation(f"unknown task class {cls!r} (known: {known})", field="task_class")
-    return cls, float(timeout if timeout is not None else class_spec["timeout"])
+    return cls, float(timeout if timeout is not None else class_spec["timeout"]), class_spec
+
+
+def resolve_timing(
+    catalog: Catalog, tool: str, task_class: str | None, timeout: float | None
+) -> tuple[str, float]:
+    cls, timeout_s, _ = resolve(catalog, tool, task_class, timeout)
+    return cls, timeout_s
 
 
 _ENQUEUE_NOTIFY = _NOTIFY.format(event=rows.task_event_sql("'task.enqueued'", "c"))
@@ -55,30 +64,39 @@ WITH q AS (
     ORDER BY id = $2 DESC LIMIT 1 FOR SHARE
 ), items AS (
     SELECT i.*, nextval('tasks_seq_seq') AS seq,
-           nextval(('qn_' || substr(q.id, 5))::regclass) AS number
-    FROM q, unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::float8[])
-         WITH ORDINALITY AS i(tool, task_class, payload, priority, timeout, ord)
+           nextval(('qn_' || substr(q.id, 5))::regclass) AS number,
+           to_timestamp(i.due) AS due_at
+    FROM q, unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::float8[], $9::float8[],
+                   $10::float8[], $11::int[], $12::text[])
+         WITH ORDINALITY AS i(tool, task_class, payload, priority, timeout, due, expires,
+                              max_attempts, backoff, ord)
     WHERE q.state IS NULL
 ), c AS (
     INSERT INTO tasks (seq, id, friendly_id, queue_id, tool, task_class, payload, status,
-                       priority, timeout, created_at, updated_at)
+                       priority, timeout, created_at, updated_at, run_at, max_attempts,
+                       backoff, expires_at)
     SELECT items.seq, 'tsk_' || to_hex(items.seq) || substr($8, items.ord::int * 6 - 5, 6),
            q.prefix || '-' || lpad(items.number::text, greatest(4, length(items.number::text)), '0'),
-           q.id, items.tool, items.task_class, items.payload, 'queued', items.priority,
-           items.timeout, now(), now()
+           q.id, items.tool, items.task_class, items.payload,
+           CASE WHEN items.due_at > now() THEN 'scheduled' ELSE 'queued' END, items.priority,
+           items.timeout, now(), now(), items.due_at, items.max_attempts, items.backoff,
+           to_timestamp(items.expires)
     FROM items, q ORDER BY items.ord
     RETURNING seq, {rows.TASK_COLUMNS}
 ), k AS (
     INSERT INTO count_deltas (queue_id, status, n)
-    SELECT queue_id, 'queued', count(*) FROM c GROUP BY queue_id
+    SELECT queue_id, status, count(*) FROM c GROUP BY queue_id, status
 )
 SELECT q.id AS qid, q.name AS queue_name, q.state AS qstate,
        (SELECT pg_notify('sparkq_ready', id) FROM q
-        WHERE $1::text IS NOT NULL AND EXISTS (SELECT 1 FROM c)) AS _woke,
+        WHERE $1::text IS NOT NULL AND EXISTS (SELECT 1 FROM c WHERE c.status = 'queued'))
+        AS _woke,
        {_ENQUEUE_NOTIFY},
        c.*
 FROM q LEFT JOIN c ON true ORDER BY c.seq
 """
+
+NOW = "SELECT extract(epoch FROM clock_timestamp())::float8"
 
 
 async def enqueue(
@@ -88,16 +106,33 @@ async def enqueue(
     queue_ref: str,
     items: Sequence[EnqueueItem],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Insert ``items`` into one queue, all or none: (tasks, events)."""
-    resolved: dict[tuple[Any, Any, Any], tuple[str, float]] = {}  # a batch repeats its tools
-    classes, timeouts = [], []
+    """Insert ``items`` into one queue, all or none: (tasks, events). Items with a due time
+    or an expiry are checked against the database's time, read first (one more round trip
+    only for those)."""
+    resolved: dict[tuple[Any, Any, Any], tuple[str, float, dict]] = {}  # a batch repeats tools
+    classes, timeouts, dues, expiries, attempts, backoffs = [], [], [], [], [], []
+    encoded: dict[int, str | None] = {}  # a batch shares a few backoff objects: encode once
+    now: float | None = None
     for it in items:
         key = (it.tool, it.task_class, it.timeout)
         if key not in resolved:
-            resolved[key] = resolve_timing(catalog, *key)
-        cls, timeout = resolved[key]
+            resolved[key] = resolve(catalog, *key)
+        cls, timeout, class_spec = resolved[key]
         classes.append(cls)
         timeouts.append(timeout)
+        due = expires = None
+        if timing.has_timing(it):
+            if now is None:
+                now = await conn.fetchval(NOW)
+            due, expires = timing.item_timing(now, it)
+        dues.append(due)
+        expiries.append(expires)
+        attempts.append(it.max_attempts or class_spec.get("max_attempts") or 1)
+        backoff = it.backoff or class_spec.get("backoff") or backoff_policy.DEFAULT
+        backoff_json = encoded.get(id(backoff))
+        if backoff_json is None:
+            backoff_json = encoded[id(backoff)] = rows.encode(backoff)
+        backoffs.append(backoff_json)
     found = await conn.fetch(
         ENQUEUE,
         origin,
@@ -108,6 +143,10 @@ async def enqueue(
         [it.priority or 0 for it in items],
         timeouts,
         secrets.token_hex(3 * len(items)),
+        dues,
+        expiries,
+        attempts,
+        backoffs,
     )
     if not found:
         raise NotFound(f"queue {queue_ref!r} does not exist", id=queue_ref)
@@ -402,6 +441,8 @@ async def rerun_item(conn: asyncpg.Connection, ref: str) -> tuple[str, EnqueueIt
         task_class=row["task_class"],
         timeout=row["timeout"],
         priority=row["priority"],
+        max_attempts=row["max_attempts"],
+        backoff=rows.decode(row["backoff"]),
     )
     return row["queue_id"], item
 
