@@ -40,6 +40,7 @@ from sparkq_daemon.store.postgres import (
     task_lookup,
     task_queries,
     tasks,
+    timeline,
     tokens,
 )
 from sparkq_daemon.store.postgres.db import FAULTS, PgDatabase, describe_fault
@@ -338,31 +339,17 @@ class PgStore:
     async def task_heartbeat(
         self, ref: str, worker: str | None, attempt: int | None = None
     ) -> Task:
-        await self._fence(ref, attempt)
-        return await self.db.read(tasks.heartbeat, ref, worker)
-
-    async def _fence(self, ref: str, attempt: int | None) -> None:
-        # Checked before the guarded statement (the worker guard stays in it): on this engine
-        # a task is claimed again only through a requeue, since it does not retry yet.
-        if attempt is not None:
-            pending_v2.check_fence(await self.task_get(ref), attempt)
+        return await self.db.read(tasks.heartbeat, ref, worker, attempt)
 
     async def task_finish(self, params: FinishParams) -> Task:
-        p = params
-        await self._fence(p.ref, p.attempt)
-        return await self.db.run(
-            tasks.finish, p.ref, p.status, p.result_json, p.error, p.stdout, p.stderr, p.worker
-        )
+        return await self.db.run(tasks.finish, params)
 
     async def task_finish_and_claim(
         self, params: FinishParams, claim: ClaimParams
     ) -> tuple[Task, Task | None, Exception | None]:
-        p = params
-        await self._fence(p.ref, p.attempt)
-        finish_args = (p.ref, p.status, p.result_json, p.error, p.stdout, p.stderr, p.worker)
         tools = list(claim.tools) if claim.tools is not None else None
         done, following, refused = await self.db.run(
-            tasks.finish_and_claim, finish_args, claim.queue, claim.worker, tools
+            tasks.finish_and_claim, params, claim.queue, claim.worker, tools
         )
         if following is None and refused is None and claim.wait > 0:
             # Nothing claimable now: the finish is committed; wait as task.claim would.
@@ -372,8 +359,7 @@ class PgStore:
     async def task_requeue(
         self, ref: str, worker: str | None = None, attempt: int | None = None
     ) -> Task:
-        await self._fence(ref, attempt)
-        return await self.db.write(tasks.requeue, ref, worker)
+        return await self.db.write(tasks.requeue, ref, worker, attempt)
 
     async def task_cancel(self, ref: str, message: str | None) -> Task:
         raise pending_v2.refuse_method("task.cancel")
@@ -385,7 +371,7 @@ class PgStore:
         raise pending_v2.refuse_method("queue.requeue_failed")
 
     async def task_events(self, ref: str) -> list[dict[str, Any]]:
-        raise pending_v2.refuse_method("task.events")
+        return await self.db.read(timeline.list_, ref)
 
     async def promote_due(self) -> int:
         return 0  # nothing is ever scheduled on this engine yet

@@ -15,14 +15,14 @@ import asyncpg
 
 from sparkq_daemon.errors import Conflict, NotFound, RpcError, Validation
 from sparkq_daemon.policy import backoff as backoff_policy
-from sparkq_daemon.store.base import EnqueueItem
-from sparkq_daemon.store.postgres import rows, timing
+from sparkq_daemon.store.base import EnqueueItem, FinishParams
+from sparkq_daemon.store.postgres import rows, timeline, timing
 from sparkq_daemon.store.postgres.db import Catalog, Tx
 from sparkq_daemon.store.postgres.task_lookup import find, match, prefixed
 
 ALL_QUEUE_HEADS = 32  # candidates per queue an any-queue claim looks at
 
-_RETURN = f"t.seq, {prefixed('t')}"
+_RETURN = f"t.seq, t.events, {prefixed('t')}"
 _QUEUE_NAME = "(SELECT name FROM queues WHERE queues.id = c.queue_id) AS queue_name"
 _NOTIFY = (
     "(SELECT sparkq_notify_events($1, array_agg({event}::text ORDER BY c.seq)) FROM c) AS _sent"
@@ -165,11 +165,16 @@ async def enqueue(
 _CLAIM_SET = (
     "UPDATE tasks t SET status = 'running', worker = $2, claimed_at = now(), "
     "heartbeat_at = NULL, beat = now(), attempts = t.attempts + 1, updated_at = now(), "
-    "stale_warned_at = NULL, finished_at = NULL, result = NULL, error = NULL "
+    "stale_warned_at = NULL, finished_at = NULL, result = NULL, error = NULL, "
+    "events = t.events + 1 "
 )
+_NOT_EXPIRED = "(t.expires_at IS NULL OR t.expires_at > now())"
 _CLAIM_MOVED = _MOVED.format(old="'queued'", new="'running'")
 _CLAIM_NOTIFY = _NOTIFY.format(event=rows.task_event_sql("'task.claimed'", "c"))
-_CLAIM_TAIL = f"{_CLAIM_MOVED} SELECT {{head}}{_CLAIM_NOTIFY}, c.*, {_QUEUE_NAME} "
+_CLAIM_TAIL = (
+    f"{_CLAIM_MOVED}, {timeline.cte(repr('claimed'))} "
+    f"SELECT {{head}}{_CLAIM_NOTIFY}, c.*, {_QUEUE_NAME} "
+)
 
 
 CLAIM_FROM_QUEUE = f"""
@@ -178,7 +183,7 @@ WITH q AS (
     ORDER BY id = $3 DESC LIMIT 1
 ), next AS MATERIALIZED (
     SELECT t.seq FROM tasks t
-    WHERE t.queue_id = (SELECT id FROM q) AND t.status = 'queued'
+    WHERE t.queue_id = (SELECT id FROM q) AND t.status = 'queued' AND {_NOT_EXPIRED}
       AND EXISTS (SELECT 1 FROM q WHERE NOT q.paused AND q.state IS DISTINCT FROM 'archived')
       AND ($4::text[] IS NULL OR t.tool = ANY($4::text[]))
     ORDER BY t.priority DESC, t.seq LIMIT $5
@@ -199,7 +204,7 @@ WITH next AS MATERIALIZED (
             ORDER BY priority DESC, seq LIMIT {ALL_QUEUE_HEADS}
         ) h
         WHERE NOT q.paused AND q.state IS NULL
-    ) AND t.status = 'queued'
+    ) AND t.status = 'queued' AND {_NOT_EXPIRED}
     ORDER BY t.priority DESC, t.seq LIMIT $4
     FOR UPDATE SKIP LOCKED
 ), c AS (
@@ -212,7 +217,7 @@ FROM c ORDER BY c.seq
 def _claim_by_ref(clause: str) -> str:
     return f"""
 WITH c AS (
-    {_CLAIM_SET} WHERE {clause} AND t.status = 'queued'
+    {_CLAIM_SET} WHERE {clause} AND t.status = 'queued' AND {_NOT_EXPIRED}
       AND ($3::text[] IS NULL OR t.tool = ANY($3::text[]))
     RETURNING {_RETURN}
 ), {_CLAIM_TAIL.format(head="")}
@@ -231,7 +236,8 @@ async def claim(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Hand up to ``n`` next tasks (or the named one) to ``worker``: (tasks, events).
 
-    ``tools`` limits the claim to tasks of those tools (a runner that only runs some)."""
+    ``tools`` limits the claim to tasks of those tools (a runner that only runs some).
+    A task past its ``expires_at`` is never claimed (due promotion fails it)."""
     only = list(tools) if tools else None
     if task_ref is not None:
         clause, args = qualified_match(task_ref, first=4)
@@ -264,24 +270,28 @@ async def claim(
 
 
 def _update_running(clause: str, assignments: str, held: str, moved: tuple[str, str] | None):
+    """One guarded UPDATE of a running task; with ``moved``, a state change (counts, the
+    completion's event and timeline row in the same statement)."""
     tail = ""
     if moved is not None:
-        tail = f", {_MOVED.format(old=moved[0], new=moved[1])}"
-    event = rows.task_event_sql("c.status_event", "c") if moved else None
+        tail = f", {_MOVED.format(old=moved[0], new=moved[1])}, {timeline.cte(repr('succeeded'))}"
+        assignments += ", events = t.events + 1"
+    event = rows.task_event_sql("'task.completed'", "c") if moved else None
     notify = f"{_NOTIFY.format(event=event)}, " if event else ""
     return f"""
 WITH c AS (
     UPDATE tasks t SET {assignments} WHERE {clause} AND t.status = 'running'{held}
-    RETURNING {_RETURN}, CASE t.status WHEN 'succeeded' THEN 'task.completed'
-                                      ELSE 'task.failed' END AS status_event
+    RETURNING {_RETURN}
 ){tail}
 SELECT {notify}c.*, {_QUEUE_NAME} FROM c
 """
 
 
-async def _refuse_running(conn: asyncpg.Connection, ref: str, worker: str | None, action: str):
-    """The precise refusal for a guarded update of a running task that matched nothing."""
-    row = await find(conn, ref)
+def _check_running(
+    row: asyncpg.Record, worker: str | None, action: str, attempt: int | None
+) -> None:
+    """``Conflict`` unless ``row`` is running (held by ``worker``, at ``attempt``, when
+    given)."""
     if row["status"] != "running":
         raise Conflict(
             f"task {row['friendly_id']} is {row['status']}, not running; it cannot be {action}",
@@ -294,6 +304,21 @@ async def _refuse_running(conn: asyncpg.Connection, ref: str, worker: str | None
             id=row["id"],
             status=row["status"],
         )
+    if attempt is not None and row["attempts"] != attempt:
+        raise Conflict(
+            f"task {row['friendly_id']} is running attempt {row['attempts']}, not attempt "
+            f"{attempt}; it cannot be {action}",
+            id=row["id"],
+            status=row["status"],
+            attempt=row["attempts"],
+        )
+
+
+async def _refuse_running(
+    conn: asyncpg.Connection, ref: str, worker: str | None, action: str, attempt: int | None
+):
+    """The precise refusal for a guarded update of a running task that matched nothing."""
+    _check_running(await find(conn, ref), worker, action, attempt)
     raise Conflict(f"task {ref!r} cannot be {action}")
 
 
@@ -305,17 +330,25 @@ def qualified_match(ref: str, first: int) -> tuple[str, tuple[Any, ...]]:
     return f"t.friendly_id = ${first}", args
 
 
-def _guard(ref: str, worker: str | None, first: int) -> tuple[str, str, tuple[Any, ...]]:
+def _guard(
+    ref: str, worker: str | None, first: int, attempt: int | None = None
+) -> tuple[str, str, tuple[Any, ...]]:
+    """The match of ``ref``, and the holder and attempt fence, inside the guarded statement."""
     clause, args = qualified_match(ref, first)
     held = ""
     if worker is not None:
         held = f" AND (t.worker IS NULL OR t.worker = ${first + len(args)})"
         args = (*args, worker)
+    if attempt is not None:
+        held += f" AND t.attempts = ${first + len(args)}"
+        args = (*args, attempt)
     return clause, held, args
 
 
-async def heartbeat(conn: asyncpg.Connection, ref: str, worker: str | None) -> dict[str, Any]:
-    clause, held, args = _guard(ref, worker, 1)
+async def heartbeat(
+    conn: asyncpg.Connection, ref: str, worker: str | None, attempt: int | None = None
+) -> dict[str, Any]:
+    clause, held, args = _guard(ref, worker, 1, attempt)
     sql = _update_running(
         clause,
         "heartbeat_at = now(), beat = now(), stale_warned_at = NULL, updated_at = now()",
@@ -324,67 +357,150 @@ async def heartbeat(conn: asyncpg.Connection, ref: str, worker: str | None) -> d
     )
     row = await conn.fetchrow(sql, *args)
     if row is None:
-        await _refuse_running(conn, ref, worker, "heartbeated")
+        await _refuse_running(conn, ref, worker, "heartbeated", attempt)
     return rows.task(row)
 
 
 async def finish(
-    conn: asyncpg.Connection,
-    origin: str,
-    ref: str,
-    status: str,
-    result_json: str | None,
-    error: str | None,
-    stdout: str | None,
-    stderr: str | None,
-    worker: str | None,
+    conn: asyncpg.Connection, origin: str | None, p: FinishParams
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """complete (status 'succeeded') or fail (status 'failed') a running task."""
-    clause, held, args = _guard(ref, worker, 7)
+    """complete (status 'succeeded') or fail (status 'failed') a running task; a failure
+    with attempts left and ``p.retry`` is scheduled for its next attempt instead."""
+    if p.status == "failed":
+        row = await find(conn, p.ref)
+        _check_running(row, p.worker, "failed", p.attempt)
+        return await fail_attempt(
+            conn, origin, row, p.error or "", p.reason, p.retry, p.stdout, p.stderr
+        )
+    clause, held, args = _guard(p.ref, p.worker, 5, p.attempt)
     sql = _update_running(
         clause,
-        "status = $2, result = $3, error = $4, stdout = COALESCE($5, t.stdout), "
-        "stderr = COALESCE($6, t.stderr), finished_at = now(), updated_at = now()",
+        "status = 'succeeded', result = $2, error = NULL, stdout = COALESCE($3, t.stdout), "
+        "stderr = COALESCE($4, t.stderr), finished_at = now(), updated_at = now()",
         held,
-        ("'running'", "$2"),
+        ("'running'", "'succeeded'"),
     )
-    row = await conn.fetchrow(sql, origin, status, result_json, error, stdout, stderr, *args)
+    row = await conn.fetchrow(sql, origin, p.result_json, p.stdout, p.stderr, *args)
     if row is None:
-        action = "completed" if status == "succeeded" else "failed"
-        await _refuse_running(conn, ref, worker, action)
+        await _refuse_running(conn, p.ref, p.worker, "completed", p.attempt)
     task = rows.task(row)
-    type_ = "task.completed" if status == "succeeded" else "task.failed"
-    return task, [rows.task_event(type_, task)]
+    return task, [rows.task_event("task.completed", task)]
+
+
+_FAIL_EVENT = (
+    rows.task_event_sql(
+        "CASE c.status WHEN 'scheduled' THEN 'task.retrying' ELSE 'task.failed' END", "c"
+    )
+    + " || jsonb_build_object('error', $5::text) || CASE WHEN c.status = 'scheduled' THEN "
+    "jsonb_build_object('attempt', c.attempts, 'reason', $4::text, 'worker', $8::text) "
+    "ELSE jsonb_build_object() END"
+)
+FAIL_ATTEMPT = f"""
+WITH c AS (
+    UPDATE tasks t SET status = $2,
+        run_at = CASE WHEN $2 = 'scheduled' THEN now() + $3::float8 * interval '1 second'
+                      ELSE t.run_at END,
+        reason = CASE WHEN $2 = 'scheduled' THEN NULL ELSE $4 END,
+        error = $5, result = NULL,
+        stdout = COALESCE($6, t.stdout), stderr = COALESCE($7, t.stderr),
+        worker = CASE WHEN $2 = 'scheduled' THEN NULL ELSE t.worker END,
+        beat = CASE WHEN $2 = 'scheduled' THEN NULL ELSE t.beat END,
+        stale_warned_at = CASE WHEN $2 = 'scheduled' THEN NULL ELSE t.stale_warned_at END,
+        finished_at = CASE WHEN $2 = 'scheduled' THEN NULL ELSE now() END,
+        updated_at = now(), events = t.events + 1
+    WHERE t.seq = $9 AND t.status = 'running' AND t.attempts = $10
+      AND t.worker IS NOT DISTINCT FROM $8
+    RETURNING {_RETURN}
+), {_MOVED.format(old="'running'", new="$2")},
+ev AS (
+    INSERT INTO task_events ({timeline.COLUMNS})
+    SELECT c.seq, c.events, now(),
+           CASE c.status WHEN 'scheduled' THEN 'retrying' ELSE 'failed' END,
+           NULLIF(c.attempts, 0), $8,
+           CASE c.status WHEN 'scheduled'
+                THEN json_build_object('run_at', sparkq_iso(c.run_at), 'reason', $4::text,
+                                       'error', $5::text)
+                ELSE json_build_object('reason', $4::text, 'error', $5::text) END::text
+    FROM c
+)
+SELECT {_NOTIFY.format(event=_FAIL_EVENT)}, c.*, {_QUEUE_NAME} FROM c
+"""
+
+
+async def fail_attempt(
+    conn: asyncpg.Connection,
+    origin: str | None,
+    row: asyncpg.Record,
+    error: str,
+    reason: str,
+    retry: bool,
+    stdout: str | None = None,
+    stderr: str | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """End the running attempt ``row`` (as read): ``scheduled`` after its backoff when it may
+    retry and has attempts left, else ``failed`` with ``reason``; guarded by that attempt and
+    holder, so a task that moved on since it was read is refused, never overwritten."""
+    attempts, worker = row["attempts"], row["worker"]
+    wait = 0.0
+    status = "failed"
+    if retry and attempts < row["max_attempts"]:
+        backoff = rows.decode(row["backoff"]) or backoff_policy.DEFAULT
+        wait, status = backoff_policy.delay_before(backoff, attempts), "scheduled"
+    args = (origin, status, wait, reason, error, stdout, stderr, worker, row["seq"], attempts)
+    updated = await conn.fetchrow(FAIL_ATTEMPT, *args)
+    if updated is None:
+        await _refuse_running(conn, row["id"], worker, "failed", attempts)
+    task = rows.task(updated)
+    if status == "scheduled":
+        event = rows.task_event("task.retrying", task)
+        event.update(attempt=attempts, reason=reason, worker=worker, error=error)
+    else:
+        event = rows.task_event("task.failed", task)
+        event["error"] = error
+    return task, [event]
 
 
 _REQUEUE = (
     "UPDATE tasks SET status = 'queued', worker = NULL, claimed_at = NULL, "
     "heartbeat_at = NULL, beat = NULL, finished_at = NULL, stale_warned_at = NULL, "
-    "result = NULL, error = NULL, updated_at = now(), "
+    "result = NULL, error = NULL, run_at = NULL, reason = NULL, expires_at = NULL, "
+    "updated_at = now(), "
     # A finished task gets all its attempts again; a running one's claim stays counted.
-    "attempts = CASE WHEN $2::text = 'running' THEN attempts ELSE 0 END "
+    "attempts = CASE WHEN $2::text IN ('succeeded', 'failed', 'cancelled') THEN 0 "
+    "ELSE attempts END "
     "WHERE seq = $1 AND status = $2 "
     f"RETURNING seq, {rows.TASK_COLUMNS}, "
     "(SELECT name FROM queues WHERE queues.id = tasks.queue_id) AS queue_name"
 )
 
 
-async def requeue(tx: Tx, ref: str, worker: str | None = None) -> dict[str, Any]:
-    """Put a task back in its queue; with ``worker``, only a running task that worker holds
-    (a runner giving back its own task never requeues one claimed again since)."""
+async def requeue(
+    tx: Tx, ref: str, worker: str | None = None, attempt: int | None = None
+) -> dict[str, Any]:
+    """Put a task back in its queue; with ``worker`` (and ``attempt``), only a running task
+    that worker holds (that claim): a runner giving back its own task never requeues one
+    claimed again since."""
     row = await find(tx.conn, ref, lock=True)
-    held_elsewhere = row["status"] != "running" or row["worker"] not in (None, worker)
-    if worker is not None and held_elsewhere:
-        await _refuse_running(tx.conn, ref, worker, "requeued")
+    if worker is not None or attempt is not None:
+        _check_running(row, worker, "requeued", attempt)
     if row["status"] == "queued":
         raise Conflict(
             f"task {row['friendly_id']} is already queued", id=row["id"], status="queued"
         )
+    return await requeued(tx, row)
+
+
+async def requeued(tx: Tx, row: asyncpg.Record, redrive: bool = False) -> dict[str, Any]:
+    """Move the locked task ``row`` back to ``queued`` (its event and timeline row)."""
     updated = await tx.conn.fetchrow(_REQUEUE, row["seq"], row["status"])
     task = rows.task(updated)
     tx.moved(task["queue_id"], row["status"], "queued")
     tx.wake(task["queue_id"])
     tx.events.append(rows.task_event("task.requeued", task))
+    detail: dict[str, Any] = {"from": row["status"]}
+    if redrive:
+        detail["redrive"] = True
+    await timeline.record(tx.conn, row["seq"], "requeued", row["attempts"], row["worker"], detail)
     return task
 
 
@@ -418,6 +534,7 @@ async def update(tx: Tx, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
     )
     task = rows.task(updated)
     tx.events.append(rows.task_event("task.updated", task))
+    await timeline.record(tx.conn, row["seq"], "updated", detail={"changed": sorted(sets)})
     return task
 
 
@@ -450,7 +567,7 @@ async def rerun_item(conn: asyncpg.Connection, ref: str) -> tuple[str, EnqueueIt
 async def finish_and_claim(
     conn: asyncpg.Connection,
     origin: str | None,
-    finish_args: tuple[Any, ...],
+    p: FinishParams,
     queue_ref: str | None,
     worker: str | None,
     tools: list[str] | None,
@@ -459,7 +576,7 @@ async def finish_and_claim(
     ((finished, next or None, the claim's refusal or None), events). A refused finish raises
     and claims nothing; a refused claim rolls back to its savepoint and keeps the finish."""
     async with conn.transaction():
-        done, events = await finish(conn, origin, *finish_args)
+        done, events = await finish(conn, origin, p)
         try:
             async with conn.transaction():  # a savepoint
                 found, claimed = await claim(conn, origin, queue_ref, None, worker, tools)
