@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -32,6 +33,7 @@ from sparkq_daemon.store.base import (
 from sparkq_daemon.store.postgres import (
     catalog,
     config_sync,
+    due,
     maintenance,
     pending_v2,
     queues,
@@ -44,6 +46,7 @@ from sparkq_daemon.store.postgres import (
     tokens,
 )
 from sparkq_daemon.store.postgres.db import FAULTS, PgDatabase, describe_fault
+from sparkq_daemon.store.postgres.due_timer import DueTimer
 from sparkq_daemon.store.postgres.leader import Leadership
 from sparkq_daemon.store.postgres.listener import Listener
 from sparkq_daemon.store.postgres.schema import SchemaTooNew, migrate
@@ -54,6 +57,25 @@ log = logging.getLogger("sparkq.store")
 
 class StoreUnavailable(RuntimeError):
     """The database cannot be used: the message names the problem in one line."""
+
+
+def _unix(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def next_wait(tasks: Sequence[Task]) -> float | None:
+    """Seconds (database time) until the earliest due time or expiry among ``tasks``, each
+    measured from the database time of the write that returned it."""
+    waits = []
+    for t in tasks:
+        if t["status"] not in ("queued", "scheduled"):
+            continue
+        written = _unix(t["updated_at"])
+        if t["status"] == "scheduled" and t.get("run_at"):
+            waits.append(_unix(t["run_at"]) - written)
+        if t.get("expires_at"):
+            waits.append(_unix(t["expires_at"]) - written)
+    return min(waits) if waits else None
 
 
 def redact(url: str) -> str:
@@ -97,6 +119,7 @@ class PgStore:
             self._reconnected,
         )
         self.leadership = Leadership(self.db, self.daemon_id)
+        self.due = DueTimer(self._settle)
         self.migrated_from: int | None = None
         self._reloads: set[asyncio.Task[None]] = set()
 
@@ -125,6 +148,7 @@ class PgStore:
             self.db.catalog = await self.db.read(catalog.load)
             await self.leadership.start()  # our row in ``daemons`` first, then the greeting
             await self.db.read(_greet, self.daemon_id)
+            self.due.note(await self.db.read(due.next_wait))
         except SchemaTooNew as exc:
             await self._release()
             raise StoreUnavailable(f"PostgreSQL at {where}: {exc}") from None
@@ -136,6 +160,7 @@ class PgStore:
             raise StoreUnavailable(f"cannot use PostgreSQL at {where}: {cause}") from None
 
     async def _release(self) -> None:
+        await self.due.close()
         await self.waiting.close()
         await self.leadership.close()
         await self.listener.close()
@@ -178,6 +203,9 @@ class PgStore:
         if message.get("gap"):
             self.on_gap()
             return
+        for event in message["e"]:  # another daemon scheduled a task: due here too
+            if event.get("run_at") and event.get("status") == "scheduled":
+                self.due.note(_unix(event["run_at"]) - _unix(event["at"]))
         # Marked remote: this daemon's metrics count only its own writes.
         self.on_commit([{**event, "remote": True} for event in message["e"]])
 
@@ -261,10 +289,10 @@ class PgStore:
 
     # -- tasks ------------------------------------------------------------------------------
     async def task_enqueue(self, queue: str, items: Sequence[EnqueueItem]) -> list[Task]:
-        pending_v2.refuse_item_members(items)
         found = await self.db.run(tasks.enqueue, self.db.catalog, queue, list(items))
-        if found:
+        if any(t["status"] == "queued" for t in found):
             self.waiting.poke({found[0]["queue_id"]})
+        self.due.note(next_wait(found))
         return found
 
     async def task_peek(self, queue: str) -> Task | None:
@@ -273,6 +301,8 @@ class PgStore:
     async def _claim_once(
         self, queue: str | None, task_id: str | None, worker: str | None, tools: Any
     ) -> Task | None:
+        if self.due.overdue():  # promoted (and expired) first, once a due time has come
+            await self._settle()
         found = await self.db.run(tasks.claim, queue, task_id, worker, tools)
         return found[0] if found else None
 
@@ -342,7 +372,9 @@ class PgStore:
         return await self.db.read(tasks.heartbeat, ref, worker, attempt)
 
     async def task_finish(self, params: FinishParams) -> Task:
-        return await self.db.run(tasks.finish, params)
+        done = await self.db.run(tasks.finish, params)
+        self.due.note(next_wait([done]))
+        return done
 
     async def task_finish_and_claim(
         self, params: FinishParams, claim: ClaimParams
@@ -351,6 +383,7 @@ class PgStore:
         done, following, refused = await self.db.run(
             tasks.finish_and_claim, params, claim.queue, claim.worker, tools
         )
+        self.due.note(next_wait([done]))
         if following is None and refused is None and claim.wait > 0:
             # Nothing claimable now: the finish is committed; wait as task.claim would.
             following = await self.task_claim(claim)
@@ -374,7 +407,18 @@ class PgStore:
         return await self.db.read(timeline.list_, ref)
 
     async def promote_due(self) -> int:
-        return 0  # nothing is ever scheduled on this engine yet
+        return len((await self._settle_now())["promoted"])
+
+    async def _settle(self) -> float | None:
+        """The due timer's write: the seconds until the next due moment."""
+        return (await self._settle_now())["next"]
+
+    async def _settle_now(self) -> dict[str, Any]:
+        """Promote and expire what is due now, then arm the timer for the next moment."""
+        self.due.reset()
+        settled = await self.db.write(due.settle)
+        self.due.note(settled["next"])
+        return settled
 
     async def task_rerun(self, ref: str) -> Task:
         queue_id, item = await self.db.read(tasks.rerun_item, ref)
