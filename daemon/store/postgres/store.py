@@ -35,7 +35,6 @@ from sparkq_daemon.store.postgres import (
     config_sync,
     due,
     maintenance,
-    pending_v2,
     queues,
     sessions,
     settings,
@@ -395,13 +394,15 @@ class PgStore:
         return await self.db.write(tasks.requeue, ref, worker, attempt)
 
     async def task_cancel(self, ref: str, message: str | None) -> Task:
-        raise pending_v2.refuse_method("task.cancel")
+        return await self.db.write(tasks.cancel, ref, message)
 
     async def task_reschedule(self, ref: str, delay: float | None, run_at: float | None) -> Task:
-        raise pending_v2.refuse_method("task.reschedule")
+        task = await self.db.write(tasks.reschedule, ref, delay, run_at)
+        self.due.note(next_wait([task]))
+        return task
 
     async def queue_requeue_failed(self, queue: str, reason: str | None) -> int:
-        raise pending_v2.refuse_method("queue.requeue_failed")
+        return await self.db.write(tasks.requeue_failed, queue, reason)
 
     async def task_events(self, ref: str) -> list[dict[str, Any]]:
         return await self.db.read(timeline.list_, ref)
@@ -525,7 +526,13 @@ class PgStore:
     # -- maintenance ------------------------------------------------------------------------
     async def sweep(self) -> SweepOutcome:
         outcome = await self.db.write(maintenance.sweep)
-        return SweepOutcome(warned=outcome["warned"], failed=outcome["failed"])
+        self.due.note(outcome["next"])
+        return SweepOutcome(
+            warned=outcome["warned"],
+            failed=outcome["failed"],
+            retried=outcome["retried"],
+            expired=outcome["expired"],
+        )
 
     async def purge(self, older_than_s: float) -> int:
         total = 0

@@ -16,9 +16,10 @@ import asyncpg
 from sparkq_daemon.errors import Conflict, NotFound, RpcError, Validation
 from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.store.base import EnqueueItem, FinishParams
+from sparkq_daemon.store.postgres import queues as queue_store
 from sparkq_daemon.store.postgres import rows, timeline, timing
 from sparkq_daemon.store.postgres.db import Catalog, Tx
-from sparkq_daemon.store.postgres.task_lookup import find, match, prefixed
+from sparkq_daemon.store.postgres.task_lookup import QUEUE_NAME, SELECT, find, match, prefixed
 
 ALL_QUEUE_HEADS = 32  # candidates per queue an any-queue claim looks at
 
@@ -583,3 +584,81 @@ async def finish_and_claim(
         except RpcError as exc:
             return (done, None, exc), events
     return (done, found[0] if found else None, None), events + claimed
+
+
+CANCELLABLE = ("queued", "scheduled", "blocked", "running")
+
+
+async def cancel(tx: Tx, ref: str, message: str | None) -> dict[str, Any]:
+    """Cancel a task that has not ended; its holder's later reports are refused."""
+    row = await find(tx.conn, ref, lock=True)
+    if row["status"] not in CANCELLABLE:
+        raise Conflict(
+            f"task {row['friendly_id']} is {row['status']}; only a queued, scheduled, blocked "
+            "or running task can be cancelled",
+            id=row["id"],
+            status=row["status"],
+        )
+    updated = await tx.conn.fetchrow(
+        "UPDATE tasks SET status = 'cancelled', reason = 'cancelled', error = $3, "
+        "finished_at = now(), updated_at = now(), beat = NULL WHERE seq = $1 AND status = $2 "
+        f"RETURNING seq, {rows.TASK_COLUMNS}, {QUEUE_NAME}",
+        row["seq"],
+        row["status"],
+        message,
+    )
+    task = rows.task(updated)
+    tx.moved(task["queue_id"], row["status"], "cancelled")
+    event = rows.task_event("task.cancelled", task)
+    event["worker"] = task["worker"]
+    tx.events.append(event)
+    detail = {"from": row["status"], **({"message": message} if message else {})}
+    await timeline.record(
+        tx.conn, row["seq"], "cancelled", task["attempts"], task["worker"], detail
+    )
+    return task
+
+
+async def reschedule(tx: Tx, ref: str, delay: float | None, run_at: float | None) -> dict[str, Any]:
+    """A queued or scheduled task to a new due time (in database time)."""
+    row = await find(tx.conn, ref, lock=True)
+    if row["status"] not in ("queued", "scheduled"):
+        raise Conflict(
+            f"task {row['friendly_id']} is {row['status']}; only a queued or scheduled task "
+            "can be rescheduled",
+            id=row["id"],
+            status=row["status"],
+        )
+    now = await tx.conn.fetchval(NOW)
+    when = timing.due_time(now, delay, run_at)
+    assert when is not None
+    status = "scheduled" if when > now else "queued"
+    updated = await tx.conn.fetchrow(
+        "UPDATE tasks SET status = $3, run_at = to_timestamp($4), updated_at = now() "
+        f"WHERE seq = $1 AND status = $2 RETURNING seq, {rows.TASK_COLUMNS}, {QUEUE_NAME}",
+        row["seq"],
+        row["status"],
+        status,
+        when,
+    )
+    task = rows.task(updated)
+    tx.moved(task["queue_id"], row["status"], status)
+    if status == "queued":
+        tx.wake(task["queue_id"])
+    tx.events.append(rows.task_event("task.rescheduled", task))
+    await timeline.record(tx.conn, row["seq"], "rescheduled", detail={"run_at": task["run_at"]})
+    return task
+
+
+async def requeue_failed(tx: Tx, queue_ref: str, reason: str | None) -> int:
+    """The dead-letter redrive: every failed task of the queue (with ``reason`` if given)."""
+    queue = await queue_store.find(tx.conn, queue_ref)
+    found = await tx.conn.fetch(
+        f"{SELECT} WHERE queue_id = $1 AND status = 'failed' "
+        "AND ($2::text IS NULL OR reason = $2) ORDER BY seq FOR UPDATE OF tasks",
+        queue["id"],
+        reason,
+    )
+    for row in found:
+        await requeued(tx, row, redrive=True)
+    return len(found)
