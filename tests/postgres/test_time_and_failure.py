@@ -110,3 +110,47 @@ async def test_reschedule_and_refusals_in_database_time(open_store) -> None:
         await s.task_enqueue("q", [item(delay=32_000_000)])
     with pytest.raises(Validation, match="is not after the task is due"):
         await s.task_enqueue("q", [item(delay=60, ttl=None, expires_at=1.0)])
+
+
+async def test_a_silent_attempt_is_retried_by_the_sweeper_then_failed_stale(open_store) -> None:
+    rec = await setup(open_store)
+    s = rec.store
+    [task] = await s.task_enqueue("q", [item(timeout=0.1, max_attempts=2, backoff=QUICK)])
+    await claim(s)
+
+    async def swept(field: str) -> list[str]:
+        while not (found := getattr(await s.sweep(), field)):
+            await asyncio.sleep(0.05)
+        return found
+
+    assert await asyncio.wait_for(swept("retried"), BOUND) == [task["friendly_id"]]
+    assert (await s.task_get(task["id"]))["status"] == "scheduled"
+    again = await asyncio.wait_for(claim(s, wait=BOUND), BOUND + 1)
+    assert again is not None and again["attempts"] == 2
+    assert await asyncio.wait_for(swept("failed"), BOUND) == [task["friendly_id"]]
+    dead = await s.task_get(task["id"])
+    assert (dead["status"], dead["reason"], dead["error"]) == (
+        "failed",
+        "stale",
+        "Task exceeded timeout",
+    )
+    counts = (await s.queue_get("q"))["counts"]
+    assert (counts["failed"], counts["scheduled"], counts["running"]) == (1, 0, 0)
+
+
+async def test_a_task_delayed_by_one_store_reaches_a_claim_waiting_on_another(
+    open_store, fresh_pg_url: str
+) -> None:
+    from sparkq_daemon.store.postgres.store import PgStore
+
+    rec = await setup(open_store)
+    other = PgStore(fresh_pg_url)
+    await other.open()
+    try:
+        waiting = asyncio.create_task(claim(other, wait=BOUND, worker="far"))
+        await asyncio.sleep(0)  # registered before the enqueue
+        [task] = await rec.store.task_enqueue("q", [item(delay=0.4)])
+        got = await asyncio.wait_for(waiting, BOUND + 1)
+        assert got is not None and (got["id"], got["worker"]) == (task["id"], "far")
+    finally:
+        await other.close()

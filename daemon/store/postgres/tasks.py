@@ -1,9 +1,13 @@
-"""Task state changes: enqueue, claim, heartbeat, complete, fail, requeue, rerun, update, delete.
+"""Task state changes: enqueue, claim, heartbeat, complete, fail (or retry), requeue, cancel,
+reschedule, redrive, rerun, update, delete.
 
-Every state change is guarded by the state it expects. The hot paths (enqueue, claim,
-heartbeat, complete, fail) are one statement each, so one round trip and one commit: the
-count deltas, the ``sparkq_ready`` wake-up and the events for the other daemons are written
-by the same statement. Claims take rows with ``FOR UPDATE SKIP LOCKED``: one claimer each."""
+Every state change is guarded by the state it expects (a report naming an attempt by that
+attempt too). The hot paths (enqueue, claim, heartbeat, complete) are one statement each, so
+one round trip and one commit: the count deltas, the ``sparkq_ready`` wake-up, the events for
+the other daemons and the timeline row are written by the same statement. A failure reads
+the task first (its attempts and backoff decide a retry), then writes one guarded statement;
+an enqueue naming a due time or an expiry reads the database's time first. Claims take rows
+with ``FOR UPDATE SKIP LOCKED``: one claimer each."""
 
 from __future__ import annotations
 
