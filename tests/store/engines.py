@@ -68,10 +68,7 @@ ENGINES: dict[str, EngineFactory] = {
 # "needs_clock": the test moves ``env.clock`` and expects the store to see the new time
 # (PostgreSQL reads the database's clock, by design: several hosts, one time).
 # "sqlite_only": the test reads SQLite files directly.
-# "time_and_failure": delays, retries, expiry, cancel, timeline (not yet on PostgreSQL).
-UNSUPPORTED: dict[str, frozenset[str]] = {
-    "postgresql": frozenset({"needs_clock", "sqlite_only", "time_and_failure"})
-}
+UNSUPPORTED: dict[str, frozenset[str]] = {"postgresql": frozenset({"needs_clock", "sqlite_only"})}
 
 
 def standing_claims(store: Store) -> int:

@@ -15,7 +15,6 @@ from sparkq_daemon.store.base import ClaimParams, EnqueueItem, Event, FinishPara
 from tests.store.fake_clock import FakeClock
 from tests.store.helpers import assert_counts_equal_rows, barrier, enqueue, types
 
-pytestmark = pytest.mark.needs_clock
 FLAT = {"type": "fixed", "delay": 30, "max_delay": 3600, "jitter": 0}  # no spread: exact times
 BOUND = 5.0
 
@@ -38,6 +37,7 @@ def due_in(task: dict, clock: FakeClock) -> float:
 # -- delays ----------------------------------------------------------------------------------
 
 
+@pytest.mark.needs_clock
 async def test_a_delayed_task_is_scheduled_until_due_and_never_blocks_a_due_one(
     store: Store, queue: Queue, clock: FakeClock
 ) -> None:
@@ -53,6 +53,7 @@ async def test_a_delayed_task_is_scheduled_until_due_and_never_blocks_a_due_one(
     await assert_counts_equal_rows(store)
 
 
+@pytest.mark.needs_clock
 async def test_run_at_in_the_past_is_due_at_once(
     store: Store, queue: Queue, clock: FakeClock
 ) -> None:
@@ -61,6 +62,7 @@ async def test_run_at_in_the_past_is_due_at_once(
     assert (await claim(store))["id"] == task["id"]
 
 
+@pytest.mark.needs_clock
 async def test_promote_due_serves_a_waiting_claim(
     store: Store, queue: Queue, clock: FakeClock, events: list[Event]
 ) -> None:
@@ -77,6 +79,7 @@ async def test_promote_due_serves_a_waiting_claim(
     await assert_counts_equal_rows(store)
 
 
+@pytest.mark.needs_clock
 async def test_a_run_at_more_than_a_year_away_is_refused(
     store: Store, queue: Queue, clock: FakeClock
 ) -> None:
@@ -86,6 +89,7 @@ async def test_a_run_at_more_than_a_year_away_is_refused(
         await enqueue(store, "q", delay=32_000_000)
 
 
+@pytest.mark.needs_clock
 async def test_reschedule_moves_a_queued_or_scheduled_task(
     store: Store, queue: Queue, clock: FakeClock
 ) -> None:
@@ -104,6 +108,7 @@ async def test_reschedule_moves_a_queued_or_scheduled_task(
 # -- retries ---------------------------------------------------------------------------------
 
 
+@pytest.mark.needs_clock
 async def test_a_failure_retries_after_its_backoff_then_fails_for_good(
     store: Store, queue: Queue, clock: FakeClock, events: list[Event]
 ) -> None:
@@ -130,6 +135,7 @@ async def test_a_failure_retries_after_its_backoff_then_fails_for_good(
     await assert_counts_equal_rows(store)
 
 
+@pytest.mark.needs_clock
 async def test_exponential_backoff_doubles(store: Store, queue: Queue, clock: FakeClock) -> None:
     backoff = {"type": "exponential", "delay": 10, "max_delay": 3600, "jitter": 0}
     [task] = await enqueue(store, "q", max_attempts=4, backoff=backoff)
@@ -161,6 +167,7 @@ async def test_the_task_class_gives_retry_defaults(store: Store, queue: Queue) -
     assert own["max_attempts"] == 2
 
 
+@pytest.mark.needs_clock
 async def test_a_report_of_another_attempt_is_refused(
     store: Store, queue: Queue, clock: FakeClock
 ) -> None:
@@ -194,6 +201,7 @@ async def test_fail_with_claim_next_retries_too(store: Store, queue: Queue) -> N
 # -- the sweeper -----------------------------------------------------------------------------
 
 
+@pytest.mark.needs_clock
 async def test_stale_is_an_attempt_then_failed_with_reason_stale(
     store: Store, queue: Queue, clock: FakeClock
 ) -> None:
@@ -220,6 +228,7 @@ async def test_stale_is_an_attempt_then_failed_with_reason_stale(
 # -- expiry ----------------------------------------------------------------------------------
 
 
+@pytest.mark.needs_clock
 async def test_an_expired_task_fails_at_claim_time(
     store: Store, queue: Queue, clock: FakeClock
 ) -> None:
@@ -232,6 +241,7 @@ async def test_an_expired_task_fails_at_claim_time(
     await assert_counts_equal_rows(store)
 
 
+@pytest.mark.needs_clock
 async def test_ttl_counts_from_run_at_and_the_sweeper_expires(
     store: Store, queue: Queue, clock: FakeClock
 ) -> None:
@@ -244,6 +254,7 @@ async def test_ttl_counts_from_run_at_and_the_sweeper_expires(
     await assert_counts_equal_rows(store)
 
 
+@pytest.mark.needs_clock
 async def test_expires_at_before_the_due_time_is_refused(
     store: Store, queue: Queue, clock: FakeClock
 ) -> None:
@@ -306,6 +317,7 @@ async def test_requeue_of_a_failed_or_cancelled_task_gives_all_attempts_again(
     assert (await store.task_requeue(task["id"]))["attempts"] == 0
 
 
+@pytest.mark.needs_clock
 async def test_requeue_failed_redrives_a_queue_or_one_reason(
     store: Store, queue: Queue, clock: FakeClock
 ) -> None:
@@ -330,6 +342,7 @@ async def test_requeue_failed_redrives_a_queue_or_one_reason(
 # -- the timeline ----------------------------------------------------------------------------
 
 
+@pytest.mark.needs_clock
 async def test_the_timeline_has_one_row_per_state_change(
     store: Store, queue: Queue, clock: FakeClock
 ) -> None:

@@ -15,7 +15,9 @@ from sparkq_daemon.store.postgres.db import Catalog, Tx
 async def load(conn: asyncpg.Connection) -> Catalog:
     """The catalogue as the daemon caches it."""
     classes = {
-        r["name"]: {"name": r["name"], "timeout": r["timeout"], "description": r["description"]}
+        r["name"]: _task_class(
+            r["name"], r["timeout"], r["description"], r["max_attempts"], rows.decode(r["backoff"])
+        )
         for r in await conn.fetch("SELECT * FROM task_classes ORDER BY name")
     }
     tools = {
@@ -36,7 +38,14 @@ async def seed(tx: Tx, task_classes: dict[str, dict], tools: dict[str, dict]) ->
     if await tx.conn.fetchval("SELECT 1 FROM task_classes LIMIT 1"):
         return False
     for name, spec in task_classes.items():
-        await upsert_task_class(tx, name, spec["timeout"], spec.get("description", ""))
+        await upsert_task_class(
+            tx,
+            name,
+            spec["timeout"],
+            spec.get("description", ""),
+            spec.get("max_attempts"),
+            spec.get("backoff"),
+        )
     for name, spec in tools.items():
         await upsert_tool(
             tx, name, spec["task_class"], spec.get("description", ""), spec.get("command")
@@ -57,17 +66,43 @@ def list_task_classes(catalog: Catalog) -> list[dict[str, Any]]:
     return [c for _, c in sorted(catalog.task_classes.items())]
 
 
-async def upsert_task_class(tx: Tx, name: str, timeout: float, description: str) -> dict[str, Any]:
+def _task_class(
+    name: str,
+    timeout: float,
+    description: str,
+    max_attempts: int | None,
+    backoff: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """A task class as the protocol shows it: the retry defaults only when set."""
+    out: dict[str, Any] = {"name": name, "timeout": timeout, "description": description}
+    if max_attempts is not None:
+        out["max_attempts"] = max_attempts
+    if backoff is not None:
+        out["backoff"] = backoff
+    return out
+
+
+async def upsert_task_class(
+    tx: Tx,
+    name: str,
+    timeout: float,
+    description: str,
+    max_attempts: int | None = None,
+    backoff: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     await tx.conn.execute(
-        "INSERT INTO task_classes (name, timeout, description, updated_at) "
-        "VALUES ($1, $2, $3, now()) ON CONFLICT (name) DO UPDATE SET "
+        "INSERT INTO task_classes (name, timeout, description, max_attempts, backoff, "
+        "updated_at) VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (name) DO UPDATE SET "
         "timeout = excluded.timeout, description = excluded.description, "
+        "max_attempts = excluded.max_attempts, backoff = excluded.backoff, "
         "updated_at = excluded.updated_at",
         name,
         float(timeout),
         description,
+        max_attempts,
+        rows.encode(backoff),
     )
-    tx.catalog.task_classes[name] = {"name": name, "timeout": timeout, "description": description}
+    tx.catalog.task_classes[name] = _task_class(name, timeout, description, max_attempts, backoff)
     tx.catalog_changed = True
     tx.emit("catalog", "task_class.upserted", name=name)
     return tx.catalog.task_classes[name]

@@ -41,6 +41,7 @@ async def _live(tx: Tx) -> dict[str, Any]:
         out[f"task_classes.{name}"] = {
             "timeout": spec["timeout"],
             "description": spec["description"],
+            **{k: spec[k] for k in ("max_attempts", "backoff") if k in spec},
         }
     for name, spec in tx.catalog.tools.items():
         out[f"tools.{name}"] = {
@@ -65,7 +66,14 @@ async def _put(tx: Tx, key: str, value: Any) -> None:
         if value is None:
             await catalog.delete_task_class(tx, name)
         else:
-            await catalog.upsert_task_class(tx, name, value["timeout"], value["description"])
+            await catalog.upsert_task_class(
+                tx,
+                name,
+                value["timeout"],
+                value["description"],
+                value.get("max_attempts"),
+                value.get("backoff"),
+            )
     elif section == "tools":
         if value is None:
             await catalog.delete_tool(tx, name)

@@ -8,45 +8,34 @@ from typing import Any
 
 import asyncpg
 
-from sparkq_daemon.store.postgres import rows
+from sparkq_daemon.store.postgres import due, rows, tasks, timeline
 from sparkq_daemon.store.postgres.db import Tx
+from sparkq_daemon.store.postgres.task_lookup import SELECT
 
 STALE_ERROR = "Task exceeded timeout"
 PURGE_CHUNK = 2000
 DELETE_CHUNK = 5000
 
 
-async def sweep(tx: Tx) -> dict[str, list[str]]:
-    """Fail running tasks silent for 2× their timeout; warn those silent for 1×."""
-    failed = await tx.conn.fetch(
-        "UPDATE tasks SET status = 'failed', error = $1, finished_at = now(), updated_at = now() "
-        "WHERE status = 'running' AND beat + 2 * timeout * interval '1 second' < clock_timestamp() "
-        "RETURNING seq, id, friendly_id, queue_id, tool, created_at, claimed_at, finished_at, "
-        "(SELECT name FROM queues WHERE queues.id = tasks.queue_id) AS queue_name",
-        STALE_ERROR,
+async def sweep(tx: Tx) -> dict[str, Any]:
+    """Fail running tasks silent for 2× their timeout (an attempt: retried when attempts
+    remain, else ``failed`` with reason ``stale``); warn those silent for 1×; expire queued
+    and scheduled tasks past ``expires_at``."""
+    silent = await tx.conn.fetch(
+        f"{SELECT} WHERE status = 'running' "
+        "AND beat + 2 * timeout * interval '1 second' < clock_timestamp() "
+        "ORDER BY seq FOR UPDATE OF tasks SKIP LOCKED"
     )
-    failed = sorted(failed, key=lambda r: r["seq"])
-    for row in failed:
-        tx.moved(row["queue_id"], "running", "failed")
-        tx.emit(
-            "task",
-            "task.failed",
-            id=row["id"],
-            friendly_id=row["friendly_id"],
-            queue_id=row["queue_id"],
-            queue_name=row["queue_name"] or "",
-            tool=row["tool"],
-            status="failed",
-            created_at=rows.iso(row["created_at"]),
-            claimed_at=rows.iso(row["claimed_at"]),
-            finished_at=rows.iso(row["finished_at"]),
-            error=STALE_ERROR,
-            reason="timeout",
-        )
+    failed, retried = [], []
+    for row in silent:
+        # No origin: the events go out with this transaction's (its counts are in the statement).
+        task, events = await tasks.fail_attempt(tx.conn, None, row, STALE_ERROR, "stale", True)
+        tx.events.extend(events)
+        (retried if task["status"] == "scheduled" else failed).append(task["friendly_id"])
     warned = await tx.conn.fetch(
         "UPDATE tasks SET stale_warned_at = now(), updated_at = now() WHERE status = 'running' "
         "AND stale_warned_at IS NULL AND beat + timeout * interval '1 second' < clock_timestamp() "
-        "RETURNING seq, id, friendly_id, queue_id",
+        "RETURNING seq, id, friendly_id, queue_id, attempts, worker",
     )
     warned = sorted(warned, key=lambda r: r["seq"])
     for row in warned:
@@ -58,9 +47,14 @@ async def sweep(tx: Tx) -> dict[str, list[str]]:
             queue_id=row["queue_id"],
             status="running",
         )
+        await timeline.record(tx.conn, row["seq"], "stale", row["attempts"], row["worker"])
+    settled = await due.settle(tx)
     return {
-        "failed": [r["friendly_id"] for r in failed],
+        "failed": failed,
+        "retried": retried,
         "warned": [r["friendly_id"] for r in warned],
+        "expired": settled["expired"],
+        "next": settled["next"],
     }
 
 
@@ -70,7 +64,7 @@ async def purge(tx: Tx, older_than_s: float) -> int:
     deleted = await tx.conn.fetch(
         "DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE finished_at IS NOT NULL "
         "AND finished_at <= now() - $1 * interval '1 second' "
-        "AND status IN ('succeeded', 'failed') ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) "
+        "AND status IN ('succeeded', 'failed', 'cancelled') ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) "
         "RETURNING seq, id, friendly_id, queue_id, status",
         float(older_than_s),
         PURGE_CHUNK,

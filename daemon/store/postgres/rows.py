@@ -8,12 +8,13 @@ from typing import Any
 import asyncpg
 import orjson
 
-# The seven statuses of PROTOCOL.md v2 (this engine makes only the first four so far).
+# The seven statuses of PROTOCOL.md v2.
 TASK_STATUSES = ("queued", "scheduled", "blocked", "running", "succeeded", "failed", "cancelled")
+TERMINAL = ("succeeded", "failed", "cancelled")
 TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
-    "finished_at, stale_warned_at"
+    "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at"
 )
 _TASK_TIMES = ("created_at", "updated_at", "claimed_at", "heartbeat_at", "finished_at")
 
@@ -75,13 +76,19 @@ def task(record: asyncpg.Record) -> dict[str, Any]:
     for key in _TASK_TIMES:
         out[key] = iso(record[key])
     out["stale_warned_at"] = iso(record["stale_warned_at"])
+    out["run_at"] = iso(record["run_at"])
+    out["max_attempts"] = record["max_attempts"]
+    out["backoff"] = decode(record["backoff"])
+    out["reason"] = record["reason"]
+    out["expires_at"] = iso(record["expires_at"])
     out["queue_name"] = record["queue_name"] or ""
     return out
 
 
 def task_event(type_: str, task: dict[str, Any], at: str | None = None) -> dict[str, Any]:
-    """The event a task state change publishes (the SQL twin is ``TASK_EVENT_SQL``)."""
-    return {
+    """The event a task state change publishes (the SQL twin is ``task_event_sql``): with
+    ``run_at`` when scheduled and ``reason`` when set."""
+    event = {
         "topic": "task",
         "type": type_,
         "id": task["id"],
@@ -95,18 +102,27 @@ def task_event(type_: str, task: dict[str, Any], at: str | None = None) -> dict[
         "finished_at": task["finished_at"],
         "at": at or task["updated_at"],
     }
+    if task.get("run_at") is not None and task["status"] == "scheduled":
+        event["run_at"] = task["run_at"]
+    if task.get("reason") is not None:
+        event["reason"] = task["reason"]
+    return event
 
 
 def task_event_sql(type_sql: str, alias: str) -> str:
     """``task_event`` built in SQL from the row ``alias`` (for the other daemons' copy)."""
     return (
-        f"json_build_object('topic', 'task', 'type', {type_sql}, 'id', {alias}.id, "
+        f"(jsonb_build_object('topic', 'task', 'type', {type_sql}, 'id', {alias}.id, "
         f"'friendly_id', {alias}.friendly_id, 'queue_id', {alias}.queue_id, "
         f"'queue_name', COALESCE((SELECT name FROM queues WHERE queues.id = {alias}.queue_id), "
         f"''), 'tool', {alias}.tool, 'status', {alias}.status, "
         f"'created_at', sparkq_iso({alias}.created_at), "
         f"'claimed_at', sparkq_iso({alias}.claimed_at), "
         f"'finished_at', sparkq_iso({alias}.finished_at), 'at', sparkq_iso({alias}.updated_at))"
+        f" || CASE WHEN {alias}.status = 'scheduled' AND {alias}.run_at IS NOT NULL "
+        f"THEN jsonb_build_object('run_at', sparkq_iso({alias}.run_at)) ELSE jsonb_build_object() END"
+        f" || CASE WHEN {alias}.reason IS NOT NULL "
+        f"THEN jsonb_build_object('reason', {alias}.reason) ELSE jsonb_build_object() END)"
     )
 
 
@@ -124,7 +140,7 @@ def queue(record: asyncpg.Record, counts: dict[str, int] | None) -> dict[str, An
         status = record["state"]
     elif c["running"]:
         status = "active"
-    elif c["queued"]:
+    elif c["queued"] or c["scheduled"] or c["blocked"]:
         status = "planned"
     else:
         status = "idle"

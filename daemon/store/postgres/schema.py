@@ -181,6 +181,34 @@ MIGRATIONS: list[str] = [
         created_at timestamptz NOT NULL
     );
     """,
+    # 3: time and failure (PROTOCOL.md v2): due times, attempts and their backoff, the end's
+    # reason, expiry, the task classes' retry defaults, and each task's timeline. ``events``
+    # numbers a task's timeline rows: bumped by the guarded UPDATE that writes one (the row
+    # lock makes it race-free across daemons).
+    r"""
+    ALTER TABLE tasks
+        ADD COLUMN run_at timestamptz,
+        ADD COLUMN max_attempts integer NOT NULL DEFAULT 1,
+        ADD COLUMN backoff text,
+        ADD COLUMN reason text,
+        ADD COLUMN expires_at timestamptz,
+        ADD COLUMN events integer NOT NULL DEFAULT 0;
+    ALTER TABLE task_classes ADD COLUMN max_attempts integer, ADD COLUMN backoff text;
+    CREATE TABLE task_events (
+        task_seq bigint NOT NULL REFERENCES tasks(seq) ON DELETE CASCADE,
+        seq integer NOT NULL,
+        at timestamptz NOT NULL,
+        type text NOT NULL,
+        attempt integer,
+        worker text,
+        detail text,
+        PRIMARY KEY (task_seq, seq)
+    );
+    CREATE INDEX tasks_due ON tasks(run_at) WHERE status = 'scheduled';
+    CREATE INDEX tasks_expiry ON tasks(expires_at)
+        WHERE expires_at IS NOT NULL AND status IN ('queued', 'scheduled');
+    CREATE INDEX tasks_dead_letters ON tasks(queue_id, reason, seq) WHERE status = 'failed';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -32,17 +33,19 @@ from sparkq_daemon.store.base import (
 from sparkq_daemon.store.postgres import (
     catalog,
     config_sync,
+    due,
     maintenance,
-    pending_v2,
     queues,
     sessions,
     settings,
     task_lookup,
     task_queries,
     tasks,
+    timeline,
     tokens,
 )
 from sparkq_daemon.store.postgres.db import FAULTS, PgDatabase, describe_fault
+from sparkq_daemon.store.postgres.due_timer import DueTimer
 from sparkq_daemon.store.postgres.leader import Leadership
 from sparkq_daemon.store.postgres.listener import Listener
 from sparkq_daemon.store.postgres.schema import SchemaTooNew, migrate
@@ -53,6 +56,25 @@ log = logging.getLogger("sparkq.store")
 
 class StoreUnavailable(RuntimeError):
     """The database cannot be used: the message names the problem in one line."""
+
+
+def _unix(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def next_wait(tasks: Sequence[Task]) -> float | None:
+    """Seconds (database time) until the earliest due time or expiry among ``tasks``, each
+    measured from the database time of the write that returned it."""
+    waits = []
+    for t in tasks:
+        if t["status"] not in ("queued", "scheduled"):
+            continue
+        written = _unix(t["updated_at"])
+        if t["status"] == "scheduled" and t.get("run_at"):
+            waits.append(_unix(t["run_at"]) - written)
+        if t.get("expires_at"):
+            waits.append(_unix(t["expires_at"]) - written)
+    return min(waits) if waits else None
 
 
 def redact(url: str) -> str:
@@ -96,6 +118,7 @@ class PgStore:
             self._reconnected,
         )
         self.leadership = Leadership(self.db, self.daemon_id)
+        self.due = DueTimer(self._settle)
         self.migrated_from: int | None = None
         self._reloads: set[asyncio.Task[None]] = set()
 
@@ -124,6 +147,7 @@ class PgStore:
             self.db.catalog = await self.db.read(catalog.load)
             await self.leadership.start()  # our row in ``daemons`` first, then the greeting
             await self.db.read(_greet, self.daemon_id)
+            self.due.note(await self.db.read(due.next_wait))
         except SchemaTooNew as exc:
             await self._release()
             raise StoreUnavailable(f"PostgreSQL at {where}: {exc}") from None
@@ -135,6 +159,7 @@ class PgStore:
             raise StoreUnavailable(f"cannot use PostgreSQL at {where}: {cause}") from None
 
     async def _release(self) -> None:
+        await self.due.close()
         await self.waiting.close()
         await self.leadership.close()
         await self.listener.close()
@@ -177,6 +202,9 @@ class PgStore:
         if message.get("gap"):
             self.on_gap()
             return
+        for event in message["e"]:  # another daemon scheduled a task: due here too
+            if event.get("run_at") and event.get("status") == "scheduled":
+                self.due.note(_unix(event["run_at"]) - _unix(event["at"]))
         # Marked remote: this daemon's metrics count only its own writes.
         self.on_commit([{**event, "remote": True} for event in message["e"]])
 
@@ -260,10 +288,10 @@ class PgStore:
 
     # -- tasks ------------------------------------------------------------------------------
     async def task_enqueue(self, queue: str, items: Sequence[EnqueueItem]) -> list[Task]:
-        pending_v2.refuse_item_members(items)
         found = await self.db.run(tasks.enqueue, self.db.catalog, queue, list(items))
-        if found:
+        if any(t["status"] == "queued" for t in found):
             self.waiting.poke({found[0]["queue_id"]})
+        self.due.note(next_wait(found))
         return found
 
     async def task_peek(self, queue: str) -> Task | None:
@@ -272,6 +300,8 @@ class PgStore:
     async def _claim_once(
         self, queue: str | None, task_id: str | None, worker: str | None, tools: Any
     ) -> Task | None:
+        if self.due.overdue():  # promoted (and expired) first, once a due time has come
+            await self._settle()
         found = await self.db.run(tasks.claim, queue, task_id, worker, tools)
         return found[0] if found else None
 
@@ -338,32 +368,21 @@ class PgStore:
     async def task_heartbeat(
         self, ref: str, worker: str | None, attempt: int | None = None
     ) -> Task:
-        await self._fence(ref, attempt)
-        return await self.db.read(tasks.heartbeat, ref, worker)
-
-    async def _fence(self, ref: str, attempt: int | None) -> None:
-        # Checked before the guarded statement (the worker guard stays in it): on this engine
-        # a task is claimed again only through a requeue, since it does not retry yet.
-        if attempt is not None:
-            pending_v2.check_fence(await self.task_get(ref), attempt)
+        return await self.db.read(tasks.heartbeat, ref, worker, attempt)
 
     async def task_finish(self, params: FinishParams) -> Task:
-        p = params
-        await self._fence(p.ref, p.attempt)
-        return await self.db.run(
-            tasks.finish, p.ref, p.status, p.result_json, p.error, p.stdout, p.stderr, p.worker
-        )
+        done = await self.db.run(tasks.finish, params)
+        self.due.note(next_wait([done]))
+        return done
 
     async def task_finish_and_claim(
         self, params: FinishParams, claim: ClaimParams
     ) -> tuple[Task, Task | None, Exception | None]:
-        p = params
-        await self._fence(p.ref, p.attempt)
-        finish_args = (p.ref, p.status, p.result_json, p.error, p.stdout, p.stderr, p.worker)
         tools = list(claim.tools) if claim.tools is not None else None
         done, following, refused = await self.db.run(
-            tasks.finish_and_claim, finish_args, claim.queue, claim.worker, tools
+            tasks.finish_and_claim, params, claim.queue, claim.worker, tools
         )
+        self.due.note(next_wait([done]))
         if following is None and refused is None and claim.wait > 0:
             # Nothing claimable now: the finish is committed; wait as task.claim would.
             following = await self.task_claim(claim)
@@ -372,23 +391,35 @@ class PgStore:
     async def task_requeue(
         self, ref: str, worker: str | None = None, attempt: int | None = None
     ) -> Task:
-        await self._fence(ref, attempt)
-        return await self.db.write(tasks.requeue, ref, worker)
+        return await self.db.write(tasks.requeue, ref, worker, attempt)
 
     async def task_cancel(self, ref: str, message: str | None) -> Task:
-        raise pending_v2.refuse_method("task.cancel")
+        return await self.db.write(tasks.cancel, ref, message)
 
     async def task_reschedule(self, ref: str, delay: float | None, run_at: float | None) -> Task:
-        raise pending_v2.refuse_method("task.reschedule")
+        task = await self.db.write(tasks.reschedule, ref, delay, run_at)
+        self.due.note(next_wait([task]))
+        return task
 
     async def queue_requeue_failed(self, queue: str, reason: str | None) -> int:
-        raise pending_v2.refuse_method("queue.requeue_failed")
+        return await self.db.write(tasks.requeue_failed, queue, reason)
 
     async def task_events(self, ref: str) -> list[dict[str, Any]]:
-        raise pending_v2.refuse_method("task.events")
+        return await self.db.read(timeline.list_, ref)
 
     async def promote_due(self) -> int:
-        return 0  # nothing is ever scheduled on this engine yet
+        return len((await self._settle_now())["promoted"])
+
+    async def _settle(self) -> float | None:
+        """The due timer's write: the seconds until the next due moment."""
+        return (await self._settle_now())["next"]
+
+    async def _settle_now(self) -> dict[str, Any]:
+        """Promote and expire what is due now, then arm the timer for the next moment."""
+        self.due.reset()
+        settled = await self.db.write(due.settle)
+        self.due.note(settled["next"])
+        return settled
 
     async def task_rerun(self, ref: str) -> Task:
         queue_id, item = await self.db.read(tasks.rerun_item, ref)
@@ -437,8 +468,9 @@ class PgStore:
         max_attempts: int | None = None,
         backoff: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        pending_v2.refuse_class_defaults(max_attempts, backoff)
-        return await self.db.write(catalog.upsert_task_class, name, timeout, description or "")
+        return await self.db.write(
+            catalog.upsert_task_class, name, timeout, description or "", max_attempts, backoff
+        )
 
     async def task_class_delete(self, name: str) -> dict[str, Any]:
         return await self.db.write(catalog.delete_task_class, name)
@@ -494,7 +526,13 @@ class PgStore:
     # -- maintenance ------------------------------------------------------------------------
     async def sweep(self) -> SweepOutcome:
         outcome = await self.db.write(maintenance.sweep)
-        return SweepOutcome(warned=outcome["warned"], failed=outcome["failed"])
+        self.due.note(outcome["next"])
+        return SweepOutcome(
+            warned=outcome["warned"],
+            failed=outcome["failed"],
+            retried=outcome["retried"],
+            expired=outcome["expired"],
+        )
 
     async def purge(self, older_than_s: float) -> int:
         total = 0

@@ -1,9 +1,13 @@
-"""Task state changes: enqueue, claim, heartbeat, complete, fail, requeue, rerun, update, delete.
+"""Task state changes: enqueue, claim, heartbeat, complete, fail (or retry), requeue, cancel,
+reschedule, redrive, rerun, update, delete.
 
-Every state change is guarded by the state it expects. The hot paths (enqueue, claim,
-heartbeat, complete, fail) are one statement each, so one round trip and one commit: the
-count deltas, the ``sparkq_ready`` wake-up and the events for the other daemons are written
-by the same statement. Claims take rows with ``FOR UPDATE SKIP LOCKED``: one claimer each."""
+Every state change is guarded by the state it expects (a report naming an attempt by that
+attempt too). The hot paths (enqueue, claim, heartbeat, complete) are one statement each, so
+one round trip and one commit: the count deltas, the ``sparkq_ready`` wake-up, the events for
+the other daemons and the timeline row are written by the same statement. A failure reads
+the task first (its attempts and backoff decide a retry), then writes one guarded statement;
+an enqueue naming a due time or an expiry reads the database's time first. Claims take rows
+with ``FOR UPDATE SKIP LOCKED``: one claimer each."""
 
 from __future__ import annotations
 
@@ -14,14 +18,16 @@ from typing import Any
 import asyncpg
 
 from sparkq_daemon.errors import Conflict, NotFound, RpcError, Validation
-from sparkq_daemon.store.base import EnqueueItem
-from sparkq_daemon.store.postgres import rows
+from sparkq_daemon.policy import backoff as backoff_policy
+from sparkq_daemon.store.base import EnqueueItem, FinishParams
+from sparkq_daemon.store.postgres import queues as queue_store
+from sparkq_daemon.store.postgres import rows, timeline, timing
 from sparkq_daemon.store.postgres.db import Catalog, Tx
-from sparkq_daemon.store.postgres.task_lookup import find, match, prefixed
+from sparkq_daemon.store.postgres.task_lookup import QUEUE_NAME, SELECT, find, match, prefixed
 
 ALL_QUEUE_HEADS = 32  # candidates per queue an any-queue claim looks at
 
-_RETURN = f"t.seq, {prefixed('t')}"
+_RETURN = f"t.seq, t.events, {prefixed('t')}"
 _QUEUE_NAME = "(SELECT name FROM queues WHERE queues.id = c.queue_id) AS queue_name"
 _NOTIFY = (
     "(SELECT sparkq_notify_events($1, array_agg({event}::text ORDER BY c.seq)) FROM c) AS _sent"
@@ -33,9 +39,10 @@ _MOVED = (
 )
 
 
-def resolve_timing(
+def resolve(
     catalog: Catalog, tool: str, task_class: str | None, timeout: float | None
-) -> tuple[str, float]:
+) -> tuple[str, float, dict[str, Any]]:
+    """(task class, timeout, the class's spec) of a task of ``tool``."""
     tool_spec = catalog.tools.get(tool)
     if tool_spec is None:
         known = ", ".join(sorted(catalog.tools)) or "none"
@@ -45,7 +52,14 @@ def resolve_timing(
     if class_spec is None:
         known = ", ".join(sorted(catalog.task_classes)) or "none"
         raise Validation(f"unknown task class {cls!r} (known: {known})", field="task_class")
-    return cls, float(timeout if timeout is not None else class_spec["timeout"])
+    return cls, float(timeout if timeout is not None else class_spec["timeout"]), class_spec
+
+
+def resolve_timing(
+    catalog: Catalog, tool: str, task_class: str | None, timeout: float | None
+) -> tuple[str, float]:
+    cls, timeout_s, _ = resolve(catalog, tool, task_class, timeout)
+    return cls, timeout_s
 
 
 _ENQUEUE_NOTIFY = _NOTIFY.format(event=rows.task_event_sql("'task.enqueued'", "c"))
@@ -55,30 +69,39 @@ WITH q AS (
     ORDER BY id = $2 DESC LIMIT 1 FOR SHARE
 ), items AS (
     SELECT i.*, nextval('tasks_seq_seq') AS seq,
-           nextval(('qn_' || substr(q.id, 5))::regclass) AS number
-    FROM q, unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::float8[])
-         WITH ORDINALITY AS i(tool, task_class, payload, priority, timeout, ord)
+           nextval(('qn_' || substr(q.id, 5))::regclass) AS number,
+           to_timestamp(i.due) AS due_at
+    FROM q, unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::float8[], $9::float8[],
+                   $10::float8[], $11::int[], $12::text[])
+         WITH ORDINALITY AS i(tool, task_class, payload, priority, timeout, due, expires,
+                              max_attempts, backoff, ord)
     WHERE q.state IS NULL
 ), c AS (
     INSERT INTO tasks (seq, id, friendly_id, queue_id, tool, task_class, payload, status,
-                       priority, timeout, created_at, updated_at)
+                       priority, timeout, created_at, updated_at, run_at, max_attempts,
+                       backoff, expires_at)
     SELECT items.seq, 'tsk_' || to_hex(items.seq) || substr($8, items.ord::int * 6 - 5, 6),
            q.prefix || '-' || lpad(items.number::text, greatest(4, length(items.number::text)), '0'),
-           q.id, items.tool, items.task_class, items.payload, 'queued', items.priority,
-           items.timeout, now(), now()
+           q.id, items.tool, items.task_class, items.payload,
+           CASE WHEN items.due_at > now() THEN 'scheduled' ELSE 'queued' END, items.priority,
+           items.timeout, now(), now(), items.due_at, items.max_attempts, items.backoff,
+           to_timestamp(items.expires)
     FROM items, q ORDER BY items.ord
     RETURNING seq, {rows.TASK_COLUMNS}
 ), k AS (
     INSERT INTO count_deltas (queue_id, status, n)
-    SELECT queue_id, 'queued', count(*) FROM c GROUP BY queue_id
+    SELECT queue_id, status, count(*) FROM c GROUP BY queue_id, status
 )
 SELECT q.id AS qid, q.name AS queue_name, q.state AS qstate,
        (SELECT pg_notify('sparkq_ready', id) FROM q
-        WHERE $1::text IS NOT NULL AND EXISTS (SELECT 1 FROM c)) AS _woke,
+        WHERE $1::text IS NOT NULL AND EXISTS (SELECT 1 FROM c WHERE c.status = 'queued'))
+        AS _woke,
        {_ENQUEUE_NOTIFY},
        c.*
 FROM q LEFT JOIN c ON true ORDER BY c.seq
 """
+
+NOW = "SELECT extract(epoch FROM clock_timestamp())::float8"
 
 
 async def enqueue(
@@ -88,16 +111,33 @@ async def enqueue(
     queue_ref: str,
     items: Sequence[EnqueueItem],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Insert ``items`` into one queue, all or none: (tasks, events)."""
-    resolved: dict[tuple[Any, Any, Any], tuple[str, float]] = {}  # a batch repeats its tools
-    classes, timeouts = [], []
+    """Insert ``items`` into one queue, all or none: (tasks, events). Items with a due time
+    or an expiry are checked against the database's time, read first (one more round trip
+    only for those)."""
+    resolved: dict[tuple[Any, Any, Any], tuple[str, float, dict]] = {}  # a batch repeats tools
+    classes, timeouts, dues, expiries, attempts, backoffs = [], [], [], [], [], []
+    encoded: dict[int, str | None] = {}  # a batch shares a few backoff objects: encode once
+    now: float | None = None
     for it in items:
         key = (it.tool, it.task_class, it.timeout)
         if key not in resolved:
-            resolved[key] = resolve_timing(catalog, *key)
-        cls, timeout = resolved[key]
+            resolved[key] = resolve(catalog, *key)
+        cls, timeout, class_spec = resolved[key]
         classes.append(cls)
         timeouts.append(timeout)
+        due = expires = None
+        if timing.has_timing(it):
+            if now is None:
+                now = await conn.fetchval(NOW)
+            due, expires = timing.item_timing(now, it)
+        dues.append(due)
+        expiries.append(expires)
+        attempts.append(it.max_attempts or class_spec.get("max_attempts") or 1)
+        backoff = it.backoff or class_spec.get("backoff") or backoff_policy.DEFAULT
+        backoff_json = encoded.get(id(backoff))
+        if backoff_json is None:
+            backoff_json = encoded[id(backoff)] = rows.encode(backoff)
+        backoffs.append(backoff_json)
     found = await conn.fetch(
         ENQUEUE,
         origin,
@@ -108,6 +148,10 @@ async def enqueue(
         [it.priority or 0 for it in items],
         timeouts,
         secrets.token_hex(3 * len(items)),
+        dues,
+        expiries,
+        attempts,
+        backoffs,
     )
     if not found:
         raise NotFound(f"queue {queue_ref!r} does not exist", id=queue_ref)
@@ -126,11 +170,16 @@ async def enqueue(
 _CLAIM_SET = (
     "UPDATE tasks t SET status = 'running', worker = $2, claimed_at = now(), "
     "heartbeat_at = NULL, beat = now(), attempts = t.attempts + 1, updated_at = now(), "
-    "stale_warned_at = NULL, finished_at = NULL, result = NULL, error = NULL "
+    "stale_warned_at = NULL, finished_at = NULL, result = NULL, error = NULL, "
+    "events = t.events + 1 "
 )
+_NOT_EXPIRED = "(t.expires_at IS NULL OR t.expires_at > now())"
 _CLAIM_MOVED = _MOVED.format(old="'queued'", new="'running'")
 _CLAIM_NOTIFY = _NOTIFY.format(event=rows.task_event_sql("'task.claimed'", "c"))
-_CLAIM_TAIL = f"{_CLAIM_MOVED} SELECT {{head}}{_CLAIM_NOTIFY}, c.*, {_QUEUE_NAME} "
+_CLAIM_TAIL = (
+    f"{_CLAIM_MOVED}, {timeline.cte(repr('claimed'))} "
+    f"SELECT {{head}}{_CLAIM_NOTIFY}, c.*, {_QUEUE_NAME} "
+)
 
 
 CLAIM_FROM_QUEUE = f"""
@@ -139,7 +188,7 @@ WITH q AS (
     ORDER BY id = $3 DESC LIMIT 1
 ), next AS MATERIALIZED (
     SELECT t.seq FROM tasks t
-    WHERE t.queue_id = (SELECT id FROM q) AND t.status = 'queued'
+    WHERE t.queue_id = (SELECT id FROM q) AND t.status = 'queued' AND {_NOT_EXPIRED}
       AND EXISTS (SELECT 1 FROM q WHERE NOT q.paused AND q.state IS DISTINCT FROM 'archived')
       AND ($4::text[] IS NULL OR t.tool = ANY($4::text[]))
     ORDER BY t.priority DESC, t.seq LIMIT $5
@@ -160,7 +209,7 @@ WITH next AS MATERIALIZED (
             ORDER BY priority DESC, seq LIMIT {ALL_QUEUE_HEADS}
         ) h
         WHERE NOT q.paused AND q.state IS NULL
-    ) AND t.status = 'queued'
+    ) AND t.status = 'queued' AND {_NOT_EXPIRED}
     ORDER BY t.priority DESC, t.seq LIMIT $4
     FOR UPDATE SKIP LOCKED
 ), c AS (
@@ -173,7 +222,7 @@ FROM c ORDER BY c.seq
 def _claim_by_ref(clause: str) -> str:
     return f"""
 WITH c AS (
-    {_CLAIM_SET} WHERE {clause} AND t.status = 'queued'
+    {_CLAIM_SET} WHERE {clause} AND t.status = 'queued' AND {_NOT_EXPIRED}
       AND ($3::text[] IS NULL OR t.tool = ANY($3::text[]))
     RETURNING {_RETURN}
 ), {_CLAIM_TAIL.format(head="")}
@@ -192,7 +241,8 @@ async def claim(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Hand up to ``n`` next tasks (or the named one) to ``worker``: (tasks, events).
 
-    ``tools`` limits the claim to tasks of those tools (a runner that only runs some)."""
+    ``tools`` limits the claim to tasks of those tools (a runner that only runs some).
+    A task past its ``expires_at`` is never claimed (due promotion fails it)."""
     only = list(tools) if tools else None
     if task_ref is not None:
         clause, args = qualified_match(task_ref, first=4)
@@ -225,24 +275,28 @@ async def claim(
 
 
 def _update_running(clause: str, assignments: str, held: str, moved: tuple[str, str] | None):
+    """One guarded UPDATE of a running task; with ``moved``, a state change (counts, the
+    completion's event and timeline row in the same statement)."""
     tail = ""
     if moved is not None:
-        tail = f", {_MOVED.format(old=moved[0], new=moved[1])}"
-    event = rows.task_event_sql("c.status_event", "c") if moved else None
+        tail = f", {_MOVED.format(old=moved[0], new=moved[1])}, {timeline.cte(repr('succeeded'))}"
+        assignments += ", events = t.events + 1"
+    event = rows.task_event_sql("'task.completed'", "c") if moved else None
     notify = f"{_NOTIFY.format(event=event)}, " if event else ""
     return f"""
 WITH c AS (
     UPDATE tasks t SET {assignments} WHERE {clause} AND t.status = 'running'{held}
-    RETURNING {_RETURN}, CASE t.status WHEN 'succeeded' THEN 'task.completed'
-                                      ELSE 'task.failed' END AS status_event
+    RETURNING {_RETURN}
 ){tail}
 SELECT {notify}c.*, {_QUEUE_NAME} FROM c
 """
 
 
-async def _refuse_running(conn: asyncpg.Connection, ref: str, worker: str | None, action: str):
-    """The precise refusal for a guarded update of a running task that matched nothing."""
-    row = await find(conn, ref)
+def _check_running(
+    row: asyncpg.Record, worker: str | None, action: str, attempt: int | None
+) -> None:
+    """``Conflict`` unless ``row`` is running (held by ``worker``, at ``attempt``, when
+    given)."""
     if row["status"] != "running":
         raise Conflict(
             f"task {row['friendly_id']} is {row['status']}, not running; it cannot be {action}",
@@ -255,6 +309,21 @@ async def _refuse_running(conn: asyncpg.Connection, ref: str, worker: str | None
             id=row["id"],
             status=row["status"],
         )
+    if attempt is not None and row["attempts"] != attempt:
+        raise Conflict(
+            f"task {row['friendly_id']} is running attempt {row['attempts']}, not attempt "
+            f"{attempt}; it cannot be {action}",
+            id=row["id"],
+            status=row["status"],
+            attempt=row["attempts"],
+        )
+
+
+async def _refuse_running(
+    conn: asyncpg.Connection, ref: str, worker: str | None, action: str, attempt: int | None
+):
+    """The precise refusal for a guarded update of a running task that matched nothing."""
+    _check_running(await find(conn, ref), worker, action, attempt)
     raise Conflict(f"task {ref!r} cannot be {action}")
 
 
@@ -266,17 +335,25 @@ def qualified_match(ref: str, first: int) -> tuple[str, tuple[Any, ...]]:
     return f"t.friendly_id = ${first}", args
 
 
-def _guard(ref: str, worker: str | None, first: int) -> tuple[str, str, tuple[Any, ...]]:
+def _guard(
+    ref: str, worker: str | None, first: int, attempt: int | None = None
+) -> tuple[str, str, tuple[Any, ...]]:
+    """The match of ``ref``, and the holder and attempt fence, inside the guarded statement."""
     clause, args = qualified_match(ref, first)
     held = ""
     if worker is not None:
         held = f" AND (t.worker IS NULL OR t.worker = ${first + len(args)})"
         args = (*args, worker)
+    if attempt is not None:
+        held += f" AND t.attempts = ${first + len(args)}"
+        args = (*args, attempt)
     return clause, held, args
 
 
-async def heartbeat(conn: asyncpg.Connection, ref: str, worker: str | None) -> dict[str, Any]:
-    clause, held, args = _guard(ref, worker, 1)
+async def heartbeat(
+    conn: asyncpg.Connection, ref: str, worker: str | None, attempt: int | None = None
+) -> dict[str, Any]:
+    clause, held, args = _guard(ref, worker, 1, attempt)
     sql = _update_running(
         clause,
         "heartbeat_at = now(), beat = now(), stale_warned_at = NULL, updated_at = now()",
@@ -285,67 +362,150 @@ async def heartbeat(conn: asyncpg.Connection, ref: str, worker: str | None) -> d
     )
     row = await conn.fetchrow(sql, *args)
     if row is None:
-        await _refuse_running(conn, ref, worker, "heartbeated")
+        await _refuse_running(conn, ref, worker, "heartbeated", attempt)
     return rows.task(row)
 
 
 async def finish(
-    conn: asyncpg.Connection,
-    origin: str,
-    ref: str,
-    status: str,
-    result_json: str | None,
-    error: str | None,
-    stdout: str | None,
-    stderr: str | None,
-    worker: str | None,
+    conn: asyncpg.Connection, origin: str | None, p: FinishParams
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """complete (status 'succeeded') or fail (status 'failed') a running task."""
-    clause, held, args = _guard(ref, worker, 7)
+    """complete (status 'succeeded') or fail (status 'failed') a running task; a failure
+    with attempts left and ``p.retry`` is scheduled for its next attempt instead."""
+    if p.status == "failed":
+        row = await find(conn, p.ref)
+        _check_running(row, p.worker, "failed", p.attempt)
+        return await fail_attempt(
+            conn, origin, row, p.error or "", p.reason, p.retry, p.stdout, p.stderr
+        )
+    clause, held, args = _guard(p.ref, p.worker, 5, p.attempt)
     sql = _update_running(
         clause,
-        "status = $2, result = $3, error = $4, stdout = COALESCE($5, t.stdout), "
-        "stderr = COALESCE($6, t.stderr), finished_at = now(), updated_at = now()",
+        "status = 'succeeded', result = $2, error = NULL, stdout = COALESCE($3, t.stdout), "
+        "stderr = COALESCE($4, t.stderr), finished_at = now(), updated_at = now()",
         held,
-        ("'running'", "$2"),
+        ("'running'", "'succeeded'"),
     )
-    row = await conn.fetchrow(sql, origin, status, result_json, error, stdout, stderr, *args)
+    row = await conn.fetchrow(sql, origin, p.result_json, p.stdout, p.stderr, *args)
     if row is None:
-        action = "completed" if status == "succeeded" else "failed"
-        await _refuse_running(conn, ref, worker, action)
+        await _refuse_running(conn, p.ref, p.worker, "completed", p.attempt)
     task = rows.task(row)
-    type_ = "task.completed" if status == "succeeded" else "task.failed"
-    return task, [rows.task_event(type_, task)]
+    return task, [rows.task_event("task.completed", task)]
+
+
+_FAIL_EVENT = (
+    rows.task_event_sql(
+        "CASE c.status WHEN 'scheduled' THEN 'task.retrying' ELSE 'task.failed' END", "c"
+    )
+    + " || jsonb_build_object('error', $5::text) || CASE WHEN c.status = 'scheduled' THEN "
+    "jsonb_build_object('attempt', c.attempts, 'reason', $4::text, 'worker', $8::text) "
+    "ELSE jsonb_build_object() END"
+)
+FAIL_ATTEMPT = f"""
+WITH c AS (
+    UPDATE tasks t SET status = $2,
+        run_at = CASE WHEN $2 = 'scheduled' THEN now() + $3::float8 * interval '1 second'
+                      ELSE t.run_at END,
+        reason = CASE WHEN $2 = 'scheduled' THEN NULL ELSE $4 END,
+        error = $5, result = NULL,
+        stdout = COALESCE($6, t.stdout), stderr = COALESCE($7, t.stderr),
+        worker = CASE WHEN $2 = 'scheduled' THEN NULL ELSE t.worker END,
+        beat = CASE WHEN $2 = 'scheduled' THEN NULL ELSE t.beat END,
+        stale_warned_at = CASE WHEN $2 = 'scheduled' THEN NULL ELSE t.stale_warned_at END,
+        finished_at = CASE WHEN $2 = 'scheduled' THEN NULL ELSE now() END,
+        updated_at = now(), events = t.events + 1
+    WHERE t.seq = $9 AND t.status = 'running' AND t.attempts = $10
+      AND t.worker IS NOT DISTINCT FROM $8
+    RETURNING {_RETURN}
+), {_MOVED.format(old="'running'", new="$2")},
+ev AS (
+    INSERT INTO task_events ({timeline.COLUMNS})
+    SELECT c.seq, c.events, now(),
+           CASE c.status WHEN 'scheduled' THEN 'retrying' ELSE 'failed' END,
+           NULLIF(c.attempts, 0), $8,
+           CASE c.status WHEN 'scheduled'
+                THEN json_build_object('run_at', sparkq_iso(c.run_at), 'reason', $4::text,
+                                       'error', $5::text)
+                ELSE json_build_object('reason', $4::text, 'error', $5::text) END::text
+    FROM c
+)
+SELECT {_NOTIFY.format(event=_FAIL_EVENT)}, c.*, {_QUEUE_NAME} FROM c
+"""
+
+
+async def fail_attempt(
+    conn: asyncpg.Connection,
+    origin: str | None,
+    row: asyncpg.Record,
+    error: str,
+    reason: str,
+    retry: bool,
+    stdout: str | None = None,
+    stderr: str | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """End the running attempt ``row`` (as read): ``scheduled`` after its backoff when it may
+    retry and has attempts left, else ``failed`` with ``reason``; guarded by that attempt and
+    holder, so a task that moved on since it was read is refused, never overwritten."""
+    attempts, worker = row["attempts"], row["worker"]
+    wait = 0.0
+    status = "failed"
+    if retry and attempts < row["max_attempts"]:
+        backoff = rows.decode(row["backoff"]) or backoff_policy.DEFAULT
+        wait, status = backoff_policy.delay_before(backoff, attempts), "scheduled"
+    args = (origin, status, wait, reason, error, stdout, stderr, worker, row["seq"], attempts)
+    updated = await conn.fetchrow(FAIL_ATTEMPT, *args)
+    if updated is None:
+        await _refuse_running(conn, row["id"], worker, "failed", attempts)
+    task = rows.task(updated)
+    if status == "scheduled":
+        event = rows.task_event("task.retrying", task)
+        event.update(attempt=attempts, reason=reason, worker=worker, error=error)
+    else:
+        event = rows.task_event("task.failed", task)
+        event["error"] = error
+    return task, [event]
 
 
 _REQUEUE = (
     "UPDATE tasks SET status = 'queued', worker = NULL, claimed_at = NULL, "
     "heartbeat_at = NULL, beat = NULL, finished_at = NULL, stale_warned_at = NULL, "
-    "result = NULL, error = NULL, updated_at = now(), "
+    "result = NULL, error = NULL, run_at = NULL, reason = NULL, expires_at = NULL, "
+    "updated_at = now(), "
     # A finished task gets all its attempts again; a running one's claim stays counted.
-    "attempts = CASE WHEN $2::text = 'running' THEN attempts ELSE 0 END "
+    "attempts = CASE WHEN $2::text IN ('succeeded', 'failed', 'cancelled') THEN 0 "
+    "ELSE attempts END "
     "WHERE seq = $1 AND status = $2 "
     f"RETURNING seq, {rows.TASK_COLUMNS}, "
     "(SELECT name FROM queues WHERE queues.id = tasks.queue_id) AS queue_name"
 )
 
 
-async def requeue(tx: Tx, ref: str, worker: str | None = None) -> dict[str, Any]:
-    """Put a task back in its queue; with ``worker``, only a running task that worker holds
-    (a runner giving back its own task never requeues one claimed again since)."""
+async def requeue(
+    tx: Tx, ref: str, worker: str | None = None, attempt: int | None = None
+) -> dict[str, Any]:
+    """Put a task back in its queue; with ``worker`` (and ``attempt``), only a running task
+    that worker holds (that claim): a runner giving back its own task never requeues one
+    claimed again since."""
     row = await find(tx.conn, ref, lock=True)
-    held_elsewhere = row["status"] != "running" or row["worker"] not in (None, worker)
-    if worker is not None and held_elsewhere:
-        await _refuse_running(tx.conn, ref, worker, "requeued")
+    if worker is not None or attempt is not None:
+        _check_running(row, worker, "requeued", attempt)
     if row["status"] == "queued":
         raise Conflict(
             f"task {row['friendly_id']} is already queued", id=row["id"], status="queued"
         )
+    return await requeued(tx, row)
+
+
+async def requeued(tx: Tx, row: asyncpg.Record, redrive: bool = False) -> dict[str, Any]:
+    """Move the locked task ``row`` back to ``queued`` (its event and timeline row)."""
     updated = await tx.conn.fetchrow(_REQUEUE, row["seq"], row["status"])
     task = rows.task(updated)
     tx.moved(task["queue_id"], row["status"], "queued")
     tx.wake(task["queue_id"])
     tx.events.append(rows.task_event("task.requeued", task))
+    detail: dict[str, Any] = {"from": row["status"]}
+    if redrive:
+        detail["redrive"] = True
+    await timeline.record(tx.conn, row["seq"], "requeued", row["attempts"], row["worker"], detail)
     return task
 
 
@@ -379,6 +539,7 @@ async def update(tx: Tx, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
     )
     task = rows.task(updated)
     tx.events.append(rows.task_event("task.updated", task))
+    await timeline.record(tx.conn, row["seq"], "updated", detail={"changed": sorted(sets)})
     return task
 
 
@@ -402,6 +563,8 @@ async def rerun_item(conn: asyncpg.Connection, ref: str) -> tuple[str, EnqueueIt
         task_class=row["task_class"],
         timeout=row["timeout"],
         priority=row["priority"],
+        max_attempts=row["max_attempts"],
+        backoff=rows.decode(row["backoff"]),
     )
     return row["queue_id"], item
 
@@ -409,7 +572,7 @@ async def rerun_item(conn: asyncpg.Connection, ref: str) -> tuple[str, EnqueueIt
 async def finish_and_claim(
     conn: asyncpg.Connection,
     origin: str | None,
-    finish_args: tuple[Any, ...],
+    p: FinishParams,
     queue_ref: str | None,
     worker: str | None,
     tools: list[str] | None,
@@ -418,10 +581,88 @@ async def finish_and_claim(
     ((finished, next or None, the claim's refusal or None), events). A refused finish raises
     and claims nothing; a refused claim rolls back to its savepoint and keeps the finish."""
     async with conn.transaction():
-        done, events = await finish(conn, origin, *finish_args)
+        done, events = await finish(conn, origin, p)
         try:
             async with conn.transaction():  # a savepoint
                 found, claimed = await claim(conn, origin, queue_ref, None, worker, tools)
         except RpcError as exc:
             return (done, None, exc), events
     return (done, found[0] if found else None, None), events + claimed
+
+
+CANCELLABLE = ("queued", "scheduled", "blocked", "running")
+
+
+async def cancel(tx: Tx, ref: str, message: str | None) -> dict[str, Any]:
+    """Cancel a task that has not ended; its holder's later reports are refused."""
+    row = await find(tx.conn, ref, lock=True)
+    if row["status"] not in CANCELLABLE:
+        raise Conflict(
+            f"task {row['friendly_id']} is {row['status']}; only a queued, scheduled, blocked "
+            "or running task can be cancelled",
+            id=row["id"],
+            status=row["status"],
+        )
+    updated = await tx.conn.fetchrow(
+        "UPDATE tasks SET status = 'cancelled', reason = 'cancelled', error = $3, "
+        "finished_at = now(), updated_at = now(), beat = NULL WHERE seq = $1 AND status = $2 "
+        f"RETURNING seq, {rows.TASK_COLUMNS}, {QUEUE_NAME}",
+        row["seq"],
+        row["status"],
+        message,
+    )
+    task = rows.task(updated)
+    tx.moved(task["queue_id"], row["status"], "cancelled")
+    event = rows.task_event("task.cancelled", task)
+    event["worker"] = task["worker"]
+    tx.events.append(event)
+    detail = {"from": row["status"], **({"message": message} if message else {})}
+    await timeline.record(
+        tx.conn, row["seq"], "cancelled", task["attempts"], task["worker"], detail
+    )
+    return task
+
+
+async def reschedule(tx: Tx, ref: str, delay: float | None, run_at: float | None) -> dict[str, Any]:
+    """A queued or scheduled task to a new due time (in database time)."""
+    row = await find(tx.conn, ref, lock=True)
+    if row["status"] not in ("queued", "scheduled"):
+        raise Conflict(
+            f"task {row['friendly_id']} is {row['status']}; only a queued or scheduled task "
+            "can be rescheduled",
+            id=row["id"],
+            status=row["status"],
+        )
+    now = await tx.conn.fetchval(NOW)
+    when = timing.due_time(now, delay, run_at)
+    assert when is not None
+    status = "scheduled" if when > now else "queued"
+    updated = await tx.conn.fetchrow(
+        "UPDATE tasks SET status = $3, run_at = to_timestamp($4), updated_at = now() "
+        f"WHERE seq = $1 AND status = $2 RETURNING seq, {rows.TASK_COLUMNS}, {QUEUE_NAME}",
+        row["seq"],
+        row["status"],
+        status,
+        when,
+    )
+    task = rows.task(updated)
+    tx.moved(task["queue_id"], row["status"], status)
+    if status == "queued":
+        tx.wake(task["queue_id"])
+    tx.events.append(rows.task_event("task.rescheduled", task))
+    await timeline.record(tx.conn, row["seq"], "rescheduled", detail={"run_at": task["run_at"]})
+    return task
+
+
+async def requeue_failed(tx: Tx, queue_ref: str, reason: str | None) -> int:
+    """The dead-letter redrive: every failed task of the queue (with ``reason`` if given)."""
+    queue = await queue_store.find(tx.conn, queue_ref)
+    found = await tx.conn.fetch(
+        f"{SELECT} WHERE queue_id = $1 AND status = 'failed' "
+        "AND ($2::text IS NULL OR reason = $2) ORDER BY seq FOR UPDATE OF tasks",
+        queue["id"],
+        reason,
+    )
+    for row in found:
+        await requeued(tx, row, redrive=True)
+    return len(found)
