@@ -33,18 +33,15 @@ def short_dir() -> Iterator[Path]:
 ENGINE_ENV = "SPARKQ_TEST_ENGINE"  # "postgresql": daemons of the tests use PostgreSQL
 
 
-# Daemon features the PostgreSQL engine does not have yet: tests marked with one are skipped
-# when their daemon runs on PostgreSQL.
-NOT_ON_POSTGRESQL = ("sqlite_only", "time_and_failure")
+# Tests marked with one of these are skipped when their daemon runs on PostgreSQL.
+NOT_ON_POSTGRESQL = ("sqlite_only",)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only: reads or writes the SQLite file itself (skipped on PostgreSQL)"
     )
-    config.addinivalue_line(
-        "markers", "time_and_failure: delays, retries, expiry, cancel (not yet on PostgreSQL)"
-    )
+    config.addinivalue_line("markers", "time_and_failure: delays, retries, expiry, cancel")
 
 
 @pytest.fixture

@@ -100,7 +100,7 @@ def test_a_scrape_after_real_work_counts_it(make_daemon: Any) -> None:
     wait_until(lambda: value(scrape(url), "sparkq_runners_connected") == 0, what="the runner to go")
 
 
-@pytest.mark.time_and_failure  # reason stale: not yet on the PostgreSQL engine
+@pytest.mark.time_and_failure
 def test_a_task_the_sweeper_fails_counts_as_stale(make_daemon: Any) -> None:
     fast = {"queue_runner": {"auto_fail_interval_seconds": 0.1}}
     daemon, url = started(make_daemon, fast)

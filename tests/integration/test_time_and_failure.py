@@ -18,7 +18,7 @@ from tests.wire import Wire
 FAST_SWEEP = {"queue_runner": {"auto_fail_interval_seconds": 0.2}}
 NO_SPREAD = {"type": "fixed", "delay": 0.2, "jitter": 0}
 
-pytestmark = pytest.mark.time_and_failure  # not yet on the PostgreSQL engine
+pytestmark = pytest.mark.time_and_failure
 
 
 def setup(w: Wire) -> None:
