@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-import orjson
+
+from sparkq_daemon.store.values import decode, encode, seconds  # noqa: F401 - re-exported
 
 # The seven statuses of PROTOCOL.md v2.
 TASK_STATUSES = ("queued", "scheduled", "blocked", "running", "succeeded", "failed", "cancelled")
@@ -22,19 +23,6 @@ _TASK_TIMES = ("created_at", "updated_at", "claimed_at", "heartbeat_at", "finish
 def iso(value: datetime | None) -> str | None:
     """A timestamp as the protocol writes it: UTC, microseconds, ``+00:00``."""
     return None if value is None else value.isoformat(timespec="microseconds")
-
-
-def decode(text: str | None) -> Any:
-    return None if text is None else orjson.loads(text)
-
-
-def encode(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value).decode()
-
-
-def seconds(value: float) -> float | int:
-    """A whole number of seconds prints as an integer, like the config it came from."""
-    return int(value) if float(value).is_integer() else value
 
 
 def plain(record: asyncpg.Record) -> dict[str, Any]:

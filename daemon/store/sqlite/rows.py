@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import orjson
+from sparkq_daemon.store.values import decode, encode, seconds  # noqa: F401 - re-exported
 
 TASK_STATUSES = (
     "queued",
@@ -22,19 +22,6 @@ TASK_COLUMNS = (
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
     "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at"
 )
-
-
-def decode(text: str | None) -> Any:
-    return None if text is None else orjson.loads(text)
-
-
-def encode(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value).decode()
-
-
-def seconds(value: float) -> float | int:
-    """A whole number of seconds prints as an integer, like the config it came from."""
-    return int(value) if float(value).is_integer() else value
 
 
 def as_dict(row: sqlite3.Row) -> dict[str, Any]:
