@@ -12,12 +12,12 @@ from sparkq_daemon.errors import Validation
 from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.store.base import ClaimParams, EnqueueItem, FinishParams, TaskFilter
+from sparkq_daemon.store.values import TASK_STATUSES
 from sparkq_daemon.validation import Field, check_name, check_params, optional, required, show
 
 MAX_PAYLOAD = 1024 * 1024
 MAX_BATCH = 1000
 MAX_WAIT = 60
-TASK_STATUSES = ("queued", "scheduled", "blocked", "running", "succeeded", "failed", "cancelled")
 MAX_ATTEMPTS = 100
 FAIL_REASONS = ("error", "timeout")
 DEAD_REASONS = ("error", "timeout", "stale", "expired", "dependency", "cancelled")

@@ -1,10 +1,27 @@
-"""Value conversions every engine shares: JSON columns, and seconds as the protocol prints them."""
+"""What every engine shares about values: the task statuses, a queue's derived status, JSON
+columns, and seconds as the protocol prints them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import orjson
+
+# PROTOCOL.md v2: every Queue's ``counts`` and ``system.stats`` carry all seven.
+TASK_STATUSES = ("queued", "scheduled", "blocked", "running", "succeeded", "failed", "cancelled")
+TERMINAL = ("succeeded", "failed", "cancelled")
+
+
+def queue_status(state: str | None, counts: dict[str, int]) -> str:
+    """A queue's status: its ``state`` when set (ended, archived), else derived from its
+    counts: ``active`` (a task runs), ``planned`` (tasks wait), ``idle``."""
+    if state:
+        return state
+    if counts["running"]:
+        return "active"
+    if counts["queued"] or counts["scheduled"] or counts["blocked"]:
+        return "planned"
+    return "idle"
 
 
 def decode(text: str | None) -> Any:

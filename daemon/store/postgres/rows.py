@@ -7,11 +7,15 @@ from typing import Any
 
 import asyncpg
 
-from sparkq_daemon.store.values import decode, encode, seconds  # noqa: F401 - re-exported
+from sparkq_daemon.store.values import (  # noqa: F401 - re-exported
+    TASK_STATUSES,
+    TERMINAL,
+    decode,
+    encode,
+    queue_status,
+    seconds,
+)
 
-# The seven statuses of PROTOCOL.md v2.
-TASK_STATUSES = ("queued", "scheduled", "blocked", "running", "succeeded", "failed", "cancelled")
-TERMINAL = ("succeeded", "failed", "cancelled")
 TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
@@ -124,14 +128,7 @@ def counts_of(found: list[asyncpg.Record]) -> dict[str, dict[str, int]]:
 
 def queue(record: asyncpg.Record, counts: dict[str, int] | None) -> dict[str, Any]:
     c = counts or dict.fromkeys(TASK_STATUSES, 0)
-    if record["state"]:
-        status = record["state"]
-    elif c["running"]:
-        status = "active"
-    elif c["queued"] or c["scheduled"] or c["blocked"]:
-        status = "planned"
-    else:
-        status = "idle"
+    status = queue_status(record["state"], c)
     return {
         "id": record["id"],
         "session_id": record["session_id"],

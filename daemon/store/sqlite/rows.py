@@ -5,18 +5,15 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sparkq_daemon.store.values import decode, encode, seconds  # noqa: F401 - re-exported
-
-TASK_STATUSES = (
-    "queued",
-    "scheduled",
-    "blocked",
-    "running",
-    "succeeded",
-    "failed",
-    "cancelled",
+from sparkq_daemon.store.values import (  # noqa: F401 - re-exported
+    TASK_STATUSES,
+    TERMINAL,
+    decode,
+    encode,
+    queue_status,
+    seconds,
 )
-TERMINAL = ("succeeded", "failed", "cancelled")
+
 TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
@@ -55,14 +52,7 @@ def counts(conn: sqlite3.Connection, queue_id: str) -> dict[str, int]:
 
 def queue(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     c = counts(conn, row["id"])
-    if row["state"]:
-        status = row["state"]
-    elif c["running"]:
-        status = "active"
-    elif c["queued"] or c["scheduled"] or c["blocked"]:
-        status = "planned"
-    else:
-        status = "idle"
+    status = queue_status(row["state"], c)
     return {
         "id": row["id"],
         "session_id": row["session_id"],
