@@ -241,6 +241,8 @@ def test_a_reply_that_does_not_come_times_out(
 ) -> None:
     tool = {"provider": "anthropic", "model": "m", "base_url": fake.url, "task_class": "TINY"}
     config = runner_config(tools={"slow": tool}, task_classes={"TINY": {"timeout": 1}})
+    # The runner's own timeout is under test: a sweeper failing the task at 2x would race it.
+    config["queue_runner"] = {"auto_fail_interval_seconds": 60}
     daemon = make_daemon(config)
     fake.refuse(Stall(60))
     with Client(daemon.socket) as client:
