@@ -1,4 +1,4 @@
-"""Where the daemon's time goes on one workload: ``python bench/profile.py enqueue_8|drain_4``.
+"""Where the daemon's time goes on one workload: ``python bench/profile.py enqueue_8|drain_4|drain_next_4``.
 
 Samples the daemon with py-spy (``pip install py-spy``) while the workload runs and prints the
 top functions by own time and by inclusive time, per thread; ``--svg`` also writes a flame graph."""
@@ -25,6 +25,7 @@ WORKLOADS = {
     "enqueue_8": lambda path, n, t: sparkq_socket.enqueue_concurrent(path, n, t),
     "drain_4": lambda path, n, t: sparkq_socket.drain(path, n, 4, t),
     "drain_1": lambda path, n, t: sparkq_socket.drain(path, n, 1, t),
+    "drain_next_4": lambda path, n, t: sparkq_socket.drain_claim_next(path, n, 4, t),
     "enqueue_seq": lambda path, n, t: sparkq_socket.enqueue_sequential(path, n, t),
 }
 
