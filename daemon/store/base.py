@@ -362,6 +362,9 @@ class Store(Protocol):
         delivered (``error`` None), due again in ``retry_in`` seconds, or failed for good."""
 
     async def webhook_count(self) -> int: ...
+    async def webhook_purge(self, older_than_s: float) -> int:
+        """Delete delivered and failed deliveries last changed more than ``older_than_s``
+        ago; how many."""
 
     # -- maintenance ------------------------------------------------------------------------
     async def sweep(self) -> SweepOutcome:

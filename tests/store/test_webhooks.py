@@ -4,6 +4,8 @@ and redelivery."""
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 import pytest
 
@@ -149,3 +151,19 @@ async def test_a_retry_waits_its_backoff_on_the_clock(
     assert (await store.webhook_due(10, 5))[0] == []
     clock.advance(1.01)
     assert [t["id"] for t in (await store.webhook_due(10, 5))[0]] == [d["id"]]
+
+
+async def test_purge_drops_finished_deliveries_only(
+    store: Store, queue: Queue, clock: FakeClock
+) -> None:
+    await store.webhook_create(URL, ["task.enqueued"], None, "whsec_x")
+    await enqueue(store, "q", 3)
+    taken, _ = await store.webhook_due(2, 60)
+    await store.webhook_record(taken[0]["id"], 0, 200, None, None)
+    await store.webhook_record(taken[1]["id"], 0, None, "refused", None)
+    assert await store.webhook_purge(3600) == 0  # finished just now: kept
+    clock.advance(1)
+    await asyncio.sleep(0.02)  # PostgreSQL reads its own clock
+    assert await store.webhook_purge(0.01) == 2
+    [left] = await store.webhook_deliveries(None, 10)
+    assert left["status"] == "pending"

@@ -45,3 +45,6 @@ class PgWebhooks:
 
     async def webhook_count(self) -> int:
         return await self.db.read(webhooks.count)
+
+    async def webhook_purge(self, older_than_s: float) -> int:
+        return await self.db.read(webhooks.purge, older_than_s)

@@ -156,3 +156,12 @@ async def record(
 
 async def count(conn: asyncpg.Connection) -> int:
     return await conn.fetchval("SELECT count(*) FROM webhooks")
+
+
+async def purge(conn: asyncpg.Connection, older_than_s: float) -> int:
+    done = await conn.execute(
+        "DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed') "
+        "AND updated_at < now() - make_interval(secs => $1)",
+        float(older_than_s),
+    )
+    return int(done.split()[-1])

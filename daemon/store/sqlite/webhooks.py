@@ -162,3 +162,11 @@ def record(
 
 def count(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM webhooks").fetchone()[0]
+
+
+def purge(tx: Tx, older_than_s: float) -> int:
+    cutoff = iso_from_unix(tx.ts - older_than_s)
+    return tx.conn.execute(
+        "DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND updated_at < ?",
+        (cutoff,),
+    ).rowcount
