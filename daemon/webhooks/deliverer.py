@@ -98,20 +98,23 @@ class Deliverer:
             self._client = httpx2.AsyncClient(
                 timeout=httpx2.Timeout(self.schedule.timeout),
                 follow_redirects=False,
-                trust_env=False,
+                trust_env=False,  # no proxy from the environment between us and a local bot
             )
         return self._client
 
     async def run(self) -> None:
+        self.active = False
         try:
-            self.active = await self.store.webhook_count() > 0
             while True:
-                wait = await self._take() if self.active else None
-                if wait is None and not self.active:
-                    wait = IDLE_CHECK
+                wait: float | None = IDLE_CHECK
+                try:
+                    if not self.active:
+                        self.active = await self.store.webhook_count() > 0
+                    if self.active:
+                        wait = await self._take()
+                except Exception:  # the store is away: try again at the next look
+                    log.exception("could not read the webhook outbox")
                 await self._sleep(IDLE_CHECK if wait is None else min(wait, IDLE_CHECK))
-                if not self.active:
-                    self.active = await self.store.webhook_count() > 0
         finally:
             await self.close()
 
@@ -136,11 +139,7 @@ class Deliverer:
         if free <= 0:
             return IDLE_CHECK  # an attempt ending wakes the loop
         lease = self.schedule.timeout + LEASE_MARGIN
-        try:
-            due, wait = await self.store.webhook_due(free, lease)
-        except Exception:
-            log.exception("could not read the webhook outbox")
-            return IDLE_CHECK
+        due, wait = await self.store.webhook_due(free, lease)
         for delivery in due:
             task = asyncio.create_task(self._attempt(delivery), name=f"webhook {delivery['id']}")
             self.in_flight.add(task)

@@ -38,13 +38,34 @@ def settled(w: Wire, webhook: str, status: str = "delivered") -> dict[str, Any]:
     return wait_until(latest, timeout=15, what=f"a {status} delivery of {webhook}")
 
 
-def test_signed_retried_redirected_and_redelivered(
+def test_signed_retried_redirected_bounded_and_redelivered(
     make_daemon: Callable[..., DaemonProcess],
 ) -> None:
-    daemon = make_daemon(fast(retries=[0.05, 0.05, 0.05]))
-    script: dict[str, list[Any]] = {"/ok": [200], "/flaky": [500, 500, 200], "/moved": [302]}
+    daemon = make_daemon(fast(timeout=0.5, retries=[0.05, 0.05, 0.05]))
+    script: dict[str, list[Any]] = {
+        "/ok": [200],
+        "/flaky": [500, 500, 200],
+        "/moved": [302],
+        "/slow": [HANG, 200],
+    }
     with Receiver(script) as receiver, Wire(daemon.socket) as w:
         setup(w)
+        refuse_bad_webhooks(w)
+
+        # A receiver that hangs: the attempt ends at the timeout, the daemon serves meanwhile.
+        slow = w.call("webhook.create", url=receiver.url("/slow"), events=["session.created"])
+        w.call("session.create", name="first")
+        wait_until(lambda: receiver.hits("/slow"), what="the first attempt")
+        started = time.monotonic()  # the receiver hangs on it now
+        for _ in range(20):
+            w.call("queue.list")
+            assert w.call("task.list", queue="jobs")["total"] == 0
+        assert time.monotonic() - started < 0.5  # requests answered while the attempt hangs
+        done = settled(w, slow["id"])
+        assert (done["attempts"], done["last_status"]) == (2, 200)
+        assert time.monotonic() - started < 5  # the receiver would have hung for 30 s
+        assert "attempt 1 of 4) failed: no answer within 0.5 s" in daemon.log()
+        w.call("webhook.delete", id=slow["id"])
         signed = w.call("webhook.create", url=receiver.url("/ok"), events=["task.enqueued"])
         assert signed["secret"].startswith("whsec_") and signed["events"] == ["task.enqueued"]
         flaky = w.call(
@@ -102,62 +123,47 @@ def test_signed_retried_redirected_and_redelivered(
         assert w.error("webhook.deliveries", webhook=flaky["id"])["code"] == -32004
 
 
-def test_bad_webhooks_are_refused_naming_the_value(daemon: DaemonProcess) -> None:
-    with Wire(daemon.socket) as w:
-        for url in ("ftp://127.0.0.1/x", "file:///etc/passwd", "http://", "not a url", 7):
-            error = w.error("webhook.create", url=url)
-            assert error["code"] == -32602 and error["data"]["field"] == "url", error
-            assert str(url) in error["message"]
-        error = w.error("webhook.create", url="http://127.0.0.1/x", events=["task failed"])
-        assert error["code"] == -32602 and "'task failed'" in error["message"]
-        error = w.error("webhook.create", url="http://127.0.0.1/x", secret="hunter2")
-        assert error["code"] == -32602 and error["data"]["field"] == "secret"
-        error = w.error("webhook.create", url="http://127.0.0.1/x", queue="ghost")
-        assert error["code"] == -32004 and "ghost" in error["message"]
-        for private in ("http://localhost:1/h", "https://10.1.2.3/h", "http://[::1]:8/h"):
-            assert w.call("webhook.create", url=private)["url"] == private
-        assert w.error("webhook.redeliver", delivery="msg_ghost")["code"] == -32004
-
-
-def test_a_hanging_receiver_is_bounded_and_the_daemon_keeps_serving(
-    make_daemon: Callable[..., DaemonProcess],
-) -> None:
-    daemon = make_daemon(fast(timeout=0.5))
-    with Receiver({"/slow": [HANG, 200]}) as receiver, Wire(daemon.socket) as w:
-        setup(w)
-        hook = w.call("webhook.create", url=receiver.url("/slow"), events=["task.enqueued"])
-        w.call("task.enqueue", queue="jobs", tool="run-bash")
-        wait_until(lambda: receiver.hits("/slow"), what="the first attempt")
-        started = time.monotonic()  # the receiver hangs on it now
-        for n in range(20):
-            w.call("session.create", name=f"s{n}")
-            assert w.call("task.list", queue="jobs")["total"] == 1
-        assert time.monotonic() - started < 0.5  # requests answered while the attempt hangs
-        done = settled(w, hook["id"])
-        assert (done["attempts"], done["last_status"]) == (2, 200)
-        assert time.monotonic() - started < 5
+def refuse_bad_webhooks(w: Wire) -> None:
+    """Bad webhooks are refused naming the value; private and loopback hosts are fine."""
+    for url in ("ftp://127.0.0.1/x", "file:///etc/passwd", "http://", "not a url", 7):
+        error = w.error("webhook.create", url=url)
+        assert error["code"] == -32602 and error["data"]["field"] == "url", error
+        assert str(url) in error["message"]
+    error = w.error("webhook.create", url="http://127.0.0.1/x", events=["task failed"])
+    assert error["code"] == -32602 and "'task failed'" in error["message"]
+    error = w.error("webhook.create", url="http://127.0.0.1/x", secret="hunter2")
+    assert error["code"] == -32602 and error["data"]["field"] == "secret"
+    error = w.error("webhook.create", url="http://127.0.0.1/x", queue="ghost")
+    assert error["code"] == -32004 and "ghost" in error["message"]
+    for private in ("http://localhost:1/h", "https://10.1.2.3/h", "http://[::1]:8/h"):
+        hook = w.call("webhook.create", url=private, events=["schedule.fired"])
+        assert hook["url"] == private
+        w.call("webhook.delete", id=hook["id"])
+    assert w.error("webhook.redeliver", delivery="msg_ghost")["code"] == -32004
 
 
 def test_the_outbox_survives_a_daemon_restart(
     make_daemon: Callable[..., DaemonProcess],
 ) -> None:
-    daemon = make_daemon(fast(retries=[1.0, 0.05]))
-    with Receiver({"/hook": [503, 200]}) as receiver:
+    daemon = make_daemon(fast(retries=[0.5] * 7))
+    with Receiver({"/hook": [503]}) as receiver:
         with Wire(daemon.socket) as w:
             setup(w)
             hook = w.call("webhook.create", url=receiver.url("/hook"), events=["task.enqueued"])
             w.call("task.enqueue", queue="jobs", tool="run-bash")
 
-            def first_failed() -> dict[str, Any] | None:
+            def failed_once() -> dict[str, Any] | None:
                 [d] = w.call("webhook.deliveries", webhook=hook["id"])["deliveries"]
-                return d if d["attempts"] == 1 else None
+                return d if d["attempts"] >= 1 else None
 
-            pending = wait_until(first_failed, what="the first failed attempt")
+            pending = wait_until(failed_once, what="a failed attempt")
             assert (pending["status"], pending["last_status"]) == ("pending", 503)
         daemon.stop()
-        assert len(receiver.hits("/hook")) == 1
+        before = len(receiver.hits("/hook"))
+        receiver.script["/hook"] = [200]  # the receiver is back while the daemon is down
         daemon.start()
         with Wire(daemon.socket) as w:
             done = settled(w, hook["id"])
-            assert (done["id"], done["attempts"], done["last_status"]) == (pending["id"], 2, 200)
-            assert len(receiver.hits("/hook")) == 2
+            assert (done["id"], done["last_status"]) == (pending["id"], 200)
+            # Delivered by the restarted daemon (an attempt cut short by the stop is made again).
+            assert done["attempts"] >= 2 and len(receiver.hits("/hook")) > before
