@@ -60,3 +60,18 @@ def test_webhook_methods_need_admin() -> None:
     names = [name for name in METHODS if name.startswith("webhook.")]
     assert len(names) == 5
     assert {required_scope(name) for name in names} == {"admin"}
+
+
+def test_the_webhooks_config_keys_are_checked(tmp_path) -> None:
+    from sparkq_daemon.config import ConfigError, load_config
+
+    good = tmp_path / "good.yml"
+    good.write_text("webhooks: {timeout_seconds: 2.5, retry_schedule: [1, 2]}\n")
+    config = load_config(good)
+    assert config.get("webhooks", "timeout_seconds") == 2.5
+    assert config.get("webhooks", "retry_schedule") == [1, 2]
+    for bad in ("{retry_schedule: [-1]}", "{retry_schedule: 5}", "{timeout_seconds: 0}"):
+        path = tmp_path / "bad.yml"
+        path.write_text(f"webhooks: {bad}\n")
+        with pytest.raises(ConfigError, match=r"webhooks\.(retry_schedule|timeout_seconds)"):
+            load_config(path)

@@ -6,6 +6,7 @@ costs one check per group; with some, one ``executemany`` per group."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from typing import Any
 
@@ -15,6 +16,7 @@ from sparkq_daemon.ids import new_id
 from sparkq_daemon.store.sqlite.tx import Catalog
 from sparkq_daemon.webhooks.rules import body, matches
 
+log = logging.getLogger("sparkq.webhooks")
 INSERT = (
     "INSERT INTO webhook_deliveries (id, webhook_id, event, payload, next_attempt_at, "
     "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -44,10 +46,13 @@ def write(conn: sqlite3.Connection, catalog: Catalog, now: str, events: list[dic
     rows = []
     for event in events:
         encoded = None
-        for hook in hooks:
-            if matches(hook["events"], hook["queue_id"], event):
-                encoded = encoded or body(event)
-                rows.append((new_id("msg"), hook["id"], event["type"], encoded, now, now, now))
+        try:
+            for hook in hooks:
+                if matches(hook["events"], hook["queue_id"], event):
+                    encoded = encoded or body(event)
+                    rows.append((new_id("msg"), hook["id"], event["type"], encoded, now, now, now))
+        except (KeyError, TypeError):  # a malformed event must not undo the commit it is in
+            log.exception("no webhook delivery for the event %r", event.get("type"))
     if rows:
         conn.executemany(INSERT, rows)
     return len(rows)
