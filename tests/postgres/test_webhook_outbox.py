@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from sparkq_daemon.config import DEFAULT_TASK_CLASSES, DEFAULT_TOOLS
 from sparkq_daemon.store.postgres.store import PgStore
 from tests.postgres.scenario import item
-
-pytestmark = pytest.mark.timeout(60)
 
 
 async def test_each_delivery_is_taken_by_one_store(fresh_pg_url: str) -> None:
