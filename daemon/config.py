@@ -45,6 +45,7 @@ SYNCHRONOUS_MODES = ("FULL", "NORMAL", "EXTRA")
 DATABASE_URL_ENV = "SPARKQ_DATABASE_URL"
 URL_SCHEMES = ("postgresql://", "postgres://")
 
+WEBHOOK_RETRIES = [5, 30, 120, 300, 600, 900, 1800]
 # namespace -> key -> (type check, description of the type, default)
 SETTINGS: dict[str, dict[str, tuple[type | tuple[type, ...], str, Any]]] = {
     "server": {
@@ -66,6 +67,11 @@ SETTINGS: dict[str, dict[str, tuple[type | tuple[type, ...], str, Any]]] = {
     },
     "backups": {"keep": (int, "an integer ≥ 0", 3)},
     "metrics": {"listen": ((str, type(None)), 'an address "HOST:PORT" or null', None)},
+    "webhooks": {
+        "timeout_seconds": ((int, float), "a number of seconds > 0", 10),
+        # The waits between a delivery's attempts: 7 waits, 8 attempts over about an hour.
+        "retry_schedule": (list, "a list of 0–20 numbers of seconds ≥ 0", WEBHOOK_RETRIES),
+    },
 }
 # Settings the protocol may change at run time (config.get / config.set).
 LIVE_NAMESPACES = ("purge", "queue_runner", "backups")
@@ -162,8 +168,11 @@ def check_setting(namespace: str, key: str, value: Any) -> str | None:
             return str(exc)
     if namespace == "database" and key == "url" and value and not value.startswith(URL_SCHEMES):
         return f"expected {description}, got {value!r}"
+    if namespace == "webhooks" and key == "retry_schedule" and not _seconds_list(value):
+        return f"expected {description}, got {value!r}"
     if isinstance(value, int | float) and not isinstance(value, bool):
         minimum_exclusive = key in (
+            "timeout_seconds",
             "interval_seconds",
             "auto_fail_interval_seconds",
             "poll_interval",
@@ -171,6 +180,12 @@ def check_setting(namespace: str, key: str, value: Any) -> str | None:
         if value < 0 or (minimum_exclusive and value == 0):
             return f"expected {description}, got {value!r}"
     return None
+
+
+def _seconds_list(value: list[Any]) -> bool:
+    return len(value) <= 20 and all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in value
+    )
 
 
 def _load_settings(source: Path, data: dict[str, Any], config: Config) -> None:

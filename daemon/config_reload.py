@@ -2,8 +2,8 @@
 
 What the file changed is applied, unless the live value was changed over the protocol since
 the file's value was applied (the store keeps that record: ``Store.config_sync``): then the live value
-wins and the result lists it under ``kept``. ``server.*``, ``database.*`` and ``metrics.*`` are
-read only at start; ``script_dirs`` always follows the file."""
+wins and the result lists it under ``kept``. ``server.*``, ``database.*``, ``metrics.*`` and
+``webhooks.*`` are read only at start; ``script_dirs`` always follows the file."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ START_ONLY = (
     ("database", "synchronous"),
     ("database", "url"),
     ("metrics", "listen"),
+    ("webhooks", "timeout_seconds"),
+    ("webhooks", "retry_schedule"),
 )
 READ_AT_START = "read only when the daemon starts: restart it to apply"
 

@@ -87,6 +87,7 @@ async def _start_backup(daemon: Daemon, db_path: Path, existed: bool) -> None:
 async def serve(config: Config, socket_path: Path, db_path: Path) -> int:
     from sparkq_daemon import methods, sweeper  # noqa: F401 - registers the methods
     from sparkq_daemon.server import Server
+    from sparkq_daemon.webhooks import deliverer
 
     daemon = await _open(config, socket_path, db_path)
     loop = asyncio.get_running_loop()
@@ -96,6 +97,7 @@ async def serve(config: Config, socket_path: Path, db_path: Path) -> int:
     server = Server(daemon)
     await server.start()
     jobs = sweeper.start(daemon)
+    jobs.append(deliverer.start(daemon))
     where = daemon.store.describe().get("database_url") or db_path
     log.info("sparkq-daemon %s serving %s (database %s)", __version__, socket_path, where)
     if daemon.tcp_url:

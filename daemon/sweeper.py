@@ -45,9 +45,13 @@ async def _every(daemon: Daemon, namespace: str, key: str, job) -> None:
 
 
 async def purge_once(daemon: Daemon) -> int:
-    deleted = await purge(daemon, float(daemon.settings["purge"]["older_than_days"]))
+    days = float(daemon.settings["purge"]["older_than_days"])
+    deleted = await purge(daemon, days)
     if deleted:
         log.info("purged %d finished tasks", deleted)
+    logged = await daemon.store.webhook_purge(days * 86400)
+    if logged:
+        log.info("purged %d finished webhook deliveries", logged)
     return deleted
 
 

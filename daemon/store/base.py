@@ -321,6 +321,51 @@ class Store(Protocol):
     async def token_find(self, digest: str) -> dict[str, Any] | None:
         """``{name, scope, digest}`` of the token with this digest, or None."""
 
+    # -- webhooks (``sparkq_daemon.webhooks``) ---------------------------------------------
+    # Every committed event a webhook matches (``webhooks.rules.matches``) gets one row in the
+    # delivery outbox inside the transaction that committed it: a delivery is never lost.
+    async def webhook_create(
+        self, url: str, events: list[str] | None, queue: str | None, secret: str
+    ) -> dict[str, Any]:
+        """Store a webhook (``queue``: an id or name, ``NotFound`` if unknown); the Webhook
+        ``{id, url, events, queue_id, queue, created_at}`` (never the secret). Event
+        ``webhook.created``."""
+
+    async def webhook_list(self) -> list[dict[str, Any]]: ...
+    async def webhook_delete(self, ref: str) -> dict[str, Any]:
+        """Delete the webhook and its deliveries; event ``webhook.deleted``; ``NotFound``."""
+
+    async def webhook_deliveries(self, webhook: str | None, limit: int) -> list[dict[str, Any]]:
+        """The delivery log, newest first: ``{id, webhook_id, event, status ("pending" |
+        "delivered" | "failed"), attempts, last_status, last_error, next_attempt_at,
+        delivered_at, created_at}``."""
+
+    async def webhook_redeliver(self, delivery: str) -> dict[str, Any]:
+        """The delivery back to ``pending``, due now, with all its attempts again."""
+
+    async def webhook_due(
+        self, limit: int, lease: float
+    ) -> tuple[list[dict[str, Any]], float | None]:
+        """Take up to ``limit`` due pending deliveries for ``lease`` seconds (no other daemon
+        gets them meanwhile): ``([{id, webhook_id, event, payload, attempts, url, secret}],
+        seconds until the next pending one is due, or None)``."""
+
+    async def webhook_record(
+        self,
+        delivery: str,
+        attempts: int,
+        status_code: int | None,
+        error: str | None,
+        retry_in: float | None,
+    ) -> None:
+        """The outcome of attempt ``attempts + 1`` of a delivery taken at ``attempts``:
+        delivered (``error`` None), due again in ``retry_in`` seconds, or failed for good."""
+
+    async def webhook_count(self) -> int: ...
+    async def webhook_purge(self, older_than_s: float) -> int:
+        """Delete delivered and failed deliveries last changed more than ``older_than_s``
+        ago; how many."""
+
     # -- maintenance ------------------------------------------------------------------------
     async def sweep(self) -> SweepOutcome:
         """Warn running tasks silent for 1× their timeout; fail those silent for 2× (an

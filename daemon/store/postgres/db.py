@@ -197,9 +197,9 @@ class PgDatabase:
             )
         if tx.catalog_changed:
             await tx.conn.execute("SELECT pg_notify('sparkq_catalog', $1)", self.origin)
-        if tx.events and self.peers:
+        if tx.events:  # also when alone: it writes the webhooks' deliveries (schema 4)
             await tx.conn.execute(
                 "SELECT sparkq_notify_events($1, $2::text[])",
-                self.origin,
+                self.origin if self.peers else None,
                 [orjson.dumps(e).decode() for e in tx.events],
             )

@@ -209,6 +209,106 @@ MIGRATIONS: list[str] = [
         WHERE expires_at IS NOT NULL AND status IN ('queued', 'scheduled');
     CREATE INDEX tasks_dead_letters ON tasks(queue_id, reason, seq) WHERE status = 'failed';
     """,
+    # 4: webhooks and their delivery outbox. Every committed event passes through
+    # sparkq_notify_events, in the statement or transaction that commits it: it now first
+    # writes one delivery row per webhook the event matches (the SQL twin of
+    # webhooks.rules.matches), so a delivery commits with its event. With no webhook it costs
+    # one probe of an empty table. Deliverers of every daemon take due rows with
+    # FOR UPDATE SKIP LOCKED and a lease (next_attempt_at moved past the attempt's timeout).
+    r"""
+    CREATE TABLE webhooks (
+        id text PRIMARY KEY,
+        url text NOT NULL,
+        events text[],
+        queue_id text,
+        queue_name text,
+        secret text NOT NULL,
+        created_at timestamptz NOT NULL
+    );
+    CREATE TABLE webhook_deliveries (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        webhook_id text NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+        event text NOT NULL,
+        payload text NOT NULL,
+        status text NOT NULL DEFAULT 'pending',
+        attempts integer NOT NULL DEFAULT 0,
+        last_status integer,
+        last_error text,
+        next_attempt_at timestamptz,
+        delivered_at timestamptz,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+    );
+    CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at)
+        WHERE status = 'pending';
+    CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(webhook_id, seq);
+    CREATE FUNCTION sparkq_webhook_outbox(events text[]) RETURNS integer
+    LANGUAGE plpgsql AS $$
+    DECLARE
+        added integer;
+    BEGIN
+        IF NOT EXISTS (SELECT 1 FROM webhooks) THEN
+            RETURN 0;
+        END IF;
+        INSERT INTO webhook_deliveries (id, webhook_id, event, payload, next_attempt_at,
+                                        created_at, updated_at)
+        SELECT 'msg_' || substr(md5(gen_random_uuid()::text), 1, 16), w.id, e.j->>'type',
+               json_build_object('type', e.j->>'type', 'timestamp', e.j->>'at',
+                                 'data', e.j)::text,
+               now(), now(), now()
+        FROM (SELECT piece::jsonb AS j, n FROM unnest(events) WITH ORDINALITY AS u(piece, n)) e
+        JOIN webhooks w ON
+            e.j->>'topic' IS DISTINCT FROM 'webhook'
+            AND (w.queue_id IS NULL OR w.queue_id = COALESCE(e.j->>'queue_id',
+                 CASE WHEN e.j->>'topic' = 'queue' THEN e.j->>'id' END))
+            AND (w.events IS NULL OR EXISTS (
+                SELECT 1 FROM unnest(w.events) p
+                WHERE p = '*' OR p = e.j->>'type'
+                   OR (right(p, 2) = '.*' AND starts_with(e.j->>'type', left(p, -1)))))
+        ORDER BY e.n, w.id;
+        GET DIAGNOSTICS added = ROW_COUNT;
+        RETURN added;
+    END
+    $$;
+    CREATE OR REPLACE FUNCTION sparkq_notify_events(origin text, events text[]) RETURNS integer
+    LANGUAGE plpgsql AS $$
+    DECLARE
+        head text := '{"o":' || to_json(origin)::text || ',"e":[';
+        piece text;
+        parts text[] := '{}';
+        size integer := 0;
+        sent integer := 0;
+    BEGIN
+        IF events IS NULL THEN
+            RETURN 0;
+        END IF;
+        PERFORM sparkq_webhook_outbox(events);
+        IF origin IS NULL THEN  -- no other daemon listens
+            RETURN 0;
+        END IF;
+        FOREACH piece IN ARRAY events LOOP
+            IF octet_length(piece) > 7000 THEN
+                PERFORM pg_notify('sparkq_events', json_build_object('o', origin, 'gap', true)::text);
+                CONTINUE;
+            END IF;
+            IF size + octet_length(piece) > 7000 THEN
+                PERFORM pg_notify('sparkq_events', head || array_to_string(parts, ',') || ']}');
+                sent := sent + 1;
+                parts := '{}';
+                size := 0;
+            END IF;
+            parts := parts || piece;
+            size := size + octet_length(piece) + 1;
+        END LOOP;
+        IF size > 0 THEN
+            PERFORM pg_notify('sparkq_events', head || array_to_string(parts, ',') || ']}');
+            sent := sent + 1;
+        END IF;
+        RETURN sent;
+    END
+    $$;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

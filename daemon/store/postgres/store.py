@@ -50,6 +50,7 @@ from sparkq_daemon.store.postgres.leader import Leadership
 from sparkq_daemon.store.postgres.listener import Listener
 from sparkq_daemon.store.postgres.schema import SchemaTooNew, migrate
 from sparkq_daemon.store.postgres.waiting import Waiter, Waiting
+from sparkq_daemon.store.postgres.webhook_store import PgWebhooks
 
 log = logging.getLogger("sparkq.store")
 
@@ -95,7 +96,7 @@ async def _greet(conn: asyncpg.Connection, daemon_id: str) -> None:
     await conn.execute("SELECT pg_notify('sparkq_hello', $1)", daemon_id)
 
 
-class PgStore:
+class PgStore(PgWebhooks):
     """The PostgreSQL engine."""
 
     engine = "postgresql"

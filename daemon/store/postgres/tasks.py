@@ -30,7 +30,7 @@ ALL_QUEUE_HEADS = 32  # candidates per queue an any-queue claim looks at
 _RETURN = f"t.seq, t.events, {prefixed('t')}"
 _QUEUE_NAME = "(SELECT name FROM queues WHERE queues.id = c.queue_id) AS queue_name"
 _NOTIFY = (
-    "(SELECT sparkq_notify_events($1, array_agg({event}::text ORDER BY c.seq)) FROM c) AS _sent"
+    "(SELECT sparkq_notify_events($1, array_agg(({event})::text ORDER BY c.seq)) FROM c) AS _sent"
 )
 _MOVED = (
     "k AS (INSERT INTO count_deltas (queue_id, status, n) "

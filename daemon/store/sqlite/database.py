@@ -24,6 +24,7 @@ from sparkq_daemon import clock as wall
 from sparkq_daemon.clock import Clock
 from sparkq_daemon.errors import Internal, RpcError
 from sparkq_daemon.store.sqlite import catalog as catalog_store
+from sparkq_daemon.store.sqlite import webhook_outbox
 from sparkq_daemon.store.sqlite.schema import migrate
 from sparkq_daemon.store.sqlite.tx import Catalog, Counters, DueHint, Group, Tx
 
@@ -222,6 +223,8 @@ class Database:
             tx.settle()
             events.extend(tx.events)
         try:
+            if events:  # the webhooks' deliveries commit with their events
+                webhook_outbox.write(conn, self.catalog, now, events)
             shared.flush(conn)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:

@@ -164,6 +164,38 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (task_seq, seq)
     ) WITHOUT ROWID;
     """,
+    # 6: webhooks and their delivery outbox. A delivery row is written in the transaction
+    # that commits its event (store/sqlite/webhook_outbox.py); the deliverer takes the due
+    # ones by ``next_attempt_at`` (a lease while an attempt runs) and logs each outcome.
+    """
+    CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        events TEXT,
+        queue_id TEXT,
+        queue_name TEXT,
+        secret TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE webhook_deliveries (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+        event TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_status INTEGER,
+        last_error TEXT,
+        next_attempt_at TEXT,
+        delivered_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at)
+        WHERE status = 'pending';
+    CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(webhook_id, seq);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

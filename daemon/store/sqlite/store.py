@@ -44,9 +44,10 @@ from sparkq_daemon.store.sqlite.database import Database
 from sparkq_daemon.store.sqlite.due_timer import DueTimer
 from sparkq_daemon.store.sqlite.standing import Standing, StandingClaims
 from sparkq_daemon.store.sqlite.tx import Tx
+from sparkq_daemon.store.sqlite.webhook_store import SqliteWebhooks
 
 
-class SqliteStore:
+class SqliteStore(SqliteWebhooks):
     """The embedded engine: one daemon, one file, group commit."""
 
     engine = "sqlite"

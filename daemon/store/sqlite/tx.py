@@ -14,6 +14,8 @@ class Catalog:
 
     tools: dict[str, dict[str, Any]] = field(default_factory=dict)
     task_classes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The webhooks the outbox matches events against (None: read them at the next commit).
+    webhooks: list[dict[str, Any]] | None = None
 
 
 @dataclass

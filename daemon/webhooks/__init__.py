@@ -1,0 +1,1 @@
+"""Signed webhooks: what a webhook matches, its delivery outbox and the background deliverer."""
