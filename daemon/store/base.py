@@ -21,7 +21,8 @@ Rules every engine keeps (the conformance suite in ``tests/store/`` checks them)
 Time and failure (PROTOCOL.md v2), kept by every engine:
 
 - Statuses: ``queued`` (due now, claimable), ``scheduled`` (due at ``run_at``; never
-  claimable, and never in the way of a due task), ``blocked`` (reserved), ``running``, and
+  claimable, and never in the way of a due task), ``blocked`` (waits for its ``depends_on``;
+  ``blocked_by`` lists those not succeeded yet), ``running``, and
   the terminal ``succeeded``, ``failed`` and ``cancelled``. Counts carry all seven.
 - ``attempts`` counts claims. A report that names an ``attempt`` is ``Conflict`` unless the
   task is running that attempt.
@@ -77,6 +78,13 @@ class EnqueueItem:
     backoff: dict[str, Any] | None = None
     ttl: float | None = None
     expires_at: float | None = None
+    # Flow control: while a task of the queue with ``unique_key`` is live (queued, scheduled,
+    # blocked, running) the item creates nothing and that task comes back with
+    # ``duplicate: True``. ``depends_on``: task ids or friendly ids, or (in a batch) indexes
+    # of earlier items; the task is ``blocked`` until each has succeeded, ``cancelled`` with
+    # reason ``dependency`` when one ends without success (resolved in that same commit).
+    unique_key: str | None = None
+    depends_on: tuple[str | int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,10 @@ def purge(tx: Tx, cutoff_iso: str) -> int:
     tx.flush_counts()
     deleted = tx.conn.execute(
         "DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE finished_at IS NOT NULL "
-        "AND finished_at <= ? AND status IN ('succeeded', 'failed', 'cancelled') LIMIT ?) "
+        "AND finished_at <= ? AND status IN ('succeeded', 'failed', 'cancelled') "
+        # never a task a blocked one still names
+        "AND (dependants = 0 OR NOT EXISTS (SELECT 1 FROM task_deps e JOIN tasks b "
+        "ON b.seq = e.task_seq WHERE e.dep_seq = tasks.seq AND b.status = 'blocked')) LIMIT ?) "
         "RETURNING id, friendly_id, queue_id",
         (cutoff_iso, PURGE_CHUNK),
     ).fetchall()
