@@ -92,8 +92,7 @@ def encode_json(value: Any, field: str, limit: int | None = MAX_PAYLOAD) -> str 
 def _unique_key(value: str | None) -> str | None:
     if value is not None and not 1 <= len(value) <= MAX_UNIQUE_KEY:
         raise Validation(
-            f"unique_key {show(value)} is {len(value)} characters; a key has 1 to "
-            f"{MAX_UNIQUE_KEY}",
+            f"unique_key {show(value)} is {len(value)} characters; a key has 1 to {MAX_UNIQUE_KEY}",
             field="unique_key",
         )
     return value
@@ -118,21 +117,17 @@ def _depends_on(value: list[Any] | None, index: int | None) -> tuple[str | int, 
                 )
             if entry == index:
                 raise Validation(
-                    f"depends_on entry {entry} is this item itself; a task cannot depend on "
-                    "itself",
+                    f"depends_on entry {entry} is this item itself; a task cannot depend on itself",
                     field="depends_on",
                 )
             if not 0 <= entry < index:
                 earlier = f"0 to {index - 1}" if index else "none: it is the first"
                 raise Validation(
-                    f"depends_on entry {entry} is not an earlier item of the batch "
-                    f"({earlier})",
+                    f"depends_on entry {entry} is not an earlier item of the batch ({earlier})",
                     field="depends_on",
                 )
         elif not isinstance(entry, str) or not entry.strip():
-            raise Validation(
-                f"depends_on entry {show(entry)} is not a task id", field="depends_on"
-            )
+            raise Validation(f"depends_on entry {show(entry)} is not a task id", field="depends_on")
     return tuple(dict.fromkeys(value))
 
 

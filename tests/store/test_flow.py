@@ -13,8 +13,6 @@ from tests.store.fake_clock import FakeClock
 from tests.store.helpers import assert_counts_equal_rows, enqueue, types
 
 
-
-
 def item(**fields) -> EnqueueItem:
     return EnqueueItem(tool="run-bash", **fields)
 

@@ -17,8 +17,7 @@ EXPIRED_ERROR = "Task expired before it was claimed"
 CHUNK = 5000
 
 _RETURNING = (
-    "t.seq, t.events, t.id, t.friendly_id, t.queue_id, t.attempts, t.dependants, "
-    "o.status AS old"
+    "t.seq, t.events, t.id, t.friendly_id, t.queue_id, t.attempts, t.dependants, o.status AS old"
 )
 
 EXPIRE = f"""

@@ -49,10 +49,7 @@ ON CONFLICT (queue_id, unique_key)
 RETURNING seq, {rows.TASK_COLUMNS}, {QUEUE_NAME}
 """
 
-_MARK = (
-    "UPDATE tasks SET dependants = true WHERE {clause} "
-    "RETURNING seq, id, friendly_id, status"
-)
+_MARK = "UPDATE tasks SET dependants = true WHERE {clause} RETURNING seq, id, friendly_id, status"
 
 
 def needs_transaction(items: Sequence[EnqueueItem]) -> bool:

@@ -20,10 +20,10 @@ import asyncpg
 from sparkq_daemon.errors import Conflict, NotFound, RpcError, Validation
 from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.store.base import EnqueueItem, FinishParams
-from sparkq_daemon.store.postgres import queues as queue_store
 from sparkq_daemon.store.postgres import dependencies, rows, timeline, timing
-from sparkq_daemon.store.postgres.dependencies import NeedsTransaction
+from sparkq_daemon.store.postgres import queues as queue_store
 from sparkq_daemon.store.postgres.db import Catalog, Tx
+from sparkq_daemon.store.postgres.dependencies import NeedsTransaction
 from sparkq_daemon.store.postgres.task_lookup import QUEUE_NAME, SELECT, find, match, prefixed
 
 ALL_QUEUE_HEADS = 32  # candidates per queue an any-queue claim looks at

@@ -33,9 +33,7 @@ def dependency(tx: Tx, ref: str) -> tuple[int, str, str, str]:
 
 def link(tx: Tx, edges: list[tuple[int, int]]) -> None:
     """Store (dependency seq, dependant seq) edges and mark the dependencies as named."""
-    tx.conn.executemany(
-        "INSERT OR IGNORE INTO task_deps (dep_seq, task_seq) VALUES (?, ?)", edges
-    )
+    tx.conn.executemany("INSERT OR IGNORE INTO task_deps (dep_seq, task_seq) VALUES (?, ?)", edges)
     tx.conn.executemany(
         "UPDATE tasks SET dependants = 1 WHERE seq = ? AND dependants = 0",
         [(dep,) for dep in {e[0] for e in edges}],
