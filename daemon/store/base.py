@@ -194,11 +194,14 @@ class Store(Protocol):
         """Pause or resume an open queue; an ended or archived one is a ``Conflict``."""
 
     async def queue_delete(self, ref: str) -> dict[str, Any]:
-        """Delete the queue and its tasks (in chunks: no long commit)."""
+        """Delete the queue and its tasks (in chunks: no long commit); blocked tasks elsewhere
+        that wait for one of them are cancelled with reason ``dependency``."""
 
     # -- tasks ------------------------------------------------------------------------------
     async def task_enqueue(self, queue: str, items: Sequence[EnqueueItem]) -> list[Task]:
-        """Create every item in ``queue``, all or none."""
+        """Create every item in ``queue``, all or none: one Task per item, in order; an item
+        whose ``unique_key`` a live task (or an earlier item) holds returns that task with
+        ``duplicate: True``. A ``depends_on`` naming an unknown task is ``NotFound``."""
 
     async def task_peek(self, queue: str) -> Task | None: ...
     async def task_claim(self, params: ClaimParams) -> Task | None:
@@ -227,7 +230,11 @@ class Store(Protocol):
         succeeded, failed
         or cancelled; a finished task's ``attempts`` and ``reason`` are reset too (a running
         task's claim stays counted: ``attempts`` is the claim's fence and never goes back). With
-        ``worker`` (and ``attempt``), only a running task that worker holds (that claim)."""
+        ``worker`` (and ``attempt``), only a running task that worker holds (that claim).
+        A task whose dependencies have not all succeeded goes to ``blocked`` instead; a failed
+        or cancelled one brings back its dependency-cancelled dependants to ``blocked``.
+        ``Conflict`` while another live task holds its unique key, or a dependency of it is
+        failed or cancelled."""
 
     async def task_cancel(self, ref: str, message: str | None) -> Task:
         """A queued, scheduled, blocked or running task becomes ``cancelled`` at once with
@@ -260,7 +267,8 @@ class Store(Protocol):
     async def task_update(self, ref: str, changes: dict[str, Any]) -> Task:
         """Change a queued task: ``payload_json``, ``priority``, ``timeout``, ``tool``."""
 
-    async def task_delete(self, ref: str) -> dict[str, Any]: ...
+    async def task_delete(self, ref: str) -> dict[str, Any]:
+        """Delete a task; ``Conflict`` while blocked tasks wait for it."""
 
     # -- catalogue --------------------------------------------------------------------------
     def tools(self) -> list[dict[str, Any]]:
@@ -337,7 +345,7 @@ class Store(Protocol):
 
     async def purge(self, older_than_s: float) -> int:
         """Delete succeeded, failed and cancelled tasks finished more than ``older_than_s`` ago (in
-        chunks); how many."""
+        chunks), except those a blocked task names; how many."""
 
     async def stats(self) -> dict[str, Any]:
         """``{tasks: {status: n}, queues: n, sessions: n, db_bytes}``."""

@@ -11,7 +11,7 @@ NO_DEPENDENCIES: tuple[list[str], list[str]] = ([], [])
 
 def dependency_error(friendly_id: str, status: str) -> str:
     """The ``error`` of a task cancelled because its dependency ended without success."""
-    ended = "failed" if status == "failed" else "was cancelled"
+    ended = {"failed": "failed", "deleted": "was deleted"}.get(status, "was cancelled")
     return f"dependency {friendly_id} {ended}"
 
 

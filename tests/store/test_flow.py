@@ -5,12 +5,15 @@ names."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from sparkq_daemon.errors import Conflict, NotFound
 from sparkq_daemon.store.base import ClaimParams, EnqueueItem, FinishParams, Queue, Store
 from tests.store.fake_clock import FakeClock
 from tests.store.helpers import assert_counts_equal_rows, enqueue, types
+from tests.store.test_waiting_claims import BOUND, waiting
 
 
 def item(**fields) -> EnqueueItem:
@@ -212,4 +215,31 @@ async def test_an_expired_dependency_cancels_its_dependants(
     clock.advance(11)
     await store.promote_due()
     assert (await get(store, b["id"]))["reason"] == "dependency"
+    await assert_counts_equal_rows(store)
+
+
+async def test_a_waiting_claim_gets_the_task_its_dependency_unblocked(
+    store: Store, queue: Queue
+) -> None:
+    await store.queue_create("build", "s", None)  # the dependency lives in another queue
+    [a] = await enqueue(store, "build")
+    [b] = await enqueue(store, "q", depends_on=(a["id"],))
+    await store.task_claim(ClaimParams(id=a["id"], worker="builder"))
+    claimer = await waiting(store)
+    await store.task_finish(FinishParams(ref=a["id"], status="succeeded"))
+    task = await asyncio.wait_for(claimer, BOUND)
+    assert task is not None and (task["id"], task["status"]) == (b["id"], "running")
+    await assert_counts_equal_rows(store)
+
+
+async def test_deleting_a_queue_cancels_the_tasks_elsewhere_that_wait_for_it(
+    store: Store, queue: Queue
+) -> None:
+    await store.queue_create("build", "s", None)
+    [a] = await enqueue(store, "build")
+    [b] = await enqueue(store, "q", depends_on=(a["id"],))
+    await store.queue_delete("build")
+    now = await get(store, b["id"])
+    assert (now["status"], now["reason"]) == ("cancelled", "dependency")
+    assert "was deleted" in now["error"]
     await assert_counts_equal_rows(store)

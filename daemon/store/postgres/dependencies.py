@@ -18,8 +18,9 @@ from sparkq_daemon.store import flow
 from sparkq_daemon.store.postgres import rows, timeline
 from sparkq_daemon.store.postgres.db import Tx
 from sparkq_daemon.store.postgres.task_lookup import QUEUE_NAME, SELECT
+from sparkq_daemon.store.values import LIVE
 
-LIVE_SQL = "status IN ('queued', 'scheduled', 'blocked', 'running')"
+LIVE_SQL = f"status IN ({', '.join(repr(s) for s in LIVE)})"  # the unique index's
 _RETURNING = f"RETURNING seq, {rows.TASK_COLUMNS}, {QUEUE_NAME}"
 
 

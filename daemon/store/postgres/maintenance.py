@@ -90,6 +90,18 @@ async def purge(tx: Tx, older_than_s: float) -> int:
     return len(deleted)
 
 
+async def release_dependants(tx: Tx, queue_ids: list[str]) -> None:
+    """Before these queues' tasks are deleted: the blocked tasks (of other queues too) that
+    wait for one of them are cancelled with reason ``dependency``, never left waiting."""
+    named = await tx.conn.fetch(
+        "SELECT seq, id, friendly_id, dependants FROM tasks WHERE queue_id = ANY($1::text[]) "
+        "AND dependants ORDER BY seq",
+        queue_ids,
+    )
+    for row in named:
+        await dependencies.settle_dependants(tx, row, "deleted")
+
+
 async def delete_tasks_chunk(tx: Tx, queue_ids: list[str]) -> int:
     """Delete up to DELETE_CHUNK tasks of these queues (a large cascade, one short commit at
     a time)."""

@@ -255,6 +255,8 @@ class PgStore:
     async def _delete_tasks_of(self, session: str | None = None, queue: str | None = None) -> None:
         """Empty a queue (or a session's queues) chunk by chunk before the row itself goes."""
         ids = await self.db.read(queues.ids_of, session, queue)
+        if ids:
+            await self.db.write(maintenance.release_dependants, ids)
         chunk = maintenance.DELETE_CHUNK
         while ids and await self.db.write(maintenance.delete_tasks_chunk, ids) == chunk:
             pass

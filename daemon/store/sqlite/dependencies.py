@@ -13,8 +13,9 @@ from sparkq_daemon.store import flow
 from sparkq_daemon.store.sqlite import rows, timeline
 from sparkq_daemon.store.sqlite.task_lookup import SELECT, find, out
 from sparkq_daemon.store.sqlite.tx import Tx
+from sparkq_daemon.store.values import LIVE
 
-_LIVE = "status IN ('queued', 'scheduled', 'blocked', 'running')"
+_LIVE = f"status IN ({', '.join(repr(s) for s in LIVE)})"  # the unique index's
 
 
 def key_holder(tx: Tx, queue_id: str, key: str, but: int | None = None) -> sqlite3.Row | None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sparkq_daemon.store.sqlite import due, queues, rows, sessions, tasks, timeline
+from sparkq_daemon.store.sqlite import (
+    dependencies,
+    due,
+    queues,
+    rows,
+    sessions,
+    tasks,
+    timeline,
+)
 from sparkq_daemon.store.sqlite.task_lookup import SELECT
 from sparkq_daemon.store.sqlite.tx import Tx
 
@@ -67,6 +75,19 @@ def purge(tx: Tx, cutoff_iso: str) -> int:
 
 
 DELETE_CHUNK = 5000
+
+
+def release_dependants(tx: Tx, queue_ids: list[str]) -> None:
+    """Before these queues' tasks are deleted: the blocked tasks (of other queues too) that
+    wait for one of them are cancelled with reason ``dependency``, never left waiting."""
+    marks = ", ".join("?" * len(queue_ids)) or "NULL"
+    named = tx.conn.execute(
+        f"SELECT seq, id, friendly_id, dependants FROM tasks WHERE queue_id IN ({marks}) "
+        "AND dependants = 1",
+        queue_ids,
+    ).fetchall()
+    for row in named:
+        dependencies.settle_dependants(tx, row, "deleted")
 
 
 def delete_tasks_chunk(tx: Tx, queue_ids: list[str]) -> int:
