@@ -113,12 +113,12 @@ async def _one(
     earlier_seqs: list[int],
 ) -> tuple[dict[str, Any], int]:
     """Create one item (or find the live holder of its key): (task, its seq)."""
+    cls, timeout, class_spec = resolve(tx.catalog, item.tool, item.task_class, item.timeout)
     if item.unique_key is not None:
         await tx.conn.execute(_KEY_LOCK, queue["id"], item.unique_key)
         holder = await dependencies.key_holder(tx.conn, queue["id"], item.unique_key)
         if holder is not None:
             return {**rows.task(holder), "duplicate": True}, holder["seq"]
-    cls, timeout, class_spec = resolve(tx.catalog, item.tool, item.task_class, item.timeout)
     due = expires = None
     if timing.has_timing(item):
         due, expires = timing.item_timing(now, item)
