@@ -7,7 +7,7 @@ from __future__ import annotations
 from tests.e2e.conftest import Run
 
 
-def test_unique_creates_one_task_and_says_so(sparkq: Run, queue: str) -> None:
+def test_unique_and_after(sparkq: Run, queue: str) -> None:
     first = sparkq("enqueue", queue, "run-bash", "-s", "true", "--unique", "nightly", "--json")
     assert first.code == 0, first.err
     assert (first.json()["unique_key"], first.json()["duplicate"]) == ("nightly", False)
@@ -17,30 +17,22 @@ def test_unique_creates_one_task_and_says_so(sparkq: Run, queue: str) -> None:
     assert "BACKEND-0002" not in sparkq("tasks", queue).out
     empty = sparkq("enqueue", queue, "run-bash", "-s", "true", "--unique", "")
     assert empty.code == 2 and "unique_key" in empty.err
+    _after_blocks_until_the_dependencies_succeed(sparkq, queue)
 
 
-def test_after_blocks_until_the_dependencies_succeed(sparkq: Run, queue: str) -> None:
+def _after_blocks_until_the_dependencies_succeed(sparkq: Run, queue: str) -> None:
     one = sparkq("enqueue", queue, "run-bash", "-s", "true", "--json").json()
     two = sparkq("enqueue", queue, "run-bash", "-s", "true", "--json").json()
-    made = sparkq(
-        "enqueue",
-        queue,
-        "run-bash",
-        "-s",
-        "true",
-        "--after",
-        "BACKEND-0001",
-        "--after",
-        "BACKEND-0002",
-    )
+    after = ("--after", one["friendly_id"], "--after", two["friendly_id"])
+    made = sparkq("enqueue", queue, "run-bash", "-s", "true", *after)
     assert made.code == 0, made.err
-    assert "BACKEND-0003" in made.out and "blocked by" in made.out
-    shown = sparkq("task", "BACKEND-0003")
+    assert "blocked by" in made.out and one["id"] in made.out and two["id"] in made.out
+    blocked = made.out.split()[1]  # "enqueued BACKEND-000N (tsk_…) in …"
+    shown = sparkq("task", blocked)
     assert shown.code == 0 and "blocked" in shown.out and "waits for" in shown.out
-    assert one["id"] in shown.out and two["id"] in shown.out
-    assert sparkq("claim", queue, "--id", "BACKEND-0001").code == 0
-    assert sparkq("complete", "BACKEND-0001").code == 0
-    waits = [line for line in sparkq("task", "BACKEND-0003").out.splitlines() if "waits" in line]
+    assert sparkq("claim", queue, "--id", one["friendly_id"]).code == 0
+    assert sparkq("complete", one["friendly_id"]).code == 0
+    waits = [line for line in sparkq("task", blocked).out.splitlines() if "waits" in line]
     assert len(waits) == 1 and one["id"] not in waits[0] and two["id"] in waits[0]
     unknown = sparkq("enqueue", queue, "run-bash", "-s", "true", "--after", "BACKEND-0099")
     assert unknown.code == 1 and "BACKEND-0099" in unknown.err
