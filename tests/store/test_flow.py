@@ -226,3 +226,22 @@ async def test_deleting_a_queue_cancels_the_tasks_elsewhere_that_wait_for_it(
     assert (now["status"], now["reason"]) == ("cancelled", "dependency")
     assert "was deleted" in now["error"]
     await assert_counts_equal_rows(store)
+
+
+async def test_two_dependencies_ending_at_once_unblock_their_dependant_once(
+    store: Store, queue: Queue, events: list
+) -> None:
+    for _ in range(5):  # several rounds: on PostgreSQL the two ends race in two transactions
+        a, b = await enqueue(store, "q", n=2)
+        [c] = await enqueue(store, "q", depends_on=(a["id"], b["id"]))
+        for t in (a, b):
+            await store.task_claim(ClaimParams(id=t["id"], worker="w"))
+        events.clear()
+        await asyncio.gather(
+            *(store.task_finish(FinishParams(ref=t["id"], status="succeeded")) for t in (a, b))
+        )
+        now = await get(store, c["id"])
+        assert (now["status"], now["blocked_by"]) == ("queued", [])
+        assert types(events).count("task.unblocked") == 1
+        await store.task_claim(ClaimParams(id=c["id"], worker="w"))
+    await assert_counts_equal_rows(store)
