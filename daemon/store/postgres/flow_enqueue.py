@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -52,6 +53,42 @@ RETURNING seq, {rows.TASK_COLUMNS}, {QUEUE_NAME}
 _MARK = "UPDATE tasks SET dependants = true WHERE {clause} RETURNING seq, id, friendly_id, status"
 
 
+# The batch's edges, the dependencies it names that are new in it, and the timeline rows of
+# the tasks it blocked or cancelled: written once each at the end (a chain of a thousand
+# items is then one INSERT per item, not five round trips).
+_EDGES = (
+    "INSERT INTO task_deps (dep_seq, task_seq) SELECT * FROM unnest($1::bigint[], $2::bigint[]) "
+    "ON CONFLICT DO NOTHING"
+)
+_MARK_NEW = "UPDATE tasks SET dependants = true WHERE seq = ANY($1::bigint[]) AND NOT dependants"
+_TIMELINE = f"""
+WITH n AS (
+    UPDATE tasks SET events = events + 1 WHERE seq = ANY($1::bigint[]) RETURNING seq, events
+)
+INSERT INTO task_events ({timeline.COLUMNS})
+SELECT n.seq, n.events, now(), r.type, NULL, NULL, r.detail
+FROM n JOIN unnest($1::bigint[], $2::text[], $3::text[]) AS r(seq, type, detail) ON r.seq = n.seq
+"""
+
+
+@dataclass
+class _Pending:
+    edges: list[tuple[int, int]] = field(default_factory=list)
+    named_new: set[int] = field(default_factory=set)
+    timeline: list[tuple[int, str, str]] = field(default_factory=list)
+
+    async def write(self, tx: Tx) -> None:
+        if self.edges:
+            await tx.conn.execute(_EDGES, [e[0] for e in self.edges], [e[1] for e in self.edges])
+        if self.named_new:
+            await tx.conn.execute(_MARK_NEW, sorted(self.named_new))
+        if self.timeline:
+            rows_ = self.timeline
+            await tx.conn.execute(
+                _TIMELINE, [r[0] for r in rows_], [r[1] for r in rows_], [r[2] for r in rows_]
+            )
+
+
 def needs_transaction(items: Sequence[EnqueueItem]) -> bool:
     """Whether an enqueue takes this path (a unique key or a dependency among the items)."""
     return any(it.unique_key is not None or it.depends_on for it in items)
@@ -90,17 +127,19 @@ async def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[
     results: list[dict[str, Any]] = []
     seqs: list[int] = []
     keys: dict[str, int] = {}
+    pending = _Pending()
     for index, item in enumerate(items):
         key = item.unique_key
         if key is not None and key in keys:
             results.append({**results[keys[key]], "duplicate": True})
             seqs.append(seqs[keys[key]])
             continue
-        task, seq = await _one(tx, queue, now, item, results, seqs)
+        task, seq = await _one(tx, queue, now, item, results, seqs, pending)
         if key is not None:
             keys[key] = index
         results.append(task)
         seqs.append(seq)
+    await pending.write(tx)
     return results
 
 
@@ -111,6 +150,7 @@ async def _one(
     item: EnqueueItem,
     earlier: list[dict[str, Any]],
     earlier_seqs: list[int],
+    pending: _Pending,
 ) -> tuple[dict[str, Any], int]:
     """Create one item (or find the live holder of its key): (task, its seq)."""
     cls, timeout, class_spec = resolve(tx.catalog, item.tool, item.task_class, item.timeout)
@@ -127,13 +167,9 @@ async def _one(
         if isinstance(entry, int):
             t = earlier[entry]
             deps.append((earlier_seqs[entry], t["id"], t["friendly_id"], t["status"]))
+            pending.named_new.add(earlier_seqs[entry])
         else:
             deps.append(await _dependency(tx, entry))
-    if any(isinstance(entry, int) for entry in item.depends_on):
-        await tx.conn.execute(
-            "UPDATE tasks SET dependants = true WHERE seq = ANY($1::bigint[]) AND NOT dependants",
-            [d[0] for d in deps],
-        )
     verdict, blocked_by, error = flow.verdict(d[1:] for d in deps)
     backoff = item.backoff or class_spec.get("backoff") or backoff_policy.DEFAULT
     row = await tx.conn.fetchrow(
@@ -168,14 +204,11 @@ async def _one(
         tx.wake(queue["id"])
     tx.events.append(rows.task_event("task.enqueued", task))
     if deps:
-        await tx.conn.executemany(
-            "INSERT INTO task_deps (dep_seq, task_seq) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            [(d[0], row["seq"]) for d in deps],
-        )
+        pending.edges += [(d[0], row["seq"]) for d in deps]
         if task["status"] == "blocked":
-            detail = {"blocked_by": blocked_by}
-            await timeline.record(tx.conn, row["seq"], "blocked", detail=detail)
+            detail: dict[str, Any] = {"blocked_by": blocked_by}
+            pending.timeline.append((row["seq"], "blocked", rows.encode(detail) or ""))
         elif task["status"] == "cancelled":
             detail = {"reason": "dependency", "error": error}
-            await timeline.record(tx.conn, row["seq"], "cancelled", detail=detail)
+            pending.timeline.append((row["seq"], "cancelled", rows.encode(detail) or ""))
     return task, row["seq"]
