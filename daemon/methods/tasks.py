@@ -12,7 +12,7 @@ from sparkq_daemon.errors import Validation
 from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.store.base import ClaimParams, EnqueueItem, FinishParams, TaskFilter
-from sparkq_daemon.store.values import TASK_STATUSES
+from sparkq_daemon.store.values import MAX_UNIQUE_KEY, TASK_STATUSES
 from sparkq_daemon.validation import Field, check_name, check_params, optional, required, show
 
 MAX_PAYLOAD = 1024 * 1024
@@ -34,7 +34,10 @@ ITEM = {
     "backoff": optional("any"),
     "ttl": optional("number"),
     "expires_at": optional("str"),
+    "unique_key": optional("str"),
+    "depends_on": optional("list"),
 }
+MAX_DEPENDENCIES = 1000
 ATTEMPT = optional("int", min=1)
 
 
@@ -86,7 +89,49 @@ def encode_json(value: Any, field: str, limit: int | None = MAX_PAYLOAD) -> str 
     return data.decode()
 
 
-def _item(params: dict[str, Any]) -> EnqueueItem:
+def _unique_key(value: str | None) -> str | None:
+    if value is not None and not 1 <= len(value) <= MAX_UNIQUE_KEY:
+        raise Validation(
+            f"unique_key {show(value)} is {len(value)} characters; a key has 1 to {MAX_UNIQUE_KEY}",
+            field="unique_key",
+        )
+    return value
+
+
+def _depends_on(value: list[Any] | None, index: int | None) -> tuple[str | int, ...]:
+    """Task ids (or friendly ids), and in a batch (item ``index``) indexes of earlier items."""
+    if not value:
+        return ()
+    if len(value) > MAX_DEPENDENCIES:
+        raise Validation(
+            f"depends_on names {len(value)} tasks; the limit is {MAX_DEPENDENCIES}",
+            field="depends_on",
+        )
+    for entry in value:
+        if isinstance(entry, int) and not isinstance(entry, bool):
+            if index is None:
+                raise Validation(
+                    f"depends_on entry {entry} is an index; indexes name earlier items of "
+                    "task.enqueue_batch only: give a task id",
+                    field="depends_on",
+                )
+            if entry == index:
+                raise Validation(
+                    f"depends_on entry {entry} is this item itself; a task cannot depend on itself",
+                    field="depends_on",
+                )
+            if not 0 <= entry < index:
+                earlier = f"0 to {index - 1}" if index else "none: it is the first"
+                raise Validation(
+                    f"depends_on entry {entry} is not an earlier item of the batch ({earlier})",
+                    field="depends_on",
+                )
+        elif not isinstance(entry, str) or not entry.strip():
+            raise Validation(f"depends_on entry {show(entry)} is not a task id", field="depends_on")
+    return tuple(dict.fromkeys(value))
+
+
+def _item(params: dict[str, Any], index: int | None = None) -> EnqueueItem:
     payload = params.get("payload")
     delay, run_at = due_members(params)
     one_of(params, "ttl", "expires_at")
@@ -108,21 +153,30 @@ def _item(params: dict[str, Any]) -> EnqueueItem:
         backoff=backoff_policy.check(backoff) if backoff is not None else None,
         ttl=ttl,
         expires_at=parse_time(expires_at, "expires_at") if expires_at is not None else None,
+        unique_key=_unique_key(params.get("unique_key")),
+        depends_on=_depends_on(params.get("depends_on"), index),
     )
 
 
 @rpc("task.enqueue", queue=required("ref"), **ITEM)
 async def enqueue(ctx: Context, queue: str, **item: Any) -> dict[str, Any]:
     """Add a task to a queue: the tool that runs it (run-bash, run-python, an LLM tool …) and
-    its payload (``{"script": …}``, ``{"prompt": …}``); returns the task."""
+    its payload (``{"script": …}``, ``{"prompt": …}``); returns the task (with
+    ``duplicate: true`` when a live task of the queue already holds its ``unique_key``)."""
     tasks = await ctx.store.task_enqueue(queue, [_item(item)])
-    return tasks[0]
+    return _with_duplicate(tasks[0])
+
+
+def _with_duplicate(task: dict[str, Any]) -> dict[str, Any]:
+    task.setdefault("duplicate", False)
+    return task
 
 
 @rpc("task.enqueue_batch", queue=required("ref"), tasks=required("list"))
 async def enqueue_batch(ctx: Context, queue: str, tasks: list[Any]) -> dict[str, Any]:
     """Add 1–1000 tasks to a queue at once, all or none; each item is ``{tool, payload?,
-    task_class?, timeout?, priority?}``."""
+    task_class?, timeout?, priority?, unique_key?, depends_on?}``; one result per item, in
+    order, each with ``duplicate``."""
     if not 1 <= len(tasks) <= MAX_BATCH:
         raise Validation(
             f"tasks holds {len(tasks)} items; a batch takes 1 to {MAX_BATCH}", field="tasks"
@@ -132,10 +186,10 @@ async def enqueue_batch(ctx: Context, queue: str, tasks: list[Any]) -> dict[str,
         if not isinstance(raw, dict):
             raise Validation(f"tasks[{index}] must be an object, not {show(raw)}", field="tasks")
         try:
-            items.append(_item(check_params(ITEM, raw)))
+            items.append(_item(check_params(ITEM, raw), index))
         except Validation as exc:
             raise Validation(f"tasks[{index}]: {exc.message}", field="tasks", index=index) from None
-    return {"tasks": await ctx.store.task_enqueue(queue, items)}
+    return {"tasks": [_with_duplicate(t) for t in await ctx.store.task_enqueue(queue, items)]}
 
 
 @rpc("task.peek", queue=required("ref"))

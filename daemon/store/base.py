@@ -21,7 +21,8 @@ Rules every engine keeps (the conformance suite in ``tests/store/`` checks them)
 Time and failure (PROTOCOL.md v2), kept by every engine:
 
 - Statuses: ``queued`` (due now, claimable), ``scheduled`` (due at ``run_at``; never
-  claimable, and never in the way of a due task), ``blocked`` (reserved), ``running``, and
+  claimable, and never in the way of a due task), ``blocked`` (waits for its ``depends_on``;
+  ``blocked_by`` lists those not succeeded yet), ``running``, and
   the terminal ``succeeded``, ``failed`` and ``cancelled``. Counts carry all seven.
 - ``attempts`` counts claims. A report that names an ``attempt`` is ``Conflict`` unless the
   task is running that attempt.
@@ -77,6 +78,13 @@ class EnqueueItem:
     backoff: dict[str, Any] | None = None
     ttl: float | None = None
     expires_at: float | None = None
+    # Flow control: while a task of the queue with ``unique_key`` is live (queued, scheduled,
+    # blocked, running) the item creates nothing and that task comes back with
+    # ``duplicate: True``. ``depends_on``: task ids or friendly ids, or (in a batch) indexes
+    # of earlier items; the task is ``blocked`` until each has succeeded, ``cancelled`` with
+    # reason ``dependency`` when one ends without success (resolved in that same commit).
+    unique_key: str | None = None
+    depends_on: tuple[str | int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,11 +194,14 @@ class Store(Protocol):
         """Pause or resume an open queue; an ended or archived one is a ``Conflict``."""
 
     async def queue_delete(self, ref: str) -> dict[str, Any]:
-        """Delete the queue and its tasks (in chunks: no long commit)."""
+        """Delete the queue and its tasks (in chunks: no long commit); blocked tasks elsewhere
+        that wait for one of them are cancelled with reason ``dependency``."""
 
     # -- tasks ------------------------------------------------------------------------------
     async def task_enqueue(self, queue: str, items: Sequence[EnqueueItem]) -> list[Task]:
-        """Create every item in ``queue``, all or none."""
+        """Create every item in ``queue``, all or none: one Task per item, in order; an item
+        whose ``unique_key`` a live task (or an earlier item) holds returns that task with
+        ``duplicate: True``. A ``depends_on`` naming an unknown task is ``NotFound``."""
 
     async def task_peek(self, queue: str) -> Task | None: ...
     async def task_claim(self, params: ClaimParams) -> Task | None:
@@ -219,7 +230,11 @@ class Store(Protocol):
         succeeded, failed
         or cancelled; a finished task's ``attempts`` and ``reason`` are reset too (a running
         task's claim stays counted: ``attempts`` is the claim's fence and never goes back). With
-        ``worker`` (and ``attempt``), only a running task that worker holds (that claim)."""
+        ``worker`` (and ``attempt``), only a running task that worker holds (that claim).
+        A task whose dependencies have not all succeeded goes to ``blocked`` instead; a failed
+        or cancelled one brings back its dependency-cancelled dependants to ``blocked``.
+        ``Conflict`` while another live task holds its unique key, or a dependency of it is
+        failed or cancelled."""
 
     async def task_cancel(self, ref: str, message: str | None) -> Task:
         """A queued, scheduled, blocked or running task becomes ``cancelled`` at once with
@@ -252,7 +267,8 @@ class Store(Protocol):
     async def task_update(self, ref: str, changes: dict[str, Any]) -> Task:
         """Change a queued task: ``payload_json``, ``priority``, ``timeout``, ``tool``."""
 
-    async def task_delete(self, ref: str) -> dict[str, Any]: ...
+    async def task_delete(self, ref: str) -> dict[str, Any]:
+        """Delete a task; ``Conflict`` while blocked tasks wait for it."""
 
     # -- catalogue --------------------------------------------------------------------------
     def tools(self) -> list[dict[str, Any]]:
@@ -374,7 +390,7 @@ class Store(Protocol):
 
     async def purge(self, older_than_s: float) -> int:
         """Delete succeeded, failed and cancelled tasks finished more than ``older_than_s`` ago (in
-        chunks); how many."""
+        chunks), except those a blocked task names; how many."""
 
     async def stats(self) -> dict[str, Any]:
         """``{tasks: {status: n}, queues: n, sessions: n, db_bytes}``."""

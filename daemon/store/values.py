@@ -10,6 +10,9 @@ import orjson
 # PROTOCOL.md v2: every Queue's ``counts`` and ``system.stats`` carry all seven.
 TASK_STATUSES = ("queued", "scheduled", "blocked", "running", "succeeded", "failed", "cancelled")
 TERMINAL = ("succeeded", "failed", "cancelled")
+# A unique key is held while its task is in one of these (the partial unique index's set).
+LIVE = ("queued", "scheduled", "blocked", "running")
+MAX_UNIQUE_KEY = 256
 
 
 def queue_status(state: str | None, counts: dict[str, int]) -> str:

@@ -165,7 +165,9 @@ class CockpitOperations(App[int]):
 
     def open_task(self, task: Task) -> None:
         if not isinstance(self.screen, TaskDetailScreen):
-            self.push_screen(TaskDetailScreen(task, clock=self.clock))
+            screen = TaskDetailScreen(task, clock=self.clock)
+            screen.name_of = self.task_table.friendly
+            self.push_screen(screen)
             self.refresh_detail()
 
     # ----- queues -----------------------------------------------------------------------------

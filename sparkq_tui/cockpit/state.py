@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 STATUSES = ("queued", "running", "succeeded", "failed")
-STATUS_GLYPHS = {"queued": "○", "running": "▶", "succeeded": "✓", "failed": "✗"}
+STATUS_GLYPHS = {"queued": "○", "running": "▶", "succeeded": "✓", "failed": "✗", "blocked": "⧗"}
 STATUS_PREFIXES = ("status:", "is:")
 
 T = TypeVar("T")
@@ -92,6 +92,14 @@ def task_summary(task: Mapping[str, Any]) -> str:
     if isinstance(payload, str):
         return " ".join(payload.split())
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def waits_for(task: Mapping[str, Any], name: Callable[[str], str] = str) -> str:
+    """What a blocked task waits for (``waits for BACKEND-0001, BACKEND-0002``), its
+    ``blocked_by`` ids shown through ``name``; empty for any other task."""
+    if task.get("status") != "blocked" or not task.get("blocked_by"):
+        return ""
+    return "waits for " + ", ".join(name(id_) for id_ in task["blocked_by"])
 
 
 def pretty_json(value: Any) -> str:

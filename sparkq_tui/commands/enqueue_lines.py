@@ -30,6 +30,8 @@ def enqueue_lines(ctx: Context, payloads: list[Any]) -> int:
         if value is not None
     }
     options.update(enqueue_members(args))
+    if args.after:
+        options["depends_on"] = list(args.after)
     items = [{"tool": args.tool, "payload": payload, **options} for payload in payloads]
     started = time.perf_counter()
     outcomes = asyncio.run(_send(ctx, args.queue, items, args.window))

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sparkq_tui.commands import add_command, task_time
+from sparkq_tui.commands import add_command, flow_options, task_time
 from sparkq_tui.commands.context import BadArguments, Context, UsageError
 from sparkq_tui.commands.output import (
     ago,
@@ -40,7 +40,9 @@ TEXT or JSON given as - is read from stdin. --arg and --cwd add "args" and "cwd"
 QUEUE and TOOL may also be given as --queue Q --tool T.
 When and how often: --delay 10m or --at 2026-12-24T09:00 (local time), --ttl 1h (fail as
 expired if not claimed by then), --max-attempts 3 --backoff exp:10s[:1h] (or fixed:30s).
-Durations: 90, 90s, 10m, 2h, 1d."""
+Durations: 90, 90s, 10m, 2h, 1d.
+Flow: --unique KEY (nothing new while a live task of the queue has KEY: that task is
+shown), --after ID (blocked until task ID has succeeded; repeatable)."""
 
 
 def register(sub: Any, common: Any) -> None:
@@ -70,6 +72,7 @@ def register(sub: Any, common: Any) -> None:
     p.add_argument("--timeout", type=_non_negative_float, default=None, help="seconds")
     p.add_argument("--priority", type=int, default=None, help="higher is claimed first")
     task_time.add_enqueue_options(p)
+    flow_options.add_enqueue_options(p)
 
     p = add_command(sub, common, "peek", peek, "show the task `claim` would take next")
     p.add_argument("queue", nargs="?", default=None, help="queue name or id")
@@ -301,11 +304,13 @@ def enqueue(ctx: Context) -> int:
     if args.lines is not None:
         from sparkq_tui.commands.enqueue_lines import enqueue_lines
 
+        if args.unique is not None:
+            raise UsageError("--unique names one task; it cannot be used with --lines")
         return enqueue_lines(ctx, build_line_payloads(args))
     task = task_time.checked_call(
         ctx,
         "task.enqueue",
-        task_time.TIME_MEMBERS,
+        task_time.TIME_MEMBERS + flow_options.FLOW_MEMBERS,
         queue=args.queue,
         tool=args.tool,
         payload=build_payload(args),
@@ -313,12 +318,9 @@ def enqueue(ctx: Context) -> int:
         timeout=args.timeout,
         priority=args.priority,
         **task_time.enqueue_members(args),
+        **flow_options.enqueue_members(args),
     )
-    emit(
-        ctx.json,
-        task,
-        lambda: say(f"enqueued {task['friendly_id']} ({task['id']}) in {task['queue_name']}"),
-    )
+    emit(ctx.json, task, lambda: say(flow_options.describe(task)))
     return 0
 
 
@@ -339,6 +341,9 @@ def render_task(task: dict[str, Any]) -> None:
         ("due", local_time(task.get("run_at")) if task.get("status") == "scheduled" else None),
         ("expires", local_time(task.get("expires_at"))),
         ("reason", task.get("reason")),
+        ("unique key", task.get("unique_key")),
+        ("depends on", ", ".join(task.get("depends_on") or ())),
+        ("waits for", ", ".join(task.get("blocked_by") or ())),
         ("worker", task.get("worker")),
         ("created", local_time(task.get("created_at"))),
         ("claimed", local_time(task.get("claimed_at"))),

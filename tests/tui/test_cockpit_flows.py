@@ -371,3 +371,34 @@ async def test_help_lists_the_keys(make_app, seeded) -> None:
         await wait_on_pilot(pilot, lambda: "quick-add" in screen_text(app))
         await pilot.press("escape")
         await wait_on_pilot(pilot, lambda: "quick-add" not in screen_text(app))
+
+
+async def test_a_blocked_task_shows_what_it_waits_for(make_app, seeded, peer) -> None:
+    first, second = seeded["tasks"][0], seeded["tasks"][1]
+    blocked = await peer.call(
+        "task.enqueue",
+        queue="backend",
+        tool="run-bash",
+        payload={"script": "make release"},
+        depends_on=[first["id"], second["friendly_id"]],
+        unique_key="release",
+    )
+    app = make_app()
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_ready(pilot)
+        table = app.query_one(TaskTable)
+        waits = f"waits for {first['friendly_id']}, {second['friendly_id']} · make release"
+        await wait_on_pilot(pilot, lambda: waits in screen_text(app), 10, "the blocked row")
+        assert "⧗ blocked" in screen_text(app)
+        await peer.call("task.claim", id=first["id"], worker="w")
+        await peer.call("task.complete", id=first["id"])
+        now_waits = f"waits for {second['friendly_id']} · make release"
+        await wait_on_pilot(pilot, lambda: now_waits in screen_text(app), 10, "one fewer")
+        await pilot.press("home")
+        await wait_on_pilot(pilot, lambda: (table.current_task or {}).get("id") == blocked["id"])
+        await pilot.press("enter")
+        await wait_on_pilot(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        text = screen_text(app)
+        assert f"waits for {second['friendly_id']}" in text
+        assert f"depends on {first['friendly_id']}, {second['friendly_id']}" in text
+        assert "unique key release" in text

@@ -10,13 +10,15 @@ from typing import Any
 
 import asyncpg
 
-from sparkq_daemon.store.postgres import timeline
+from sparkq_daemon.store.postgres import dependencies, timeline
 from sparkq_daemon.store.postgres.db import Tx
 
 EXPIRED_ERROR = "Task expired before it was claimed"
 CHUNK = 5000
 
-_RETURNING = "t.seq, t.events, t.id, t.friendly_id, t.queue_id, t.attempts, o.status AS old"
+_RETURNING = (
+    "t.seq, t.events, t.id, t.friendly_id, t.queue_id, t.attempts, t.dependants, o.status AS old"
+)
 
 EXPIRE = f"""
 WITH c AS (
@@ -75,6 +77,7 @@ async def settle(tx: Tx) -> dict[str, Any]:
             status="failed",
             reason="expired",
         )
+        await dependencies.settle_dependants(tx, r, "failed")
     promoted = await tx.conn.fetch(PROMOTE)
     for r in promoted:
         tx.moved(r["queue_id"], "scheduled", "queued")

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from sparkq_daemon.store.postgres import due, rows, tasks, timeline
+from sparkq_daemon.store.postgres import dependencies, due, rows, tasks, timeline
 from sparkq_daemon.store.postgres.db import Tx
 from sparkq_daemon.store.postgres.task_lookup import SELECT
 
@@ -29,8 +29,12 @@ async def sweep(tx: Tx) -> dict[str, Any]:
     failed, retried = [], []
     for row in silent:
         # No origin: the events go out with this transaction's (its counts are in the statement).
-        task, events = await tasks.fail_attempt(tx.conn, None, row, STALE_ERROR, "stale", True)
+        task, events = await tasks.fail_attempt(
+            tx.conn, None, row, STALE_ERROR, "stale", True, guarded=False
+        )
         tx.events.extend(events)
+        if task["status"] == "failed":
+            await dependencies.settle_dependants(tx, row, "failed")
         (retried if task["status"] == "scheduled" else failed).append(task["friendly_id"])
     warned = await tx.conn.fetch(
         "UPDATE tasks SET stale_warned_at = now(), updated_at = now() WHERE status = 'running' "
@@ -64,7 +68,11 @@ async def purge(tx: Tx, older_than_s: float) -> int:
     deleted = await tx.conn.fetch(
         "DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE finished_at IS NOT NULL "
         "AND finished_at <= now() - $1 * interval '1 second' "
-        "AND status IN ('succeeded', 'failed', 'cancelled') ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) "
+        "AND status IN ('succeeded', 'failed', 'cancelled') "
+        # never a task a blocked one still names
+        "AND (NOT dependants OR NOT EXISTS (SELECT 1 FROM task_deps e JOIN tasks b "
+        "ON b.seq = e.task_seq WHERE e.dep_seq = tasks.seq AND b.status = 'blocked')) "
+        "ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) "
         "RETURNING seq, id, friendly_id, queue_id, status",
         float(older_than_s),
         PURGE_CHUNK,
@@ -80,6 +88,18 @@ async def purge(tx: Tx, older_than_s: float) -> int:
             status="purged",
         )
     return len(deleted)
+
+
+async def release_dependants(tx: Tx, queue_ids: list[str]) -> None:
+    """Before these queues' tasks are deleted: the blocked tasks (of other queues too) that
+    wait for one of them are cancelled with reason ``dependency``, never left waiting."""
+    named = await tx.conn.fetch(
+        "SELECT seq, id, friendly_id, dependants FROM tasks WHERE queue_id = ANY($1::text[]) "
+        "AND dependants ORDER BY seq",
+        queue_ids,
+    )
+    for row in named:
+        await dependencies.settle_dependants(tx, row, "deleted")
 
 
 async def delete_tasks_chunk(tx: Tx, queue_ids: list[str]) -> int:

@@ -309,6 +309,26 @@ MIGRATIONS: list[str] = [
     END
     $$;
     """,
+    # 5: unique keys and dependencies (PROTOCOL.md v2 "Enqueue"). The partial unique index
+    # holds a key while its task is live: racing enqueues on any daemon create one task.
+    # ``dependants`` is set (under the dependency's row lock) once a task is named by another:
+    # the one-statement finish skips such a task, which then ends in a transaction that
+    # resolves its dependants. ``task_deps`` holds the edges both ways.
+    r"""
+    ALTER TABLE tasks
+        ADD COLUMN unique_key text,
+        ADD COLUMN depends_on text[],
+        ADD COLUMN blocked_by text[],
+        ADD COLUMN dependants boolean NOT NULL DEFAULT false;
+    CREATE UNIQUE INDEX tasks_unique_live ON tasks(queue_id, unique_key)
+        WHERE unique_key IS NOT NULL AND status IN ('queued', 'scheduled', 'blocked', 'running');
+    CREATE TABLE task_deps (
+        dep_seq bigint NOT NULL REFERENCES tasks(seq) ON DELETE CASCADE,
+        task_seq bigint NOT NULL REFERENCES tasks(seq) ON DELETE CASCADE,
+        PRIMARY KEY (dep_seq, task_seq)
+    );
+    CREATE INDEX task_deps_dependant ON task_deps(task_seq);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -34,6 +34,7 @@ from sparkq_daemon.store.postgres import (
     catalog,
     config_sync,
     due,
+    flow_enqueue,
     maintenance,
     queues,
     sessions,
@@ -45,6 +46,7 @@ from sparkq_daemon.store.postgres import (
     tokens,
 )
 from sparkq_daemon.store.postgres.db import FAULTS, PgDatabase, describe_fault
+from sparkq_daemon.store.postgres.dependencies import NeedsTransaction
 from sparkq_daemon.store.postgres.due_timer import DueTimer
 from sparkq_daemon.store.postgres.leader import Leadership
 from sparkq_daemon.store.postgres.listener import Listener
@@ -254,6 +256,8 @@ class PgStore(PgWebhooks):
     async def _delete_tasks_of(self, session: str | None = None, queue: str | None = None) -> None:
         """Empty a queue (or a session's queues) chunk by chunk before the row itself goes."""
         ids = await self.db.read(queues.ids_of, session, queue)
+        if ids:
+            await self.db.write(maintenance.release_dependants, ids)
         chunk = maintenance.DELETE_CHUNK
         while ids and await self.db.write(maintenance.delete_tasks_chunk, ids) == chunk:
             pass
@@ -289,7 +293,10 @@ class PgStore(PgWebhooks):
 
     # -- tasks ------------------------------------------------------------------------------
     async def task_enqueue(self, queue: str, items: Sequence[EnqueueItem]) -> list[Task]:
-        found = await self.db.run(tasks.enqueue, self.db.catalog, queue, list(items))
+        if flow_enqueue.needs_transaction(items):
+            found = await self.db.write(flow_enqueue.enqueue, queue, list(items))
+        else:
+            found = await self.db.run(tasks.enqueue, self.db.catalog, queue, list(items))
         if any(t["status"] == "queued" for t in found):
             self.waiting.poke({found[0]["queue_id"]})
         self.due.note(next_wait(found))
@@ -372,17 +379,32 @@ class PgStore(PgWebhooks):
         return await self.db.read(tasks.heartbeat, ref, worker, attempt)
 
     async def task_finish(self, params: FinishParams) -> Task:
-        done = await self.db.run(tasks.finish, params)
+        try:
+            done = await self.db.run(tasks.finish, params)
+        except NeedsTransaction:  # others depend on it: resolved in its transaction
+            done = await self.db.write(tasks.finish_in_tx, params)
+            await self._note_due()
         self.due.note(next_wait([done]))
         return done
+
+    async def _note_due(self) -> None:
+        """Arm the due timer for what a write may have scheduled beyond its own task (a
+        dependant unblocked before its ``run_at``)."""
+        self.due.note(await self.db.read(due.next_wait))
 
     async def task_finish_and_claim(
         self, params: FinishParams, claim: ClaimParams
     ) -> tuple[Task, Task | None, Exception | None]:
         tools = list(claim.tools) if claim.tools is not None else None
-        done, following, refused = await self.db.run(
-            tasks.finish_and_claim, params, claim.queue, claim.worker, tools
-        )
+        try:
+            done, following, refused = await self.db.run(
+                tasks.finish_and_claim, params, claim.queue, claim.worker, tools
+            )
+        except NeedsTransaction:  # others depend on it: resolved in its transaction
+            done, following, refused = await self.db.write(
+                tasks.finish_and_claim_in_tx, params, claim.queue, claim.worker, tools
+            )
+            await self._note_due()
         self.due.note(next_wait([done]))
         if following is None and refused is None and claim.wait > 0:
             # Nothing claimable now: the finish is committed; wait as task.claim would.

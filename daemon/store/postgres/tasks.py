@@ -20,9 +20,10 @@ import asyncpg
 from sparkq_daemon.errors import Conflict, NotFound, RpcError, Validation
 from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.store.base import EnqueueItem, FinishParams
+from sparkq_daemon.store.postgres import dependencies, rows, timeline, timing
 from sparkq_daemon.store.postgres import queues as queue_store
-from sparkq_daemon.store.postgres import rows, timeline, timing
 from sparkq_daemon.store.postgres.db import Catalog, Tx
+from sparkq_daemon.store.postgres.dependencies import NeedsTransaction
 from sparkq_daemon.store.postgres.task_lookup import QUEUE_NAME, SELECT, find, match, prefixed
 
 ALL_QUEUE_HEADS = 32  # candidates per queue an any-queue claim looks at
@@ -320,10 +321,19 @@ def _check_running(
 
 
 async def _refuse_running(
-    conn: asyncpg.Connection, ref: str, worker: str | None, action: str, attempt: int | None
+    conn: asyncpg.Connection,
+    ref: str,
+    worker: str | None,
+    action: str,
+    attempt: int | None,
+    ends: bool = False,
 ):
-    """The precise refusal for a guarded update of a running task that matched nothing."""
-    _check_running(await find(conn, ref), worker, action, attempt)
+    """The precise refusal for a guarded update of a running task that matched nothing;
+    ``NeedsTransaction`` when the update would end (``ends``) a task others depend on."""
+    row = await find(conn, ref)
+    _check_running(row, worker, action, attempt)
+    if ends and row["dependants"]:
+        raise NeedsTransaction(ref)
     raise Conflict(f"task {ref!r} cannot be {action}")
 
 
@@ -377,19 +387,65 @@ async def finish(
         return await fail_attempt(
             conn, origin, row, p.error or "", p.reason, p.retry, p.stdout, p.stderr
         )
+    row = await _complete(conn, origin, p, " AND NOT t.dependants")
+    if row is None:
+        await _refuse_running(conn, p.ref, p.worker, "completed", p.attempt, ends=True)
+    task = rows.task(row)
+    return task, [rows.task_event("task.completed", task)]
+
+
+async def _complete(
+    conn: asyncpg.Connection, origin: str | None, p: FinishParams, guard: str
+) -> asyncpg.Record | None:
     clause, held, args = _guard(p.ref, p.worker, 5, p.attempt)
     sql = _update_running(
         clause,
         "status = 'succeeded', result = $2, error = NULL, stdout = COALESCE($3, t.stdout), "
         "stderr = COALESCE($4, t.stderr), finished_at = now(), updated_at = now()",
-        held,
+        held + guard,
         ("'running'", "'succeeded'"),
     )
-    row = await conn.fetchrow(sql, origin, p.result_json, p.stdout, p.stderr, *args)
-    if row is None:
-        await _refuse_running(conn, p.ref, p.worker, "completed", p.attempt)
-    task = rows.task(row)
-    return task, [rows.task_event("task.completed", task)]
+    return await conn.fetchrow(sql, origin, p.result_json, p.stdout, p.stderr, *args)
+
+
+async def finish_in_tx(tx: Tx, p: FinishParams) -> dict[str, Any]:
+    """``finish`` of a task others depend on: the end and its dependants' resolution in
+    one transaction."""
+    row = await find(tx.conn, p.ref, lock=True)
+    action = "completed" if p.status == "succeeded" else "failed"
+    _check_running(row, p.worker, action, p.attempt)
+    if p.status == "failed":
+        task, events = await fail_attempt(
+            tx.conn, None, row, p.error or "", p.reason, p.retry, p.stdout, p.stderr, False
+        )
+    else:
+        done = await _complete(tx.conn, None, p, "")
+        if done is None:
+            await _refuse_running(tx.conn, p.ref, p.worker, action, p.attempt)
+        task = rows.task(done)
+        events = [rows.task_event("task.completed", task)]
+    tx.events.extend(events)
+    if task["status"] in rows.TERMINAL:
+        await dependencies.settle_dependants(tx, row, task["status"])
+    return task
+
+
+async def finish_and_claim_in_tx(
+    tx: Tx,
+    p: FinishParams,
+    queue_ref: str | None,
+    worker: str | None,
+    tools: list[str] | None,
+) -> tuple[dict[str, Any], dict[str, Any] | None, RpcError | None]:
+    """``finish_and_claim`` of a task others depend on, in one transaction."""
+    done = await finish_in_tx(tx, p)
+    try:
+        async with tx.conn.transaction():  # a savepoint
+            found, claimed = await claim(tx.conn, None, queue_ref, None, worker, tools)
+    except RpcError as exc:
+        return done, None, exc
+    tx.events.extend(claimed)
+    return done, found[0] if found else None, None
 
 
 _FAIL_EVENT = (
@@ -414,7 +470,7 @@ WITH c AS (
         finished_at = CASE WHEN $2 = 'scheduled' THEN NULL ELSE now() END,
         updated_at = now(), events = t.events + 1
     WHERE t.seq = $9 AND t.status = 'running' AND t.attempts = $10
-      AND t.worker IS NOT DISTINCT FROM $8
+      AND t.worker IS NOT DISTINCT FROM $8{{guard}}
     RETURNING {_RETURN}
 ), {_MOVED.format(old="'running'", new="$2")},
 ev AS (
@@ -430,6 +486,11 @@ ev AS (
 )
 SELECT {_NOTIFY.format(event=_FAIL_EVENT)}, c.*, {_QUEUE_NAME} FROM c
 """
+# The one-statement failure ends no task others depend on (see ``finish_in_tx``).
+FAIL_ATTEMPT_GUARDED = FAIL_ATTEMPT.replace(
+    "{guard}", " AND (NOT t.dependants OR $2 = 'scheduled')"
+)
+FAIL_ATTEMPT = FAIL_ATTEMPT.replace("{guard}", "")
 
 
 async def fail_attempt(
@@ -441,10 +502,13 @@ async def fail_attempt(
     retry: bool,
     stdout: str | None = None,
     stderr: str | None = None,
+    guarded: bool = True,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """End the running attempt ``row`` (as read): ``scheduled`` after its backoff when it may
     retry and has attempts left, else ``failed`` with ``reason``; guarded by that attempt and
-    holder, so a task that moved on since it was read is refused, never overwritten."""
+    holder, so a task that moved on since it was read is refused, never overwritten.
+    ``guarded``: refuse (``NeedsTransaction``) to end a task others depend on; the caller
+    that resolves them itself passes False."""
     attempts, worker = row["attempts"], row["worker"]
     wait = 0.0
     status = "failed"
@@ -452,9 +516,9 @@ async def fail_attempt(
         backoff = rows.decode(row["backoff"]) or backoff_policy.DEFAULT
         wait, status = backoff_policy.delay_before(backoff, attempts), "scheduled"
     args = (origin, status, wait, reason, error, stdout, stderr, worker, row["seq"], attempts)
-    updated = await conn.fetchrow(FAIL_ATTEMPT, *args)
+    updated = await conn.fetchrow(FAIL_ATTEMPT_GUARDED if guarded else FAIL_ATTEMPT, *args)
     if updated is None:
-        await _refuse_running(conn, row["id"], worker, "failed", attempts)
+        await _refuse_running(conn, row["id"], worker, "failed", attempts, ends=guarded)
     task = rows.task(updated)
     if status == "scheduled":
         event = rows.task_event("task.retrying", task)
@@ -466,13 +530,14 @@ async def fail_attempt(
 
 
 _REQUEUE = (
-    "UPDATE tasks SET status = 'queued', worker = NULL, claimed_at = NULL, "
+    "UPDATE tasks SET status = $3, worker = NULL, claimed_at = NULL, "
     "heartbeat_at = NULL, beat = NULL, finished_at = NULL, stale_warned_at = NULL, "
     "result = NULL, error = NULL, run_at = NULL, reason = NULL, expires_at = NULL, "
     "updated_at = now(), "
     # A finished task gets all its attempts again; a running one's claim stays counted.
     "attempts = CASE WHEN $2::text IN ('succeeded', 'failed', 'cancelled') THEN 0 "
-    "ELSE attempts END "
+    "ELSE attempts END, "
+    "blocked_by = CASE WHEN depends_on IS NULL THEN NULL ELSE $4::text[] END "
     "WHERE seq = $1 AND status = $2 "
     f"RETURNING seq, {rows.TASK_COLUMNS}, "
     "(SELECT name FROM queues WHERE queues.id = tasks.queue_id) AS queue_name"
@@ -496,16 +561,34 @@ async def requeue(
 
 
 async def requeued(tx: Tx, row: asyncpg.Record, redrive: bool = False) -> dict[str, Any]:
-    """Move the locked task ``row`` back to ``queued`` (its event and timeline row)."""
-    updated = await tx.conn.fetchrow(_REQUEUE, row["seq"], row["status"])
+    """Move the locked task ``row`` back to ``queued`` (or ``blocked`` while a dependency
+    has not succeeded; its event and timeline row), bringing back the dependants its failure
+    or cancellation cancelled."""
+    await dependencies.check_key_free(tx, row)
+    status, waiting = await dependencies.requeue_status(tx, row)
+    try:
+        async with tx.conn.transaction():  # a savepoint: a key taken meanwhile is a refusal
+            updated = await tx.conn.fetchrow(_REQUEUE, row["seq"], row["status"], status, waiting)
+    except asyncpg.UniqueViolationError:
+        raise Conflict(
+            f"task {row['friendly_id']} cannot be requeued: its unique_key "
+            f"{row['unique_key']!r} is held by a live task",
+            id=row["id"],
+            status=row["status"],
+        ) from None
     task = rows.task(updated)
-    tx.moved(task["queue_id"], row["status"], "queued")
-    tx.wake(task["queue_id"])
+    tx.moved(task["queue_id"], row["status"], status)
+    if status == "queued":
+        tx.wake(task["queue_id"])
     tx.events.append(rows.task_event("task.requeued", task))
     detail: dict[str, Any] = {"from": row["status"]}
     if redrive:
         detail["redrive"] = True
+    if waiting:
+        detail["blocked_by"] = waiting
     await timeline.record(tx.conn, row["seq"], "requeued", row["attempts"], row["worker"], detail)
+    if row["status"] in ("failed", "cancelled"):
+        await dependencies.restore_dependants(tx, row)
     return task
 
 
@@ -545,6 +628,7 @@ async def update(tx: Tx, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
 
 async def delete(tx: Tx, ref: str) -> dict[str, Any]:
     row = await find(tx.conn, ref, lock=True)
+    await dependencies.check_deletable(tx, row)
     await tx.conn.execute("DELETE FROM tasks WHERE seq = $1", row["seq"])
     tx.moved(row["queue_id"], row["status"], None)
     task = rows.task(row)
@@ -620,6 +704,7 @@ async def cancel(tx: Tx, ref: str, message: str | None) -> dict[str, Any]:
     await timeline.record(
         tx.conn, row["seq"], "cancelled", task["attempts"], task["worker"], detail
     )
+    await dependencies.settle_dependants(tx, row, "cancelled")
     return task
 
 
@@ -663,6 +748,11 @@ async def requeue_failed(tx: Tx, queue_ref: str, reason: str | None) -> int:
         queue["id"],
         reason,
     )
+    done = 0
     for row in found:
-        await requeued(tx, row, redrive=True)
-    return len(found)
+        try:
+            await requeued(tx, row, redrive=True)
+        except Conflict:  # its unique key is held again, or a dependency still failed
+            continue
+        done += 1
+    return done

@@ -8,7 +8,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from sparkq_daemon.store.sqlite import timeline
+from sparkq_daemon.store.sqlite import dependencies, timeline
 from sparkq_daemon.store.sqlite.tx import Tx
 
 EXPIRED_ERROR = "Task expired before it was claimed"
@@ -64,7 +64,7 @@ def promote(tx: Tx) -> list[str]:
 
 def expire(tx: Tx) -> list[str]:
     found = tx.conn.execute(
-        "SELECT seq, id, friendly_id, queue_id, attempts, status FROM tasks "
+        "SELECT seq, id, friendly_id, queue_id, attempts, status, dependants FROM tasks "
         "WHERE expires_at IS NOT NULL AND status IN ('queued', 'scheduled') AND expires_at <= ?",
         (tx.now,),
     ).fetchall()
@@ -75,7 +75,7 @@ def expire(tx: Tx) -> list[str]:
         "updated_at = ? WHERE seq = ? AND status = ?",
         [(EXPIRED_ERROR, tx.now, tx.now, r[0], r[5]) for r in found],
     )
-    for seq, id_, friendly, queue_id, attempts, status in found:
+    for seq, id_, friendly, queue_id, attempts, status, named in found:
         tx.moved(queue_id, status, "failed")
         tx.emit(
             "task",
@@ -88,6 +88,9 @@ def expire(tx: Tx) -> list[str]:
         )
         detail = {"reason": "expired", "error": EXPIRED_ERROR}
         timeline.record(tx, seq, "failed", attempts or None, detail=detail)
+        if named:
+            ended = {"seq": seq, "id": id_, "friendly_id": friendly, "dependants": named}
+            dependencies.settle_dependants(tx, ended, "failed")
     return [r[2] for r in found]
 
 

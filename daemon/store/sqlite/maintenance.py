@@ -5,7 +5,15 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sparkq_daemon.store.sqlite import due, queues, rows, sessions, tasks, timeline
+from sparkq_daemon.store.sqlite import (
+    dependencies,
+    due,
+    queues,
+    rows,
+    sessions,
+    tasks,
+    timeline,
+)
 from sparkq_daemon.store.sqlite.task_lookup import SELECT
 from sparkq_daemon.store.sqlite.tx import Tx
 
@@ -52,7 +60,10 @@ def purge(tx: Tx, cutoff_iso: str) -> int:
     tx.flush_counts()
     deleted = tx.conn.execute(
         "DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE finished_at IS NOT NULL "
-        "AND finished_at <= ? AND status IN ('succeeded', 'failed', 'cancelled') LIMIT ?) "
+        "AND finished_at <= ? AND status IN ('succeeded', 'failed', 'cancelled') "
+        # never a task a blocked one still names
+        "AND (dependants = 0 OR NOT EXISTS (SELECT 1 FROM task_deps e JOIN tasks b "
+        "ON b.seq = e.task_seq WHERE e.dep_seq = tasks.seq AND b.status = 'blocked')) LIMIT ?) "
         "RETURNING id, friendly_id, queue_id",
         (cutoff_iso, PURGE_CHUNK),
     ).fetchall()
@@ -64,6 +75,19 @@ def purge(tx: Tx, cutoff_iso: str) -> int:
 
 
 DELETE_CHUNK = 5000
+
+
+def release_dependants(tx: Tx, queue_ids: list[str]) -> None:
+    """Before these queues' tasks are deleted: the blocked tasks (of other queues too) that
+    wait for one of them are cancelled with reason ``dependency``, never left waiting."""
+    marks = ", ".join("?" * len(queue_ids)) or "NULL"
+    named = tx.conn.execute(
+        f"SELECT seq, id, friendly_id, dependants FROM tasks WHERE queue_id IN ({marks}) "
+        "AND dependants = 1",
+        queue_ids,
+    ).fetchall()
+    for row in named:
+        dependencies.settle_dependants(tx, row, "deleted")
 
 
 def delete_tasks_chunk(tx: Tx, queue_ids: list[str]) -> int:

@@ -17,7 +17,8 @@ from sparkq_daemon.store.values import (  # noqa: F401 - re-exported
 TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
-    "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at"
+    "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at, "
+    "unique_key, depends_on, blocked_by, dependants"
 )
 
 
@@ -38,6 +39,9 @@ def task(row: sqlite3.Row) -> dict[str, Any]:
     out["backoff"] = decode(out["backoff"])
     out["timeout"] = seconds(out["timeout"])
     out["queue_name"] = out["queue_name"] or ""
+    out["depends_on"] = decode(out["depends_on"]) or []
+    out["blocked_by"] = decode(out["blocked_by"]) or []
+    del out["dependants"]
     return out
 
 

@@ -196,6 +196,25 @@ MIGRATIONS: list[str] = [
         WHERE status = 'pending';
     CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(webhook_id, seq);
     """,
+    # 7: unique keys and dependencies (PROTOCOL.md v2 "Enqueue"). The partial unique index
+    # holds a key while its task is live: racing enqueues create one task. ``depends_on`` and
+    # ``blocked_by`` are JSON arrays of task ids; ``dependants`` is set once a task is named
+    # by another, so ending a task without dependants looks nothing up. ``task_deps`` holds
+    # the edges both ways (a dependency's dependants; a dependant's dependencies).
+    """
+    ALTER TABLE tasks ADD COLUMN unique_key TEXT;
+    ALTER TABLE tasks ADD COLUMN depends_on TEXT;
+    ALTER TABLE tasks ADD COLUMN blocked_by TEXT;
+    ALTER TABLE tasks ADD COLUMN dependants INTEGER NOT NULL DEFAULT 0;
+    CREATE UNIQUE INDEX tasks_unique_live ON tasks(queue_id, unique_key)
+        WHERE unique_key IS NOT NULL AND status IN ('queued', 'scheduled', 'blocked', 'running');
+    CREATE TABLE task_deps (
+        dep_seq INTEGER NOT NULL REFERENCES tasks(seq) ON DELETE CASCADE,
+        task_seq INTEGER NOT NULL REFERENCES tasks(seq) ON DELETE CASCADE,
+        PRIMARY KEY (dep_seq, task_seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX task_deps_dependant ON task_deps(task_seq);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,6 +21,7 @@ WAKING_EVENTS = frozenset(
     {
         "task.enqueued",
         "task.requeued",
+        "task.unblocked",
         "task.due",
         "task.rescheduled",
         "queue.resumed",

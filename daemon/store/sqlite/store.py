@@ -139,6 +139,8 @@ class SqliteStore(SqliteWebhooks):
         """Empty a queue (or a session's queues) chunk by chunk before the row itself goes,
         so no single commit holds the writer for a whole cascade."""
         ids = await self.db.read(maintenance.queue_ids, session, queue)
+        if ids:
+            await self.db.write(maintenance.release_dependants, ids)
         chunk = maintenance.DELETE_CHUNK
         while ids and await self.db.write(maintenance.delete_tasks_chunk, ids) == chunk:
             pass

@@ -14,8 +14,9 @@ from sparkq_daemon.clock import iso_from_unix
 from sparkq_daemon.errors import Conflict, Validation
 from sparkq_daemon.ids import friendly_id, task_ids
 from sparkq_daemon.policy import backoff as backoff_policy
+from sparkq_daemon.store import flow
 from sparkq_daemon.store.base import EnqueueItem, FinishParams
-from sparkq_daemon.store.sqlite import due, rows, timeline
+from sparkq_daemon.store.sqlite import dependencies, due, rows, timeline
 from sparkq_daemon.store.sqlite import queues as queue_store
 from sparkq_daemon.store.sqlite.task_lookup import RETURNING, SELECT, find, match, out
 from sparkq_daemon.store.sqlite.tx import Tx
@@ -130,8 +131,28 @@ def _writable_queue(tx: Tx, ref: str) -> sqlite3.Row:
     return queue
 
 
+def _deduplicated(tx: Tx, queue_id: str, items: Sequence[EnqueueItem]) -> dict[int, Any]:
+    """Items whose ``unique_key`` a live task holds: index -> that task's row, or the index
+    of the earlier item of the batch with the same key."""
+    found: dict[int, Any] = {}
+    keys: dict[str, int] = {}
+    for index, item in enumerate(items):
+        key = item.unique_key
+        if key is None:
+            continue
+        if key in keys:
+            found[index] = keys[key]
+            continue
+        keys[key] = index
+        holder = dependencies.key_holder(tx, queue_id, key)
+        if holder is not None:
+            found[index] = holder
+    return found
+
+
 def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[str, Any]]:
-    """Insert ``items`` into one queue."""
+    """Insert ``items`` into one queue; an item whose unique key a live task holds returns
+    that task (``duplicate: True``) and creates nothing."""
     queue = _writable_queue(tx, queue_ref)
     resolved: dict[tuple[Any, Any, Any], tuple[str, float, dict]] = {}  # a batch repeats tools
     timings = []
@@ -140,14 +161,20 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
         if key not in resolved:
             resolved[key] = _resolve(tx, *key)
         timings.append(resolved[key])
+    flowing = any(it.unique_key is not None or it.depends_on for it in items)
+    dups = _deduplicated(tx, queue["id"], items) if flowing else {}
+    fresh = [i for i in range(len(items)) if i not in dups]
     first_number = tx.group.numbers.get(queue["id"], queue["next_number"]) + 1
-    tx.group.numbers[queue["id"]] = first_number + len(items) - 1
-    first_seq = tx.counters.take(len(items))
-    ids = task_ids(first_seq, len(items))
-    out = []
+    tx.group.numbers[queue["id"]] = first_number + len(fresh) - 1
+    first_seq = tx.counters.take(len(fresh))
+    ids = task_ids(first_seq, len(fresh))
+    made: dict[int, dict[str, Any]] = {}  # item index -> its new task
+    seqs: dict[int, int] = {}
+    edges: list[tuple[int, int]] = []
     inserts = []
     encoded: dict[int, str | None] = {}  # a batch shares a few backoff objects: encode once
-    for offset, (item, (cls, timeout, class_spec)) in enumerate(zip(items, timings, strict=True)):
+    for offset, index in enumerate(fresh):
+        item, (cls, timeout, class_spec) = items[index], timings[index]
         status, run_at, expires_at = _timing(tx, item)
         max_attempts = item.max_attempts or class_spec.get("max_attempts") or 1
         backoff = item.backoff or class_spec.get("backoff") or backoff_policy.DEFAULT
@@ -155,6 +182,18 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
         if backoff_json is None:
             backoff_json = encoded[id(backoff)] = rows.encode(backoff)
         seq = first_seq + offset
+        reason = error = finished_at = None
+        depends_on: list[str] = []
+        blocked_by: list[str] = []
+        if item.depends_on:
+            deps = [_dependency(tx, entry, made, seqs, dups) for entry in item.depends_on]
+            edges += [(d[0], seq) for d in deps]
+            depends_on = [d[1] for d in deps]
+            verdict, blocked_by, error = flow.verdict(d[1:] for d in deps)
+            if verdict == "cancelled":
+                status, reason, finished_at = "cancelled", "dependency", tx.now
+            elif verdict == "blocked":
+                status = "blocked"
         task = {
             "id": ids[offset],
             "friendly_id": friendly_id(queue["prefix"], first_number + offset),
@@ -169,22 +208,26 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
             "attempts": 0,
             "worker": None,
             "result": None,
-            "error": None,
+            "error": error,
             "stdout": None,
             "stderr": None,
             "created_at": tx.now,
             "updated_at": tx.now,
             "claimed_at": None,
             "heartbeat_at": None,
-            "finished_at": None,
+            "finished_at": finished_at,
             "stale_warned_at": None,
             "run_at": run_at,
             "max_attempts": max_attempts,
             "backoff": backoff,
-            "reason": None,
+            "reason": reason,
             "expires_at": expires_at,
+            "unique_key": item.unique_key,
+            "depends_on": depends_on,
+            "blocked_by": blocked_by,
         }
-        out.append(task)
+        made[index] = task
+        seqs[index] = seq
         inserts.append(
             (
                 seq,
@@ -203,22 +246,79 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
                 max_attempts,
                 backoff_json,
                 expires_at,
+                item.unique_key,
+                rows.encode(depends_on) if item.depends_on else None,
+                rows.encode(blocked_by) if item.depends_on else None,
+                reason,
+                error,
+                finished_at,
             )
         )
     tx.conn.executemany(
         "INSERT INTO tasks (seq, id, friendly_id, queue_id, tool, task_class, payload, status, "
-        "priority, timeout, created_at, updated_at, run_at, max_attempts, backoff, expires_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "priority, timeout, created_at, updated_at, run_at, max_attempts, backoff, expires_at, "
+        "unique_key, depends_on, blocked_by, reason, error, finished_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         inserts,
     )
-    scheduled = sum(1 for t in out if t["status"] == "scheduled")
-    if scheduled:
-        tx.moved(queue["id"], None, "scheduled", scheduled)
-    if len(items) - scheduled:
-        tx.moved(queue["id"], None, "queued", len(items) - scheduled)
-    for t in out:
+    by_status: dict[str, int] = {}
+    for t in made.values():
+        by_status[t["status"]] = by_status.get(t["status"], 0) + 1
+    for status, n in by_status.items():
+        tx.moved(queue["id"], None, status, n)
+    for t in made.values():
         _emit(tx, "task.enqueued", t)
-    return out
+    if edges:
+        dependencies.link(tx, edges)
+        _record_flow(tx, made, seqs, edges)
+    if not dups:
+        return list(made.values())
+    return [
+        made[i] if i in made else dependencies.duplicate(_original(i, made, dups))
+        for i in range(len(items))
+    ]
+
+
+def _original(index: int, made: dict[int, Any], dups: dict[int, Any]) -> Any:
+    """The task the duplicate item ``index`` stands for (a row, or a task of this batch)."""
+    found = dups[index]
+    while isinstance(found, int):
+        found = made[found] if found in made else dups[found]
+    return found
+
+
+def _dependency(
+    tx: Tx, entry: str | int, made: dict[int, Any], seqs: dict[int, int], dups: dict[int, Any]
+) -> tuple[int, str, str, str]:
+    """(seq, id, friendly id, status) of a ``depends_on`` entry: a task id or friendly id,
+    or the index of an earlier item of the batch."""
+    if isinstance(entry, str):
+        return dependencies.dependency(tx, entry)
+    if entry in made:
+        t = made[entry]
+        return seqs[entry], t["id"], t["friendly_id"], t["status"]
+    original = _original(entry, made, dups)
+    if isinstance(original, dict):  # a duplicate of an item of this batch
+        index = next(i for i, t in made.items() if t is original)
+        return seqs[index], original["id"], original["friendly_id"], original["status"]
+    return original["seq"], original["id"], original["friendly_id"], original["status"]
+
+
+def _record_flow(
+    tx: Tx, made: dict[int, Any], seqs: dict[int, int], edges: list[tuple[int, int]]
+) -> None:
+    """Timeline rows of the new tasks their dependencies blocked or cancelled."""
+    dependants = {seq for _, seq in edges}
+    entries = []
+    for index, t in made.items():
+        if seqs[index] not in dependants or t["status"] not in ("blocked", "cancelled"):
+            continue
+        if t["status"] == "blocked":
+            detail = {"blocked_by": t["blocked_by"]}
+        else:
+            detail = {"reason": "dependency", "error": t["error"]}
+        entries.append(timeline.entry(tx, seqs[index], t["status"], detail=detail))
+    timeline.record_many(tx, entries)
 
 
 _CLAIM_SET = (
@@ -385,6 +485,7 @@ def finish(tx: Tx, p: FinishParams) -> dict[str, Any]:
     tx.moved(task["queue_id"], "running", "succeeded")
     _emit(tx, "task.completed", task)
     timeline.record(tx, row["seq"], "succeeded", task["attempts"], task["worker"])
+    dependencies.settle_dependants(tx, row, "succeeded")
     return task
 
 
@@ -431,6 +532,7 @@ def fail_attempt(
     tx.events[-1]["error"] = error
     detail = {"reason": reason, "error": error}
     timeline.record(tx, row["seq"], "failed", attempts, worker, detail)
+    dependencies.settle_dependants(tx, updated, "failed")
     return task
 
 
@@ -453,21 +555,28 @@ def requeue(
 
 def _requeued(tx: Tx, row: sqlite3.Row, redrive: bool = False) -> dict[str, Any]:
     reset = row["status"] in rows.TERMINAL  # a finished task gets all its attempts again
+    dependencies.check_key_free(tx, row)
+    status, waiting = dependencies.requeue_status(tx, row)
     updated = tx.conn.execute(
-        "UPDATE tasks SET status = 'queued', worker = NULL, claimed_at = NULL, "
+        "UPDATE tasks SET status = ?, worker = NULL, claimed_at = NULL, "
         "heartbeat_at = NULL, beat = NULL, finished_at = NULL, stale_warned_at = NULL, "
         "result = NULL, error = NULL, run_at = NULL, reason = NULL, expires_at = NULL, "
-        f"attempts = {'0' if reset else 'attempts'}, updated_at = ? "
+        f"attempts = {'0' if reset else 'attempts'}, updated_at = ?, "
+        "blocked_by = CASE WHEN depends_on IS NULL THEN NULL ELSE ? END "
         "WHERE seq = ? AND status = ?" + RETURNING,
-        (tx.now, row["seq"], row["status"]),
+        (status, tx.now, rows.encode(waiting), row["seq"], row["status"]),
     ).fetchone()
     task = out(updated)
-    tx.moved(task["queue_id"], row["status"], "queued")
+    tx.moved(task["queue_id"], row["status"], status)
     _emit(tx, "task.requeued", task)
     detail: dict[str, Any] = {"from": row["status"]}
     if redrive:
         detail["redrive"] = True
+    if waiting:
+        detail["blocked_by"] = waiting
     timeline.record(tx, row["seq"], "requeued", row["attempts"] or None, row["worker"], detail)
+    if row["status"] in ("failed", "cancelled"):
+        dependencies.restore_dependants(tx, updated)
     return task
 
 
@@ -478,9 +587,14 @@ def requeue_failed(tx: Tx, queue_ref: str, reason: str | None) -> int:
     if reason is not None:
         where, args = where + " AND reason = ?", [*args, reason]
     found = tx.conn.execute(f"{SELECT} WHERE {where} ORDER BY seq", args).fetchall()
+    done = 0
     for row in found:
-        _requeued(tx, row, redrive=True)
-    return len(found)
+        try:
+            _requeued(tx, row, redrive=True)
+        except Conflict:  # its unique key is held again, or a dependency still failed
+            continue
+        done += 1
+    return done
 
 
 CANCELLABLE = ("queued", "scheduled", "blocked", "running")
@@ -507,6 +621,7 @@ def cancel(tx: Tx, ref: str, message: str | None) -> dict[str, Any]:
     tx.events[-1]["worker"] = task["worker"]
     detail = {"from": row["status"], **({"message": message} if message else {})}
     timeline.record(tx, row["seq"], "cancelled", task["attempts"] or None, task["worker"], detail)
+    dependencies.settle_dependants(tx, updated, "cancelled")
     return task
 
 
@@ -586,6 +701,7 @@ def update(tx: Tx, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
 
 def delete(tx: Tx, ref: str) -> dict[str, Any]:
     row = find(tx.conn, ref)
+    dependencies.check_deletable(tx, row)
     tx.flush_counts()
     tx.conn.execute("DELETE FROM tasks WHERE seq = ?", (row["seq"],))
     task = out(row)

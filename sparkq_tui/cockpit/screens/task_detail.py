@@ -57,6 +57,8 @@ class TaskDetailScreen(Screen[None]):
         self.task_data = task
         self.clock = clock
         self._composed = False
+        # A task id as shown: its friendly id when the owner knows it (the Tasks table's).
+        self.name_of: Callable[[str], str] = str
 
     @property
     def task_id(self) -> str:
@@ -136,6 +138,12 @@ class TaskDetailScreen(Screen[None]):
             ("class", f"{task.get('task_class') or '—'}  timeout {task.get('timeout')} s"),
             ("priority", str(task.get("priority", 0))),
         ]
+        if task.get("depends_on"):
+            rows.append(("depends on", ", ".join(map(self.name_of, task["depends_on"]))))
+        if task.get("status") == "blocked":
+            rows.append(("waits for", ", ".join(map(self.name_of, task.get("blocked_by") or ()))))
+        if task.get("unique_key"):
+            rows.append(("unique key", task["unique_key"]))
         parts: list[str | tuple[str, str]] = []
         for label, value in rows:
             parts += [(f"{label:>13} ", "$text-muted"), f"{value}\n"]

@@ -33,6 +33,7 @@ from sparkq_tui.cockpit.state import (
     task_summary,
     task_time_cell,
     utc_now,
+    waits_for,
 )
 
 Task = dict[str, Any]
@@ -65,6 +66,7 @@ class TaskTable(ScrollView, can_focus=True):
         "task-table--running",
         "task-table--succeeded",
         "task-table--failed",
+        "task-table--blocked",
         "task-table--stale",
     }
 
@@ -83,6 +85,7 @@ class TaskTable(ScrollView, can_focus=True):
     TaskTable > .task-table--running { color: $accent; }
     TaskTable > .task-table--succeeded { color: $success; }
     TaskTable > .task-table--failed { color: $error; }
+    TaskTable > .task-table--blocked { color: $foreground 60%; }
     TaskTable > .task-table--stale { color: $warning; text-style: bold; }
     """
 
@@ -122,6 +125,7 @@ class TaskTable(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._generation = 0
         self._id_width = 13
+        self._names: dict[str, str] = {}  # task id -> friendly id, from the pages read
         self.loaded = False
         # The id of the task the cursor is on; while ``_relocating``, a reload is looking for
         # it in the fresh pages and the cursor row may briefly show another task.
@@ -288,7 +292,12 @@ class TaskTable(ScrollView, can_focus=True):
         task = self.task_at(self.cursor_row)
         self._anchor = task.get("id") if task is not None else None
 
+    def friendly(self, task_id: str) -> str:
+        """A task's friendly id when a page read holds it, else its id."""
+        return self._names.get(task_id, task_id)
+
     def _fit_id_column(self, tasks: list[Task]) -> None:
+        self._names.update((t["id"], t["friendly_id"]) for t in tasks if t.get("friendly_id"))
         longest = max((len(t.get("friendly_id") or "") for t in tasks), default=0)
         self._id_width = min(MAX_ID_WIDTH, max(self._id_width, longest + 1))
 
@@ -431,7 +440,11 @@ class TaskTable(ScrollView, can_focus=True):
         if any(title == "Tool" for title, _ in columns):
             cells.append(task.get("tool", ""))
             styles.append(None)
-        cells += [task_time_cell(task, self.clock()), task_summary(task)]
+        summary = task_summary(task)
+        waiting = waits_for(task, self.friendly)
+        if waiting:  # a blocked task says what it waits for before what it does
+            summary = f"{waiting} · {summary}" if summary else waiting
+        cells += [task_time_cell(task, self.clock()), summary]
         styles += [status_style if status == "running" else None, None]
         return self._strip(cells, width, style, styles)
 
