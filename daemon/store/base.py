@@ -203,6 +203,19 @@ class Store(Protocol):
         """Restart a running task's stale clock (by its holder when ``worker`` is given, of
         that claim when ``attempt`` is); publishes no event."""
 
+    async def task_progress(
+        self,
+        ref: str,
+        worker: str | None,
+        attempt: int | None,
+        percent: float | None,
+        message: str | None,
+        announce: bool,
+    ) -> Task:
+        """Set a running task's ``progress`` to ``{percent, message, at}`` (a member not
+        given keeps its last value; a claim clears it); counts as a heartbeat. Fenced as
+        ``task_heartbeat``. With ``announce``, publishes ``task.progress``."""
+
     async def task_finish(self, params: FinishParams) -> Task: ...
     async def task_finish_and_claim(
         self, params: FinishParams, claim: ClaimParams

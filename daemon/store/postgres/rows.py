@@ -19,7 +19,7 @@ from sparkq_daemon.store.values import (  # noqa: F401 - re-exported
 TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
-    "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at"
+    "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at, progress"
 )
 _TASK_TIMES = ("created_at", "updated_at", "claimed_at", "heartbeat_at", "finished_at")
 
@@ -73,6 +73,7 @@ def task(record: asyncpg.Record) -> dict[str, Any]:
     out["backoff"] = decode(record["backoff"])
     out["reason"] = record["reason"]
     out["expires_at"] = iso(record["expires_at"])
+    out["progress"] = decode(record["progress"])
     out["queue_name"] = record["queue_name"] or ""
     return out
 

@@ -209,6 +209,10 @@ MIGRATIONS: list[str] = [
         WHERE expires_at IS NOT NULL AND status IN ('queued', 'scheduled');
     CREATE INDEX tasks_dead_letters ON tasks(queue_id, reason, seq) WHERE status = 'failed';
     """,
+    # 4: a running task's progress, as the JSON text {percent, message, at} (task.progress).
+    """
+    ALTER TABLE tasks ADD COLUMN progress text;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

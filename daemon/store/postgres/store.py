@@ -35,6 +35,7 @@ from sparkq_daemon.store.postgres import (
     config_sync,
     due,
     maintenance,
+    progress,
     queues,
     sessions,
     settings,
@@ -369,6 +370,19 @@ class PgStore:
         self, ref: str, worker: str | None, attempt: int | None = None
     ) -> Task:
         return await self.db.read(tasks.heartbeat, ref, worker, attempt)
+
+    async def task_progress(
+        self,
+        ref: str,
+        worker: str | None,
+        attempt: int | None,
+        percent: float | None,
+        message: str | None,
+        announce: bool,
+    ) -> Task:
+        if announce:
+            return await self.db.write(progress.announce, ref, worker, attempt, percent, message)
+        return await self.db.read(progress.report, ref, worker, attempt, percent, message)
 
     async def task_finish(self, params: FinishParams) -> Task:
         done = await self.db.run(tasks.finish, params)

@@ -17,7 +17,7 @@ from sparkq_daemon.store.values import (  # noqa: F401 - re-exported
 TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
-    "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at"
+    "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at, progress"
 )
 
 
@@ -36,6 +36,7 @@ def task(row: sqlite3.Row) -> dict[str, Any]:
     out["payload"] = decode(out["payload"])
     out["result"] = decode(out["result"])
     out["backoff"] = decode(out["backoff"])
+    out["progress"] = decode(out["progress"])
     out["timeout"] = seconds(out["timeout"])
     out["queue_name"] = out["queue_name"] or ""
     return out

@@ -164,6 +164,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (task_seq, seq)
     ) WITHOUT ROWID;
     """,
+    # 6: a running task's progress, as the JSON object {percent, message, at} (task.progress).
+    """
+    ALTER TABLE tasks ADD COLUMN progress TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

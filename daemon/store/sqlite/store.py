@@ -31,6 +31,7 @@ from sparkq_daemon.store.sqlite import (
     config_sync,
     due,
     maintenance,
+    progress,
     queues,
     sessions,
     settings,
@@ -250,6 +251,19 @@ class SqliteStore:
         self, ref: str, worker: str | None, attempt: int | None = None
     ) -> Task:
         return await self.db.write(tasks.heartbeat, ref, worker, attempt)
+
+    async def task_progress(
+        self,
+        ref: str,
+        worker: str | None,
+        attempt: int | None,
+        percent: float | None,
+        message: str | None,
+        announce: bool,
+    ) -> Task:
+        return await self.db.write(
+            progress.report, ref, worker, attempt, percent, message, announce
+        )
 
     async def task_finish(self, params: FinishParams) -> Task:
         return await self.db.write(tasks.finish, params)

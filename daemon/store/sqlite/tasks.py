@@ -183,6 +183,7 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
             "backoff": backoff,
             "reason": None,
             "expires_at": expires_at,
+            "progress": None,
         }
         out.append(task)
         inserts.append(
@@ -224,7 +225,7 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
 _CLAIM_SET = (
     "UPDATE tasks SET status = 'running', worker = ?, claimed_at = ?, heartbeat_at = NULL, "
     "beat = ?, attempts = attempts + 1, updated_at = ?, stale_warned_at = NULL, "
-    "finished_at = NULL, result = NULL, error = NULL "
+    "finished_at = NULL, result = NULL, error = NULL, progress = NULL "
 )
 
 
