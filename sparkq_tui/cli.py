@@ -41,6 +41,7 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "mcp_cmd": ("mcp",),
     "tokens": ("token",),
     "progress": ("progress",),
+    "logs": ("logs",),
 }
 _VALUE_OPTIONS = ("--socket", "--url", "--token", "--ca", "--config")
 # Options whose value may itself look like an option (`enqueue … --arg --weekly`): the value

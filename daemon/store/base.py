@@ -216,6 +216,17 @@ class Store(Protocol):
         given keeps its last value; a claim clears it); counts as a heartbeat. Fenced as
         ``task_heartbeat``. With ``announce``, publishes ``task.progress``."""
 
+    async def task_log(
+        self, ref: str, worker: str | None, attempt: int | None, stream: str, text: str
+    ) -> dict[str, Any]:
+        """Append a chunk of a running task's live output (fenced as ``task_heartbeat``);
+        the line ``{seq, at, stream, text}``, ``seq`` counting 1, 2, 3 … per task. Beyond
+        ``live.LOG_TAIL_BYTES`` per task the oldest lines go. Publishes ``task.log``."""
+
+    async def task_logs(self, ref: str, after: int, limit: int) -> dict[str, Any]:
+        """``{lines, next}``: up to ``limit`` lines with ``seq > after``, oldest first; the
+        lines go with their task."""
+
     async def task_finish(self, params: FinishParams) -> Task: ...
     async def task_finish_and_claim(
         self, params: FinishParams, claim: ClaimParams

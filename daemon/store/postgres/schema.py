@@ -213,6 +213,24 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE tasks ADD COLUMN progress text;
     """,
+    # 5: live output (task.log / task.logs): each task's chunks numbered 1, 2, 3 …, keyed by
+    # task so its page and its cascade delete are one range; the task row keeps the last
+    # number and the bytes kept (bumped under its row lock), so the 1 MiB tail cap needs no
+    # scan.
+    """
+    ALTER TABLE tasks
+        ADD COLUMN log_seq integer NOT NULL DEFAULT 0,
+        ADD COLUMN log_bytes bigint NOT NULL DEFAULT 0;
+    CREATE TABLE task_logs (
+        task_seq bigint NOT NULL REFERENCES tasks(seq) ON DELETE CASCADE,
+        seq integer NOT NULL,
+        at timestamptz NOT NULL,
+        stream text NOT NULL,
+        text text NOT NULL,
+        bytes integer NOT NULL,
+        PRIMARY KEY (task_seq, seq)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -34,6 +34,7 @@ from sparkq_daemon.store.postgres import (
     catalog,
     config_sync,
     due,
+    logs,
     maintenance,
     progress,
     queues,
@@ -383,6 +384,19 @@ class PgStore:
         if announce:
             return await self.db.write(progress.announce, ref, worker, attempt, percent, message)
         return await self.db.read(progress.report, ref, worker, attempt, percent, message)
+
+    async def task_log(
+        self,
+        ref: str,
+        worker: str | None,
+        attempt: int | None,
+        stream: str,
+        text: str,
+    ) -> dict[str, Any]:
+        return await self.db.write(logs.append, ref, worker, attempt, stream, text)
+
+    async def task_logs(self, ref: str, after: int, limit: int) -> dict[str, Any]:
+        return await self.db.read(logs.page, ref, after, limit)
 
     async def task_finish(self, params: FinishParams) -> Task:
         done = await self.db.run(tasks.finish, params)

@@ -168,6 +168,22 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE tasks ADD COLUMN progress TEXT;
     """,
+    # 7: live output (task.log / task.logs): each task's chunks numbered 1, 2, 3 …, keyed by
+    # task so its page and its cascade delete are one range; the task row keeps the last
+    # number and the bytes kept, so the 1 MiB tail cap needs no scan.
+    """
+    ALTER TABLE tasks ADD COLUMN log_seq INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE tasks ADD COLUMN log_bytes INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE task_logs (
+        task_seq INTEGER NOT NULL REFERENCES tasks(seq) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        text TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        PRIMARY KEY (task_seq, seq)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -30,6 +30,7 @@ from sparkq_daemon.store.sqlite import (
     catalog,
     config_sync,
     due,
+    logs,
     maintenance,
     progress,
     queues,
@@ -264,6 +265,19 @@ class SqliteStore:
         return await self.db.write(
             progress.report, ref, worker, attempt, percent, message, announce
         )
+
+    async def task_log(
+        self,
+        ref: str,
+        worker: str | None,
+        attempt: int | None,
+        stream: str,
+        text: str,
+    ) -> dict[str, Any]:
+        return await self.db.write(logs.append, ref, worker, attempt, stream, text)
+
+    async def task_logs(self, ref: str, after: int, limit: int) -> dict[str, Any]:
+        return await self.db.read(logs.page, ref, after, limit)
 
     async def task_finish(self, params: FinishParams) -> Task:
         return await self.db.write(tasks.finish, params)
