@@ -42,6 +42,7 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "tokens": ("token",),
     "progress": ("progress",),
     "logs": ("logs",),
+    "workers": ("workers",),
 }
 _VALUE_OPTIONS = ("--socket", "--url", "--token", "--ca", "--config")
 # Options whose value may itself look like an option (`enqueue … --arg --weekly`): the value

@@ -11,6 +11,7 @@ from sparkq_daemon.methods import (
     system,
     tasks,
     tokens,
+    workers,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "system",
     "tasks",
     "tokens",
+    "workers",
 ]

@@ -48,6 +48,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from sparkq_daemon.store.live import Hello
+
 Session = dict[str, Any]
 Queue = dict[str, Any]
 Task = dict[str, Any]
@@ -277,6 +279,22 @@ class Store(Protocol):
         """Change a queued task: ``payload_json``, ``priority``, ``timeout``, ``tool``."""
 
     async def task_delete(self, ref: str) -> dict[str, Any]: ...
+
+    # -- workers: the runners connected now ------------------------------------------------
+    async def worker_join(self, hello: Hello) -> dict[str, Any]:
+        """Record the runner on connection ``hello.id`` (again: replaced); the Worker
+        ``{id, name, host, pid, queues, tools, concurrency, running, connected_at,
+        last_seen_at}``. Publishes ``worker.joined``."""
+
+    async def worker_seen(self, worker_id: str, at: float) -> None:
+        """The connection was last heard from at ``at`` (unix seconds)."""
+
+    async def worker_leave(self, worker_id: str) -> None:
+        """The connection closed: forget its row (``worker.left``; nothing if none)."""
+
+    async def worker_list(self) -> list[dict[str, Any]]:
+        """Every runner connected now (to any daemon of the database), oldest first, each
+        with the ids of the tasks running under its name."""
 
     # -- catalogue --------------------------------------------------------------------------
     def tools(self) -> list[dict[str, Any]]:

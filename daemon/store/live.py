@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 LOG_TAIL_BYTES = 1024 * 1024  # live output kept per task: beyond it, the oldest lines go
@@ -37,4 +38,27 @@ def log_event(task: dict[str, Any], line: dict[str, Any]) -> dict[str, Any]:
         "queue_id": task["queue_id"],
         "line": line,
         "at": line["at"],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    """``worker.hello``: a runner on one connection (``id``) says who it is."""
+
+    id: str
+    name: str
+    host: str
+    pid: int | None = None
+    queues: tuple[str, ...] = ()
+    tools: tuple[str, ...] | None = None
+    concurrency: int | None = None
+
+
+def worker_event(type_: str, worker: dict[str, Any], at: str) -> dict[str, Any]:
+    """``worker.joined`` / ``worker.left`` on topic ``worker``."""
+    return {
+        "topic": "worker",
+        "type": type_,
+        **{k: worker[k] for k in ("id", "name", "host", "pid", "queues", "tools", "concurrency")},
+        "at": at,
     }

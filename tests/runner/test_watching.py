@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -81,3 +82,35 @@ def test_the_runner_streams_output_while_the_script_runs_and_logs_follows_it(
                 proc.kill()
     done = client.call("task.get", id=task["id"])
     assert done["status"] == "succeeded" and done["stdout"].endswith("last\n")
+
+
+def test_every_runner_says_hello_and_sparkq_workers_lists_it(
+    rdaemon: DaemonProcess, client: Client
+) -> None:
+    queue = make_queue(client)
+
+    def workers(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*sparkq_argv(), "workers", *extra],
+            env=rdaemon.env(),
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+
+    assert workers().stdout.strip() == "no runners connected"
+    runner = start_runner(
+        rdaemon, "--queue", queue, "--worker", "w-hello", "-c", "2", "--wait", "1"
+    )
+    try:
+        [me] = wait_for(lambda: client.call("worker.list")["workers"], what="the runner's hello")
+        assert (me["name"], me["queues"], me["concurrency"]) == ("w-hello", [queue], 2)
+        assert me["pid"] == runner.pid and me["host"]
+        table = workers()
+        assert table.returncode == 0
+        assert "w-hello" in table.stdout and str(runner.pid) in table.stdout
+        assert json.loads(workers("--json").stdout)["workers"][0]["name"] == "w-hello"
+    finally:
+        runner.terminate()
+        runner.wait(timeout=20)
+    wait_for(lambda: not client.call("worker.list")["workers"], what="the runner to leave")

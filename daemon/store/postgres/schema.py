@@ -231,6 +231,23 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (task_seq, seq)
     );
     """,
+    # 6: the runners connected to each daemon now (worker.hello), one row per connection;
+    # they go with their daemon's row (its clean stop, or the leader removing a dead one).
+    """
+    CREATE TABLE workers (
+        id text PRIMARY KEY,
+        daemon_id text NOT NULL REFERENCES daemons(id) ON DELETE CASCADE,
+        name text NOT NULL,
+        host text NOT NULL,
+        pid integer,
+        queues text NOT NULL,
+        tools text,
+        concurrency integer,
+        connected_at timestamptz NOT NULL,
+        last_seen_at timestamptz NOT NULL
+    );
+    CREATE INDEX workers_daemon ON workers(daemon_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

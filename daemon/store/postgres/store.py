@@ -30,6 +30,7 @@ from sparkq_daemon.store.base import (
     Task,
     TaskFilter,
 )
+from sparkq_daemon.store.live import Hello
 from sparkq_daemon.store.postgres import (
     catalog,
     config_sync,
@@ -45,6 +46,7 @@ from sparkq_daemon.store.postgres import (
     tasks,
     timeline,
     tokens,
+    workers,
 )
 from sparkq_daemon.store.postgres.db import FAULTS, PgDatabase, describe_fault
 from sparkq_daemon.store.postgres.due_timer import DueTimer
@@ -397,6 +399,19 @@ class PgStore:
 
     async def task_logs(self, ref: str, after: int, limit: int) -> dict[str, Any]:
         return await self.db.read(logs.page, ref, after, limit)
+
+    # -- workers (runners connected now) ----------------------------------------------------
+    async def worker_join(self, hello: Hello) -> dict[str, Any]:
+        return await self.db.write(workers.join, self.daemon_id, hello)
+
+    async def worker_seen(self, worker_id: str, at: float) -> None:
+        await self.db.read(workers.seen, worker_id, at)
+
+    async def worker_leave(self, worker_id: str) -> None:
+        await self.db.write(workers.leave, worker_id)
+
+    async def worker_list(self) -> list[dict[str, Any]]:
+        return await self.db.read(workers.list_)
 
     async def task_finish(self, params: FinishParams) -> Task:
         done = await self.db.run(tasks.finish, params)

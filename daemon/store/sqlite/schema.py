@@ -184,6 +184,21 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (task_seq, seq)
     ) WITHOUT ROWID;
     """,
+    # 8: the runners connected now (worker.hello), one row per connection; emptied when the
+    # daemon starts (a row outlives its connection only if the daemon died).
+    """
+    CREATE TABLE workers (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER,
+        queues TEXT NOT NULL,
+        tools TEXT,
+        concurrency INTEGER,
+        connected_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

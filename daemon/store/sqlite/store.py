@@ -26,6 +26,7 @@ from sparkq_daemon.store.base import (
     Task,
     TaskFilter,
 )
+from sparkq_daemon.store.live import Hello
 from sparkq_daemon.store.sqlite import (
     catalog,
     config_sync,
@@ -41,6 +42,7 @@ from sparkq_daemon.store.sqlite import (
     tasks,
     timeline,
     tokens,
+    workers,
 )
 from sparkq_daemon.store.sqlite.database import Database
 from sparkq_daemon.store.sqlite.due_timer import DueTimer
@@ -83,6 +85,7 @@ class SqliteStore:
     # -- engine -----------------------------------------------------------------------------
     async def open(self) -> None:
         await self.db.open()
+        await self.db.write(workers.forget_all)
         self.due_timer = DueTimer(self.clock, self._promote_for_timer)
         self.due_timer.note(await self.db.read(due.earliest))
 
@@ -278,6 +281,19 @@ class SqliteStore:
 
     async def task_logs(self, ref: str, after: int, limit: int) -> dict[str, Any]:
         return await self.db.read(logs.page, ref, after, limit)
+
+    # -- workers (runners connected now) ----------------------------------------------------
+    async def worker_join(self, hello: Hello) -> dict[str, Any]:
+        return await self.db.write(workers.join, hello)
+
+    async def worker_seen(self, worker_id: str, at: float) -> None:
+        await self.db.write(workers.seen, worker_id, at)
+
+    async def worker_leave(self, worker_id: str) -> None:
+        await self.db.write(workers.leave, worker_id)
+
+    async def worker_list(self) -> list[dict[str, Any]]:
+        return await self.db.read(workers.list_)
 
     async def task_finish(self, params: FinishParams) -> Task:
         return await self.db.write(tasks.finish, params)
