@@ -10,6 +10,7 @@ from sparkq_daemon.methods import (
     sessions,
     system,
     tasks,
+    throughput,
     tokens,
     workers,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "sessions",
     "system",
     "tasks",
+    "throughput",
     "tokens",
     "workers",
 ]

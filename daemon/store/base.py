@@ -376,6 +376,12 @@ class Store(Protocol):
     async def stats(self) -> dict[str, Any]:
         """``{tasks: {status: n}, queues: n, sessions: n, db_bytes}``."""
 
+    async def queue_throughput(self, ref: str | None, minutes: int) -> list[dict[str, Any]]:
+        """Per queue (``ref``'s, or every queue): ``{id, name, counts, total,
+        oldest_queued}``, ``counts`` the tasks that succeeded or failed in each of the last
+        ``minutes`` minutes (oldest first); ``oldest_queued`` ``{friendly_id, created_at,
+        waited_s, class_timeout, overdue}`` or None."""
+
     async def oldest_queued(self) -> dict[str, str]:
         """``{queue name: created_at}`` of the oldest queued task of each queue that has one
         (``/metrics``' queue age; read at each scrape, so it must stay an index probe)."""

@@ -44,6 +44,7 @@ from sparkq_daemon.store.postgres import (
     task_lookup,
     task_queries,
     tasks,
+    throughput,
     timeline,
     tokens,
     workers,
@@ -584,6 +585,9 @@ class PgStore:
             total += deleted
             if deleted < maintenance.PURGE_CHUNK:
                 return total
+
+    async def queue_throughput(self, ref: str | None, minutes: int) -> list[dict[str, Any]]:
+        return await self.db.read(throughput.throughput, ref, minutes)
 
     async def oldest_queued(self) -> dict[str, str]:
         return await self.db.read(maintenance.oldest_queued)

@@ -40,6 +40,7 @@ from sparkq_daemon.store.sqlite import (
     task_lookup,
     task_queries,
     tasks,
+    throughput,
     timeline,
     tokens,
     workers,
@@ -434,6 +435,10 @@ class SqliteStore:
     async def stats(self) -> dict[str, Any]:
         counts = await self.db.read(maintenance.stats)
         return {**counts, "db_bytes": self.db_bytes()}
+
+    async def queue_throughput(self, ref: str | None, minutes: int) -> list[dict[str, Any]]:
+        ts, _ = self.clock()
+        return await self.db.read(throughput.throughput, ref, minutes, ts)
 
     async def oldest_queued(self) -> dict[str, str]:
         return await self.db.read(maintenance.oldest_queued)
