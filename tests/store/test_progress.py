@@ -57,3 +57,24 @@ async def test_progress_refusals_and_a_new_claim_clears_it(store: Store, queue: 
     await store.task_finish(FinishParams(ref=made["id"], status="succeeded"))
     with pytest.raises(Conflict, match="succeeded"):
         await store.task_progress(made["id"], None, None, 50, None, True)
+
+
+@pytest.mark.sqlite_only
+async def test_sqlite_commits_telemetry_without_fsync_then_goes_back_to_full(
+    store: Store, queue: Queue
+) -> None:
+    task = await _running(store)
+    levels: list[int] = []
+    conn = store.db._wconn  # the writer's connection: what each commit is synced with
+    conn.set_trace_callback(lambda sql: levels.append(sql) if "synchronous" in sql else None)
+    await store.task_progress(task["id"], None, None, 5, None, False)
+    await store.task_log(task["id"], None, None, "stdout", "x")
+    await store.task_heartbeat(task["id"], None)  # not telemetry: a durable commit
+    conn.set_trace_callback(None)
+    assert levels == [
+        "PRAGMA synchronous = NORMAL",
+        "PRAGMA synchronous = FULL",
+        "PRAGMA synchronous = NORMAL",
+        "PRAGMA synchronous = FULL",
+    ]
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL

@@ -8,11 +8,13 @@ from typing import Any
 
 from sparkq_daemon.errors import Conflict
 from sparkq_daemon.store.live import LOG_TAIL_BYTES, log_event
+from sparkq_daemon.store.sqlite.database import telemetry
 from sparkq_daemon.store.sqlite.task_lookup import find, match
 from sparkq_daemon.store.sqlite.tasks import _running
 from sparkq_daemon.store.sqlite.tx import Tx
 
 
+@telemetry
 def append(
     tx: Tx,
     ref: str,

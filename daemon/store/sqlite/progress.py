@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sparkq_daemon.store.live import progress_event
+from sparkq_daemon.store.sqlite.database import telemetry
 from sparkq_daemon.store.sqlite.task_lookup import out
 from sparkq_daemon.store.sqlite.tasks import _update_running
 from sparkq_daemon.store.sqlite.tx import Tx
@@ -18,6 +19,7 @@ _ASSIGN = (
 )
 
 
+@telemetry
 def report(
     tx: Tx,
     ref: str,
