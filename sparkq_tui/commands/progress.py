@@ -19,6 +19,7 @@ def register(sub: Any, common: Any) -> None:
         "progress",
         progress,
         "report a running task's progress (inside a task: ID is $SPARKQ_TASK_ID)",
+        usage="sparkq progress [-h] [global options] [ID] PERCENT [MESSAGE]",
     )
     p.add_argument(
         "words",
