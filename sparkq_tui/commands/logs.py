@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import sys
@@ -35,6 +34,8 @@ def _show(line: dict[str, Any], as_json: bool) -> None:
 
 def logs(ctx: Context) -> int:
     if ctx.args.follow:
+        import asyncio  # only here: the CLI stays light without -f
+
         return asyncio.run(_follow(ctx))
     after = 0
     while True:
@@ -49,6 +50,8 @@ def logs(ctx: Context) -> int:
 async def _follow(ctx: Context) -> int:
     """Page the output, then print each ``task.log`` event's line as it comes, until the
     task has ended (its end event, or a re-check every few seconds)."""
+    import asyncio
+
     from sparkq_tui.client import AsyncClient
 
     ref = ctx.args.id
