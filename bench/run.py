@@ -26,6 +26,7 @@ GROUPS = {
     "postgres": "bench.postgres",
     "store": "bench.big_store",
     "cockpit": "bench.cockpit",
+    "flood": "bench.flood",
 }
 
 

@@ -26,6 +26,10 @@ class Sizes:
     big_store_queries: int
     cockpit_tasks: int
     runner_tasks: int  # `true` tasks a real `sparkq runner --drain` runs
+    # The flood: lines one task prints, progress updates per second another sends, for how long.
+    flood_lines: int = 100_000
+    flood_progress_rate: int = 1000
+    flood_seconds: float = 3.0
 
 
 FULL = Sizes(
@@ -92,6 +96,8 @@ SMOKE = Sizes(
     big_store_queries=10,
     cockpit_tasks=300,
     runner_tasks=40,
+    flood_lines=5000,
+    flood_seconds=0.5,
 )
 
 

@@ -29,6 +29,7 @@ _READ = (
     "prompt.list",
     "prompt.get",
     "worker.list",
+    "queue.throughput",
     "schedule.list",
     "schedule.get",
 )

@@ -41,6 +41,9 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "mcp_cmd": ("mcp",),
     "tokens": ("token",),
     "webhooks": ("webhook", "webhooks"),
+    "progress": ("progress",),
+    "logs": ("logs",),
+    "workers": ("workers",),
 }
 _VALUE_OPTIONS = ("--socket", "--url", "--token", "--ca", "--config")
 # Options whose value may itself look like an option (`enqueue … --arg --weekly`): the value

@@ -11,6 +11,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import itertools
+import logging
 import os
 import threading
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -35,6 +36,8 @@ _CLOSED: dict[str, Any] = {"type": "client.closed"}  # ends subscribe() after cl
 DEFAULT_TOPICS = ("session", "queue", "task")
 ENQUEUE_WINDOW = 64  # enqueue_many's calls in flight: past ~32 the rate is flat (bench)
 SEND_FAILED_WAIT = 5.0  # after a failed send, how long to wait for the daemon's last words
+
+log = logging.getLogger("sparkq.client")
 
 
 def unreachable(endpoint: Endpoint, exc: BaseException) -> str:
@@ -89,6 +92,8 @@ class AsyncClient:
         self._events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._closed = False
         self.connected = False
+        # A call sent first on every connection, reconnections included (worker.hello).
+        self.greeting: tuple[str, dict[str, Any]] | None = None
 
     @property
     def url(self) -> str:
@@ -132,6 +137,11 @@ class AsyncClient:
                 except SparkQError:
                     await self._drop_connection()
                     raise
+            if self.greeting is not None:
+                try:
+                    await self._send_and_wait(*self.greeting)
+                except SparkQError as exc:  # an older daemon: the connection still serves
+                    log.info("%s refused: %s", self.greeting[0], exc.message)
             if self._topics is not None:
                 await self._send_and_wait("events.subscribe", {"topics": list(self._topics)})
 

@@ -45,9 +45,9 @@ class Endpoint:
 
     def environment(self) -> dict[str, str]:
         """Variables that lead a child process (a task a runner starts) to this daemon."""
-        if not self.remote:
-            return {"SPARKQ_SOCKET": str(self.path)}
         env = {"SPARKQ_URL": self.url}
+        if not self.remote:
+            return {**env, "SPARKQ_SOCKET": str(self.path)}
         if self.token:
             env["SPARKQ_TOKEN"] = self.token
         if self.ca_file:

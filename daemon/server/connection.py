@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from sparkq_daemon import jsonrpc
@@ -49,6 +50,7 @@ class Connection:
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._subscription: Subscription | None = None
         self._sender: asyncio.Task[None] | None = None
+        self.last_seen: float | None = None  # unix time of the last request (worker.list)
 
     async def serve(self) -> None:
         self.daemon.peers.add(self)
@@ -101,6 +103,7 @@ class Connection:
         return await asyncio.wait_for(self.reader.readline(), remaining)
 
     async def _handle(self, line: bytes) -> None:
+        self.last_seen = time.time()
         try:
             try:
                 payload = jsonrpc.parse(line)

@@ -49,6 +49,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from sparkq_daemon.store.live import Hello
+
 Session = dict[str, Any]
 Queue = dict[str, Any]
 Task = dict[str, Any]
@@ -214,6 +216,30 @@ class Store(Protocol):
         """Restart a running task's stale clock (by its holder when ``worker`` is given, of
         that claim when ``attempt`` is); publishes no event."""
 
+    async def task_progress(
+        self,
+        ref: str,
+        worker: str | None,
+        attempt: int | None,
+        percent: float | None,
+        message: str | None,
+        announce: bool,
+    ) -> Task:
+        """Set a running task's ``progress`` to ``{percent, message, at}`` (a member not
+        given keeps its last value; a claim clears it); counts as a heartbeat. Fenced as
+        ``task_heartbeat``. With ``announce``, publishes ``task.progress``."""
+
+    async def task_log(
+        self, ref: str, worker: str | None, attempt: int | None, stream: str, text: str
+    ) -> dict[str, Any]:
+        """Append a chunk of a running task's live output (fenced as ``task_heartbeat``);
+        the line ``{seq, at, stream, text}``, ``seq`` counting 1, 2, 3 … per task. Beyond
+        ``live.LOG_TAIL_BYTES`` per task the oldest lines go. Publishes ``task.log``."""
+
+    async def task_logs(self, ref: str, after: int, limit: int) -> dict[str, Any]:
+        """``{lines, next}``: up to ``limit`` lines with ``seq > after``, oldest first; the
+        lines go with their task."""
+
     async def task_finish(self, params: FinishParams) -> Task: ...
     async def task_finish_and_claim(
         self, params: FinishParams, claim: ClaimParams
@@ -269,6 +295,22 @@ class Store(Protocol):
 
     async def task_delete(self, ref: str) -> dict[str, Any]:
         """Delete a task; ``Conflict`` while blocked tasks wait for it."""
+
+    # -- workers: the runners connected now ------------------------------------------------
+    async def worker_join(self, hello: Hello) -> dict[str, Any]:
+        """Record the runner on connection ``hello.id`` (again: replaced); the Worker
+        ``{id, name, host, pid, queues, tools, concurrency, running, connected_at,
+        last_seen_at}``. Publishes ``worker.joined``."""
+
+    async def worker_seen(self, worker_id: str, at: float) -> None:
+        """The connection was last heard from at ``at`` (unix seconds)."""
+
+    async def worker_leave(self, worker_id: str) -> None:
+        """The connection closed: forget its row (``worker.left``; nothing if none)."""
+
+    async def worker_list(self) -> list[dict[str, Any]]:
+        """Every runner connected now (to any daemon of the database), oldest first, each
+        with the ids of the tasks running under its name."""
 
     # -- catalogue --------------------------------------------------------------------------
     def tools(self) -> list[dict[str, Any]]:
@@ -394,6 +436,12 @@ class Store(Protocol):
 
     async def stats(self) -> dict[str, Any]:
         """``{tasks: {status: n}, queues: n, sessions: n, db_bytes}``."""
+
+    async def queue_throughput(self, ref: str | None, minutes: int) -> list[dict[str, Any]]:
+        """Per queue (``ref``'s, or every queue): ``{id, name, counts, total,
+        oldest_queued}``, ``counts`` the tasks that succeeded or failed in each of the last
+        ``minutes`` minutes (oldest first); ``oldest_queued`` ``{friendly_id, created_at,
+        waited_s, class_timeout, overdue}`` or None."""
 
     async def oldest_queued(self) -> dict[str, str]:
         """``{queue name: created_at}`` of the oldest queued task of each queue that has one

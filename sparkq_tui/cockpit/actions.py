@@ -19,14 +19,15 @@ from typing import Literal
 
 from textual.binding import Binding
 
-Scope = Literal["everywhere", "tasks", "queues", "sessions", "detail"]
-SCOPES: tuple[Scope, ...] = ("everywhere", "tasks", "queues", "sessions", "detail")
+Scope = Literal["everywhere", "tasks", "queues", "sessions", "detail", "workers"]
+SCOPES: tuple[Scope, ...] = ("everywhere", "tasks", "queues", "sessions", "detail", "workers")
 SCOPE_TITLES: dict[Scope, str] = {
     "everywhere": "Everywhere",
     "tasks": "Tasks",
     "queues": "Queues",
     "sessions": "Sessions",
     "detail": "Task detail",
+    "workers": "Workers",
 }
 KEY_NAMES = {
     "question_mark": "?",
@@ -123,6 +124,15 @@ ACTIONS: tuple[Action, ...] = (
         palette=False,
         native=True,
     ),
+    Action(
+        "W",
+        "app.workers",
+        "Workers",
+        "Workers",
+        "workers: the runners connected, what each runs, since when",
+        ("everywhere",),
+        footer=(),
+    ),
     Action("question_mark", "app.help", "Help", "Help", "help: every key", ("everywhere",)),
     Action("q", "app.quit", "Quit", "Quit", "quit", ("everywhere",), palette=False),
     # ----- the task detail's own ------------------------------------------------------------
@@ -132,7 +142,7 @@ ACTIONS: tuple[Action, ...] = (
         "Back",
         "Back",
         "back to the panes (the task keys work here too)",
-        ("detail",),
+        ("detail", "workers"),
         palette=False,
     ),
     # ----- tasks (the table and the detail) ---------------------------------------------------
@@ -252,7 +262,8 @@ def help_sections() -> Iterator[tuple[str, list[Action]]]:
     for scope in SCOPES:
         rows = [a for a in actions_in(scope) if id(a) not in listed]
         listed.update(id(a) for a in rows)
-        yield SCOPE_TITLES[scope], rows
+        if rows:  # a screen whose keys are all listed before (Workers) needs no section
+            yield SCOPE_TITLES[scope], rows
 
 
 def help_lines(action: Action) -> list[str]:

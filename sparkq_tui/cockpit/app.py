@@ -21,12 +21,12 @@ from textual.screen import Screen
 from sparkq_daemon.paths import resolve_socket
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.cockpit.actions import bindings, palette_actions
-from sparkq_tui.cockpit.operations import CockpitOperations
 from sparkq_tui.cockpit.screens.help_screen import HelpScreen
 from sparkq_tui.cockpit.screens.main_screen import MainScreen
 from sparkq_tui.cockpit.screens.task_detail import TaskDetailScreen
 from sparkq_tui.cockpit.settings import default_settings_path, load_settings, save_setting
 from sparkq_tui.cockpit.state import TaskFilter, cycle, utc_now
+from sparkq_tui.cockpit.watching import WatchingOperations
 from sparkq_tui.cockpit.widgets.task_table import TaskTable
 from sparkq_tui.daemon_control import default_log_file, ensure_daemon
 from sparkq_tui.endpoint import Endpoint, resolve_endpoint
@@ -36,10 +36,14 @@ from sparkq_tui.theme_files import builtin_theme_dir, load_themes, user_theme_di
 DEFAULT_THEME = "sparkq-dark"
 REFRESH_DELAY = 0.05  # coalesce a burst of events into one re-read
 # What the cockpit follows: the state it shows, and the catalogue quick-add offers.
-EVENT_TOPICS = ("session", "queue", "task", "catalog")
+EVENT_TOPICS = ("session", "queue", "task", "catalog", "worker")
+# Seconds between reads of the queues' throughput (a heavier query): at most this often after
+# changes, and this often when nothing happens (the minutes move on).
+THROUGHPUT_EVERY = 5.0
+THROUGHPUT_IDLE = 15.0
 
 
-class SparkQApp(CockpitOperations):
+class SparkQApp(WatchingOperations):
     """The connection to the daemon, the event pump and the themes; the main screen shows."""
 
     CSS_PATH = "app.tcss"
@@ -82,6 +86,7 @@ class SparkQApp(CockpitOperations):
         self.started_daemon = False
         self.ready = False
         self._refresh_timer: Any = None
+        self._throughput_read_at = float("-inf")  # loop time of the last queue.throughput
         self.main = MainScreen(clock=clock, read_task_page=self.read_task_page)
         # The panes, by name, for the actions (operations.py) and the tests.
         self.header_bar = self.main.header_bar
@@ -156,8 +161,12 @@ class SparkQApp(CockpitOperations):
                     elif kind in ("connection.restored", "events.overflow"):
                         self._set_state("connected")
                         self.reload_everything_soon()
+                    elif event.get("topic") == "worker":
+                        self.refresh_workers()
                     elif event.get("topic") == "catalog":
                         self._reload_catalog()
+                    elif kind == "task.log":
+                        self.live_output_event(event)
                     else:
                         self.refresh_soon()
             except DaemonUnavailable:
@@ -223,6 +232,21 @@ class SparkQApp(CockpitOperations):
         self.queues = queues
         self.main.show(self.sessions, queues, reload_tasks=reload_tasks)
         self.refresh_detail()
+        self.refresh_workers()
+        if self._throughput_due():
+            self._refresh_throughput()
+
+    def _throughput_due(self, every: float = THROUGHPUT_EVERY) -> bool:
+        return asyncio.get_running_loop().time() - self._throughput_read_at >= every
+
+    @work(group="throughput", exclusive=True)
+    async def _refresh_throughput(self) -> None:
+        self._throughput_read_at = asyncio.get_running_loop().time()
+        try:
+            answer = await self.client.call("queue.throughput", minutes=60)
+        except SparkQError:
+            return  # the next refresh tries again
+        self.main.show_throughput(answer["queues"])
 
     def refresh_detail(self) -> None:
         if isinstance(self.screen, TaskDetailScreen):
@@ -270,6 +294,8 @@ class SparkQApp(CockpitOperations):
         self.main.tick()
         if isinstance(self.screen, TaskDetailScreen):
             self.screen.refresh_clock()
+        if self.ready and self._throughput_due(THROUGHPUT_IDLE):
+            self._refresh_throughput()
 
     def action_filter(self) -> None:
         if isinstance(self.screen, TaskDetailScreen):

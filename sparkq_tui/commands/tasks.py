@@ -345,6 +345,7 @@ def render_task(task: dict[str, Any]) -> None:
         ("depends on", ", ".join(task.get("depends_on") or ())),
         ("waits for", ", ".join(task.get("blocked_by") or ())),
         ("worker", task.get("worker")),
+        ("progress", progress_text(task.get("progress"))),
         ("created", local_time(task.get("created_at"))),
         ("claimed", local_time(task.get("claimed_at"))),
         ("heartbeat", local_time(task.get("heartbeat_at"))),
@@ -357,6 +358,15 @@ def render_task(task: dict[str, Any]) -> None:
         ("stderr", block(task.get("stderr"))),
     ]
     print_fields([(k, v) for k, v in fields if v not in (None, "")])
+
+
+def progress_text(progress: dict[str, Any] | None) -> str | None:
+    """``40 % reading input`` (the last report of the attempt), None without one."""
+    if not progress:
+        return None
+    percent = progress.get("percent")
+    words = [f"{percent:g} %" if isinstance(percent, int | float) else "", progress.get("message")]
+    return " ".join(w for w in words if w) or None
 
 
 def _attempts(task: dict[str, Any]) -> Any:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket as socketlib
 import sys
+from typing import Any
 
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.endpoint import Endpoint, resolve_endpoint
@@ -46,6 +49,20 @@ def main(
         return 1
 
 
+def hello_params(options: RunnerOptions) -> dict[str, Any]:
+    """What the runner says of itself on every connection (``worker.hello``)."""
+    params: dict[str, Any] = {
+        "name": options.worker,
+        "queues": list(options.queues),
+        "concurrency": options.concurrency,
+        "host": socketlib.gethostname(),
+        "pid": os.getpid(),
+    }
+    if options.tools is not None:
+        params["tools"] = sorted(options.tools)
+    return params
+
+
 def _endpoint(options: RunnerOptions, given: str | Endpoint | None) -> str | Endpoint | None:
     """The runner's own --url/--token/--ca win over those given before ``runner``."""
     if not (options.url or options.token or options.ca):
@@ -63,6 +80,7 @@ def _endpoint(options: RunnerOptions, given: str | Endpoint | None) -> str | End
 
 async def _run(options: RunnerOptions, socket: str | Endpoint | None, config: str | None) -> int:
     client = AsyncClient(socket, config=config, reconnect_timeout=RECONNECT_SECONDS)
+    client.greeting = ("worker.hello", hello_params(options))
     async with client:
         if options.stream:
             from sparkq_tui.runner.stream import Streamer

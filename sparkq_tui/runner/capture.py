@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 READ_CHUNK = 64 * 1024
 
@@ -44,8 +45,12 @@ class TailBuffer:
         return note + kept.decode("utf-8", "replace")
 
 
-async def pump(stream: asyncio.StreamReader | None, sink: TailBuffer) -> None:
-    """Read ``stream`` to its end into ``sink``."""
+async def pump(
+    stream: asyncio.StreamReader | None,
+    sink: TailBuffer,
+    also: Callable[[bytes], None] | None = None,
+) -> None:
+    """Read ``stream`` to its end into ``sink`` (and hand each chunk to ``also``)."""
     if stream is None:
         return
     while True:
@@ -53,3 +58,5 @@ async def pump(stream: asyncio.StreamReader | None, sink: TailBuffer) -> None:
         if not chunk:
             return
         sink.write(chunk)
+        if also is not None:
+            also(chunk)

@@ -8,6 +8,7 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,14 @@ class Outcome:
         return f"exit code {self.exit_code}"
 
 
+def _tagged(
+    on_output: Callable[[str, bytes], None] | None, stream: str
+) -> Callable[[bytes], None] | None:
+    if on_output is None:
+        return None
+    return lambda chunk: on_output(stream, chunk)
+
+
 def _seconds(value: float | None) -> str:
     return f"{value:g}" if value is not None else "?"
 
@@ -79,9 +88,17 @@ class Execution:
     called from elsewhere (shutdown, a task taken away) to end it early."""
 
     def __init__(
-        self, command: Command, *, timeout: float | None, kill_grace: float, max_output: int
+        self,
+        command: Command,
+        *,
+        timeout: float | None,
+        kill_grace: float,
+        max_output: int,
+        on_output: Callable[[str, bytes], None] | None = None,
     ) -> None:
+        """``on_output(stream, chunk)`` sees the output as it comes (live output)."""
         self.command = command
+        self.on_output = on_output
         self.timeout = timeout if timeout and timeout > 0 else None
         self.kill_grace = kill_grace
         self.stdout = TailBuffer(max_output)
@@ -117,9 +134,10 @@ class Execution:
         )
         proc = asyncio.subprocess.Process(transport, protocol, loop)
         self._proc = proc
+        live = self.on_output
         readers = [
-            asyncio.create_task(pump(proc.stdout, self.stdout)),
-            asyncio.create_task(pump(proc.stderr, self.stderr)),
+            asyncio.create_task(pump(proc.stdout, self.stdout, _tagged(live, "stdout"))),
+            asyncio.create_task(pump(proc.stderr, self.stderr, _tagged(live, "stderr"))),
         ]
         feeder = asyncio.create_task(self._feed_stdin(proc, cmd.stdin))
         timed_out = False

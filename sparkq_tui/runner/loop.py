@@ -20,6 +20,7 @@ from sparkq_tui.runner.claim import Claimer
 from sparkq_tui.runner.events import CONNECTION_AND_CANCELS, EventHub
 from sparkq_tui.runner.execute import Execution, Outcome
 from sparkq_tui.runner.holding import fenced, holder_of
+from sparkq_tui.runner.live_output import LiveOutput, Send
 from sparkq_tui.runner.llm_execute import LlmExecution
 from sparkq_tui.runner.llm_request import LlmRequest, build_llm_request
 from sparkq_tui.runner.options import RunnerOptions
@@ -246,17 +247,21 @@ class Runner:
                 command = await self._command_for(task, Path(workdir))
             except TaskSetupError as exc:
                 return self._report_failure(running, str(exc), "", "")
+            live: LiveOutput | None = None
             if isinstance(command, LlmRequest):
                 running.execution = LlmExecution(
                     command, timeout=task.get("timeout"), max_output=self.options.max_output
                 )
             else:
+                live = LiveOutput(self._live_sender(running))
                 running.execution = Execution(
                     command,
                     timeout=task.get("timeout"),
                     kill_grace=self.options.kill_grace,
                     max_output=self.options.max_output,
+                    on_output=live.feed,
                 )
+                live.start()
             if running.requeue_reason:
                 running.execution.stop(running.requeue_reason)
             elif running.lost_reason:
@@ -269,6 +274,8 @@ class Runner:
                 return self._report_failure(running, error, "", "")
             finally:
                 beat.cancel()
+                if live is not None:
+                    await live.close()  # the last lines land before the report
         return self._report(running, outcome)
 
     async def _command_for(self, task: dict[str, Any], workdir: Path) -> Command | LlmRequest:
@@ -285,6 +292,23 @@ class Runner:
         if tool is not None and tool.get("provider"):
             return build_llm_request(task, tool, instructions, env)
         return build_command(task, workdir, tool=tool, instructions=instructions, base_env=env)
+
+    def _live_sender(self, running: RunningTask) -> Send:
+        """Sends ``running``'s live output (best effort: output the daemon misses while
+        away is still in the final report)."""
+        params = self._params(running)
+
+        async def send(stream: str, text: str) -> None:
+            try:
+                await self.client.call("task.log", {**params, "stream": stream, "text": text})
+            except (ConflictError, NotFoundError):
+                pass  # the task was taken away: the heartbeat loop acts on it
+            except DaemonUnavailable:
+                pass
+            except SparkQError as exc:
+                log.warning("live output of %s refused: %s", running.label, exc.message)
+
+        return send
 
     async def _heartbeats(self, running: RunningTask) -> None:
         timeout = running.task.get("timeout")

@@ -131,6 +131,7 @@ def _task_env(task: dict[str, Any]) -> dict[str, str]:
         "SPARKQ_TASK_ID": str(task.get("id", "")),
         "SPARKQ_TASK_FRIENDLY_ID": str(task.get("friendly_id", "")),
         "SPARKQ_QUEUE": str(task.get("queue_name", "")),
+        "SPARKQ_ATTEMPT": str(task.get("attempts") or ""),  # the claim's fence, for reports
     }
 
 

@@ -89,7 +89,7 @@ def test_smoke_run_prints_every_row_without_the_peers(short_dir: Path) -> None:
     assert len(peers) == 8
     assert all(not row["runs"] and "not installed" in row["note"] for row in peers)
     assert all(row["ratio_vs_best_peer"] is None for row in document["figures"])
-    for group in ("big store", "cockpit", "runner"):
+    for group in ("big store", "cockpit", "runner", "flood"):
         measured = [row for row in document["figures"] if row["group"] == group]
         assert measured and all(row["median"] > 0 for row in measured)
     assert "| peer | huey SqliteHuey" in stdout and "not installed" in stdout

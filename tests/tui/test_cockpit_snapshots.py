@@ -32,6 +32,7 @@ def utc(monkeypatch: pytest.MonkeyPatch):
 async def ready_for_a_picture(pilot) -> None:
     """Wait for the first page; show a fixed socket path (a test's is in a random folder)."""
     app = await wait_ready(pilot)
+    await wait_on_pilot(pilot, lambda: app.main.throughput.rows, what="the queues' throughput")
     app.header_bar.socket_path = SHOWN_SOCKET
     await pilot.pause()
 

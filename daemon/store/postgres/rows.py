@@ -20,7 +20,7 @@ TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
     "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at, "
-    "unique_key, depends_on, blocked_by, dependants"
+    "unique_key, depends_on, blocked_by, dependants, progress"
 )
 _TASK_TIMES = ("created_at", "updated_at", "claimed_at", "heartbeat_at", "finished_at")
 
@@ -77,6 +77,7 @@ def task(record: asyncpg.Record) -> dict[str, Any]:
     out["unique_key"] = record["unique_key"]
     out["depends_on"] = list(record["depends_on"] or ())
     out["blocked_by"] = list(record["blocked_by"] or ())
+    out["progress"] = decode(record["progress"])
     out["queue_name"] = record["queue_name"] or ""
     return out
 

@@ -329,6 +329,45 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX task_deps_dependant ON task_deps(task_seq);
     """,
+    # 6: a running task's progress, as the JSON text {percent, message, at} (task.progress).
+    """
+    ALTER TABLE tasks ADD COLUMN progress text;
+    """,
+    # 7: live output (task.log / task.logs): each task's chunks numbered 1, 2, 3 …, keyed by
+    # task so its page and its cascade delete are one range; the task row keeps the last
+    # number and the bytes kept (bumped under its row lock), so the 1 MiB tail cap needs no
+    # scan.
+    """
+    ALTER TABLE tasks
+        ADD COLUMN log_seq integer NOT NULL DEFAULT 0,
+        ADD COLUMN log_bytes bigint NOT NULL DEFAULT 0;
+    CREATE TABLE task_logs (
+        task_seq bigint NOT NULL REFERENCES tasks(seq) ON DELETE CASCADE,
+        seq integer NOT NULL,
+        at timestamptz NOT NULL,
+        stream text NOT NULL,
+        text text NOT NULL,
+        bytes integer NOT NULL,
+        PRIMARY KEY (task_seq, seq)
+    );
+    """,
+    # 8: the runners connected to each daemon now (worker.hello), one row per connection;
+    # they go with their daemon's row (its clean stop, or the leader removing a dead one).
+    """
+    CREATE TABLE workers (
+        id text PRIMARY KEY,
+        daemon_id text NOT NULL REFERENCES daemons(id) ON DELETE CASCADE,
+        name text NOT NULL,
+        host text NOT NULL,
+        pid integer,
+        queues text NOT NULL,
+        tools text,
+        concurrency integer,
+        connected_at timestamptz NOT NULL,
+        last_seen_at timestamptz NOT NULL
+    );
+    CREATE INDEX workers_daemon ON workers(daemon_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -30,20 +30,25 @@ from sparkq_daemon.store.base import (
     Task,
     TaskFilter,
 )
+from sparkq_daemon.store.live import Hello
 from sparkq_daemon.store.postgres import (
     catalog,
     config_sync,
     due,
     flow_enqueue,
+    logs,
     maintenance,
+    progress,
     queues,
     sessions,
     settings,
     task_lookup,
     task_queries,
     tasks,
+    throughput,
     timeline,
     tokens,
+    workers,
 )
 from sparkq_daemon.store.postgres.db import FAULTS, PgDatabase, describe_fault
 from sparkq_daemon.store.postgres.dependencies import NeedsTransaction
@@ -378,6 +383,45 @@ class PgStore(PgWebhooks):
     ) -> Task:
         return await self.db.read(tasks.heartbeat, ref, worker, attempt)
 
+    async def task_progress(
+        self,
+        ref: str,
+        worker: str | None,
+        attempt: int | None,
+        percent: float | None,
+        message: str | None,
+        announce: bool,
+    ) -> Task:
+        if announce:
+            return await self.db.write(progress.announce, ref, worker, attempt, percent, message)
+        return await self.db.read(progress.report, ref, worker, attempt, percent, message)
+
+    async def task_log(
+        self,
+        ref: str,
+        worker: str | None,
+        attempt: int | None,
+        stream: str,
+        text: str,
+    ) -> dict[str, Any]:
+        return await self.db.write(logs.append, ref, worker, attempt, stream, text)
+
+    async def task_logs(self, ref: str, after: int, limit: int) -> dict[str, Any]:
+        return await self.db.read(logs.page, ref, after, limit)
+
+    # -- workers (runners connected now) ----------------------------------------------------
+    async def worker_join(self, hello: Hello) -> dict[str, Any]:
+        return await self.db.write(workers.join, self.daemon_id, hello)
+
+    async def worker_seen(self, worker_id: str, at: float) -> None:
+        await self.db.read(workers.seen, worker_id, at)
+
+    async def worker_leave(self, worker_id: str) -> None:
+        await self.db.write(workers.leave, worker_id)
+
+    async def worker_list(self) -> list[dict[str, Any]]:
+        return await self.db.read(workers.list_)
+
     async def task_finish(self, params: FinishParams) -> Task:
         try:
             done = await self.db.run(tasks.finish, params)
@@ -564,6 +608,9 @@ class PgStore(PgWebhooks):
             total += deleted
             if deleted < maintenance.PURGE_CHUNK:
                 return total
+
+    async def queue_throughput(self, ref: str | None, minutes: int) -> list[dict[str, Any]]:
+        return await self.db.read(throughput.throughput, ref, minutes)
 
     async def oldest_queued(self) -> dict[str, str]:
         return await self.db.read(maintenance.oldest_queued)

@@ -172,7 +172,7 @@ _CLAIM_SET = (
     "UPDATE tasks t SET status = 'running', worker = $2, claimed_at = now(), "
     "heartbeat_at = NULL, beat = now(), attempts = t.attempts + 1, updated_at = now(), "
     "stale_warned_at = NULL, finished_at = NULL, result = NULL, error = NULL, "
-    "events = t.events + 1 "
+    "progress = NULL, events = t.events + 1 "
 )
 _NOT_EXPIRED = "(t.expires_at IS NULL OR t.expires_at > now())"
 _CLAIM_MOVED = _MOVED.format(old="'queued'", new="'running'")

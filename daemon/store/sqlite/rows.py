@@ -18,7 +18,7 @@ TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
     "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at, "
-    "unique_key, depends_on, blocked_by, dependants"
+    "unique_key, depends_on, blocked_by, dependants, progress"
 )
 
 
@@ -37,6 +37,7 @@ def task(row: sqlite3.Row) -> dict[str, Any]:
     out["payload"] = decode(out["payload"])
     out["result"] = decode(out["result"])
     out["backoff"] = decode(out["backoff"])
+    out["progress"] = decode(out["progress"])
     out["timeout"] = seconds(out["timeout"])
     out["queue_name"] = out["queue_name"] or ""
     out["depends_on"] = decode(out["depends_on"]) or []

@@ -215,6 +215,41 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX task_deps_dependant ON task_deps(task_seq);
     """,
+    # 8: a running task's progress, as the JSON object {percent, message, at} (task.progress).
+    """
+    ALTER TABLE tasks ADD COLUMN progress TEXT;
+    """,
+    # 9: live output (task.log / task.logs): each task's chunks numbered 1, 2, 3 …, keyed by
+    # task so its page and its cascade delete are one range; the task row keeps the last
+    # number and the bytes kept, so the 1 MiB tail cap needs no scan.
+    """
+    ALTER TABLE tasks ADD COLUMN log_seq INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE tasks ADD COLUMN log_bytes INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE task_logs (
+        task_seq INTEGER NOT NULL REFERENCES tasks(seq) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        text TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        PRIMARY KEY (task_seq, seq)
+    ) WITHOUT ROWID;
+    """,
+    # 10: the runners connected now (worker.hello), one row per connection; emptied when the
+    # daemon starts (a row outlives its connection only if the daemon died).
+    """
+    CREATE TABLE workers (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER,
+        queues TEXT NOT NULL,
+        tools TEXT,
+        concurrency INTEGER,
+        connected_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

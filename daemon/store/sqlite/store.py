@@ -26,19 +26,24 @@ from sparkq_daemon.store.base import (
     Task,
     TaskFilter,
 )
+from sparkq_daemon.store.live import Hello
 from sparkq_daemon.store.sqlite import (
     catalog,
     config_sync,
     due,
+    logs,
     maintenance,
+    progress,
     queues,
     sessions,
     settings,
     task_lookup,
     task_queries,
     tasks,
+    throughput,
     timeline,
     tokens,
+    workers,
 )
 from sparkq_daemon.store.sqlite.database import Database
 from sparkq_daemon.store.sqlite.due_timer import DueTimer
@@ -82,6 +87,7 @@ class SqliteStore(SqliteWebhooks):
     # -- engine -----------------------------------------------------------------------------
     async def open(self) -> None:
         await self.db.open()
+        await self.db.write(workers.forget_all)
         self.due_timer = DueTimer(self.clock, self._promote_for_timer)
         self.due_timer.note(await self.db.read(due.earliest))
 
@@ -254,6 +260,45 @@ class SqliteStore(SqliteWebhooks):
     ) -> Task:
         return await self.db.write(tasks.heartbeat, ref, worker, attempt)
 
+    async def task_progress(
+        self,
+        ref: str,
+        worker: str | None,
+        attempt: int | None,
+        percent: float | None,
+        message: str | None,
+        announce: bool,
+    ) -> Task:
+        return await self.db.write(
+            progress.report, ref, worker, attempt, percent, message, announce
+        )
+
+    async def task_log(
+        self,
+        ref: str,
+        worker: str | None,
+        attempt: int | None,
+        stream: str,
+        text: str,
+    ) -> dict[str, Any]:
+        return await self.db.write(logs.append, ref, worker, attempt, stream, text)
+
+    async def task_logs(self, ref: str, after: int, limit: int) -> dict[str, Any]:
+        return await self.db.read(logs.page, ref, after, limit)
+
+    # -- workers (runners connected now) ----------------------------------------------------
+    async def worker_join(self, hello: Hello) -> dict[str, Any]:
+        return await self.db.write(workers.join, hello)
+
+    async def worker_seen(self, worker_id: str, at: float) -> None:
+        await self.db.write(workers.seen, worker_id, at)
+
+    async def worker_leave(self, worker_id: str) -> None:
+        await self.db.write(workers.leave, worker_id)
+
+    async def worker_list(self) -> list[dict[str, Any]]:
+        return await self.db.read(workers.list_)
+
     async def task_finish(self, params: FinishParams) -> Task:
         return await self.db.write(tasks.finish, params)
 
@@ -393,6 +438,10 @@ class SqliteStore(SqliteWebhooks):
     async def stats(self) -> dict[str, Any]:
         counts = await self.db.read(maintenance.stats)
         return {**counts, "db_bytes": self.db_bytes()}
+
+    async def queue_throughput(self, ref: str | None, minutes: int) -> list[dict[str, Any]]:
+        ts, _ = self.clock()
+        return await self.db.read(throughput.throughput, ref, minutes, ts)
 
     async def oldest_queued(self) -> dict[str, str]:
         return await self.db.read(maintenance.oldest_queued)

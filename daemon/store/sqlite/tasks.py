@@ -225,6 +225,7 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
             "unique_key": item.unique_key,
             "depends_on": depends_on,
             "blocked_by": blocked_by,
+            "progress": None,
         }
         made[index] = task
         seqs[index] = seq
@@ -324,7 +325,7 @@ def _record_flow(
 _CLAIM_SET = (
     "UPDATE tasks SET status = 'running', worker = ?, claimed_at = ?, heartbeat_at = NULL, "
     "beat = ?, attempts = attempts + 1, updated_at = ?, stale_warned_at = NULL, "
-    "finished_at = NULL, result = NULL, error = NULL "
+    "finished_at = NULL, result = NULL, error = NULL, progress = NULL "
 )
 
 

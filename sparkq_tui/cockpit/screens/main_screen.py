@@ -20,6 +20,7 @@ from sparkq_tui.cockpit.widgets.cockpit_footer import CockpitFooter
 from sparkq_tui.cockpit.widgets.cockpit_header import CockpitHeader
 from sparkq_tui.cockpit.widgets.filter_bar import FilterInput
 from sparkq_tui.cockpit.widgets.queue_list import QueueList
+from sparkq_tui.cockpit.widgets.queue_throughput import QueueThroughput
 from sparkq_tui.cockpit.widgets.quick_add_bar import QuickAddBar
 from sparkq_tui.cockpit.widgets.session_list import SessionList
 from sparkq_tui.cockpit.widgets.task_table import TaskTable
@@ -50,6 +51,8 @@ class MainScreen(Screen[None]):
         self.header_bar = CockpitHeader(clock=clock, id="header")
         self.session_list = SessionList()
         self.queue_list = QueueList()
+        self.throughput = QueueThroughput()
+        self.throughput_data: list[dict[str, Any]] = []
         self.filter_input = FilterInput()
         self.task_table = TaskTable(clock=clock, id="tasks")
         self.quick_add_bar = QuickAddBar()
@@ -69,6 +72,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="left"):
                 yield self.session_list
                 yield self.queue_list
+                yield self.throughput
             with self.tasks_pane:
                 self.tasks_pane.border_title = "Tasks"
                 yield self.filter_input
@@ -100,7 +104,18 @@ class MainScreen(Screen[None]):
         mine = [q for q in self.queues if q.get("session_id") == session_id]
         select, self.pending_queue = self.pending_queue, None
         self.queue_list.fill(mine, select=select)
+        self._show_throughput()
         self._show_tasks()
+
+    def show_throughput(self, queues: list[dict[str, Any]]) -> None:
+        """Take fresh ``queue.throughput`` entries (every queue's)."""
+        self.throughput_data = queues
+        self._show_throughput()
+
+    def _show_throughput(self) -> None:
+        by_id = {q["id"]: q for q in self.throughput_data}
+        shown = [by_id[qid] for qid in self.queue_list.entities if qid in by_id]
+        self.throughput.show(shown)
 
     def _show_tasks(self) -> None:
         """Point the Tasks table at the selected queue (a no-op when it already shows it)."""

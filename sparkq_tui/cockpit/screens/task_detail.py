@@ -10,10 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Log, ProgressBar, Static
 
 from sparkq_tui.cockpit.actions import bindings
+from sparkq_tui.cockpit.progress_text import progress_percent
 from sparkq_tui.cockpit.state import (
     STATUS_GLYPHS,
     format_duration,
@@ -50,7 +52,18 @@ class TaskDetailScreen(Screen[None]):
     TaskDetailScreen .output { height: auto; max-height: 12; background: $surface; }
     TaskDetailScreen #detail-stale { color: $warning; text-style: bold; }
     TaskDetailScreen #detail-error { color: $error; }
+    TaskDetailScreen #detail-progress { margin-top: 1; }
+    TaskDetailScreen #detail-live { height: 16; background: $surface; }
+    /* Shown once the task has printed something (add_output). */
+    TaskDetailScreen #detail-live, TaskDetailScreen #detail-live-title { display: none; }
     """
+
+    class Opened(Message):
+        """The detail is on screen: the App starts following the task's live output."""
+
+        def __init__(self, screen: TaskDetailScreen) -> None:
+            super().__init__()
+            self.detail = screen
 
     def __init__(self, task: Task, *, clock: Callable[[], datetime] = utc_now) -> None:
         super().__init__()
@@ -59,6 +72,7 @@ class TaskDetailScreen(Screen[None]):
         self._composed = False
         # A task id as shown: its friendly id when the owner knows it (the Tasks table's).
         self.name_of: Callable[[str], str] = str
+        self.live_after = 0  # the last live output line shown (task.logs' seq)
 
     @property
     def task_id(self) -> str:
@@ -69,12 +83,16 @@ class TaskDetailScreen(Screen[None]):
         with VerticalScroll(id="detail-body"):
             yield Static(id="detail-stale")
             yield Static(id="detail-facts")
+            yield ProgressBar(total=100, show_eta=False, id="detail-progress")
+            yield Static(id="detail-progress-message", markup=False)
             yield Static("Payload", classes="section")
             yield Static(id="detail-payload", classes="block", markup=False)
             yield Static("Result", classes="section")
             yield Static(id="detail-result", classes="block", markup=False)
             yield Static("Error", classes="section")
             yield Static(id="detail-error", classes="block", markup=False)
+            yield Static("Live output", classes="section", id="detail-live-title")
+            yield Log(id="detail-live", auto_scroll=True)
             yield Static("Stdout", classes="section")
             with VerticalScroll(classes="output"):
                 yield Static(id="detail-stdout", classes="block", markup=False)
@@ -87,6 +105,7 @@ class TaskDetailScreen(Screen[None]):
         self._composed = True
         self.show_task(self.task_data)
         self.query_one("#detail-body").focus()
+        self.post_message(self.Opened(self))
 
     def show_task(self, task: Task) -> None:
         """Redraw with a fresh copy of the task."""
@@ -110,11 +129,43 @@ class TaskDetailScreen(Screen[None]):
                 f" (warned {_when(task.get('stale_warned_at'))}); it fails at 2× its timeout"
             )
         self.query_one("#detail-facts", Static).update(self._facts(task))
+        self._show_progress(task)
         self._set_block("#detail-payload", task.get("payload"))
         self._set_block("#detail-result", task.get("result"))
         self._set_block("#detail-error", task.get("error"))
         self._set_block("#detail-stdout", task.get("stdout"))
         self._set_block("#detail-stderr", task.get("stderr"))
+
+    def _show_progress(self, task: Task) -> None:
+        percent = progress_percent(task)
+        bar = self.query_one("#detail-progress", ProgressBar)
+        message = self.query_one("#detail-progress-message", Static)
+        bar.display = percent is not None
+        progress = task.get("progress") or {}
+        message.display = task.get("status") == "running" and bool(progress.get("message"))
+        if percent is not None:
+            bar.update(progress=percent)
+        if message.display:
+            message.update(str(progress.get("message")))
+
+    def add_output(self, lines: list[dict[str, Any]]) -> None:
+        """Append live output lines (those after ``live_after``, in order)."""
+        fresh = [line for line in lines if line["seq"] > self.live_after]
+        if not fresh or not self._composed:
+            return
+        log = self.query_one("#detail-live", Log)
+        log.write("".join(line["text"] for line in fresh))
+        self.live_after = fresh[-1]["seq"]
+        if not log.display:
+            log.display = True
+            self.query_one("#detail-live-title").display = True
+
+    @property
+    def live_output(self) -> str:
+        """The live output shown so far ("" before the screen is drawn)."""
+        if not self._composed:
+            return ""
+        return "\n".join(self.query_one("#detail-live", Log).lines)
 
     def refresh_clock(self) -> None:
         """Tick the running time of a running task."""

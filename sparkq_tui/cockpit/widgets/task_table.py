@@ -27,6 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from sparkq_tui.cockpit.actions import bindings
+from sparkq_tui.cockpit.progress_text import progress_cell, progress_percent
 from sparkq_tui.cockpit.state import (
     STATUS_GLYPHS,
     is_stale,
@@ -433,6 +434,9 @@ class TaskTable(ScrollView, can_focus=True):
         stale = is_stale(task)
         status_class = "task-table--stale" if stale else f"task-table--{status}"
         status_text = "⚠ stale" if stale else f"{STATUS_GLYPHS.get(status, '?')} {status}"
+        percent = progress_percent(task)
+        if percent is not None and not stale:
+            status_text = progress_cell(percent)
         status_style = self._component(status_class)
         cells: list[str] = [task.get("friendly_id") or task.get("id", ""), status_text]
         styles: list[Style | None] = [None, status_style]
