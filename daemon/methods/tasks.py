@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from sparkq_daemon import python_call
 from sparkq_daemon.context import Context
 from sparkq_daemon.errors import Validation
 from sparkq_daemon.policy import backoff as backoff_policy
@@ -88,6 +89,8 @@ def encode_json(value: Any, field: str, limit: int | None = MAX_PAYLOAD) -> str 
 
 def _item(params: dict[str, Any]) -> EnqueueItem:
     payload = params.get("payload")
+    if params["tool"] == python_call.TOOL:
+        python_call.check_payload(payload)
     delay, run_at = due_members(params)
     one_of(params, "ttl", "expires_at")
     ttl = params.get("ttl")
