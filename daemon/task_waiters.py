@@ -1,7 +1,7 @@
 """Calls waiting for tasks to end (``task.wait``), woken from the event bus.
 
-One bus listener serves every waiter: an event of a watched task wakes that task's waiters,
-who re-read the task; a gap (events lost, on PostgreSQL) wakes them all. Events of other
+One bus listener serves every waiter: an event that ends (or deletes) a watched task wakes
+its waiters, who re-read the task; a gap (events lost, on PostgreSQL) wakes them all. Events of other
 daemons arrive on the same bus through LISTEN/NOTIFY, so a task ended anywhere wakes its
 waiters here. No polling."""
 
@@ -11,6 +11,8 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from sparkq_daemon.store.values import TERMINAL
 
 
 class TaskWaiters:
@@ -34,11 +36,15 @@ class TaskWaiters:
                     del self._waiting[task_id]
 
     def wake(self, events: list[dict[str, Any]]) -> None:
-        """The bus listener: wake the waiters of every task an event of ``events`` names."""
+        """The bus listener: wake the waiters of every task that ``events`` end (or delete)."""
         if not self._waiting:
             return
         for event in events:
-            watchers = self._waiting.get(event.get("id")) if event["topic"] == "task" else None
+            if event["topic"] != "task" or not (
+                event.get("status") in TERMINAL or event["type"] == "task.deleted"
+            ):
+                continue
+            watchers = self._waiting.get(event.get("id"))
             if watchers:
                 for woken in watchers:
                     woken.set()
