@@ -74,8 +74,12 @@ async def _sparkq_calls(socket: str, count: int) -> float:
     from sparkq_tui.client import AsyncClient
 
     async with AsyncClient(socket) as client:
-        warm = await enqueue_call("benchjobs:noop", queue=QUEUE, client=client)
-        await result(warm, timeout=60, client=client)
+        # Warm: enough calls at once that every slot has started its worker process.
+        warm = []
+        for _ in range(WORKERS * 4):
+            warm.append(await enqueue_call("benchjobs:noop", queue=QUEUE, client=client))
+        for task in warm:
+            await result(task, timeout=60, client=client)
         window = asyncio.Semaphore(WINDOW)
 
         async def one() -> None:
