@@ -1,7 +1,7 @@
 """The process that runs python-call tasks for a runner: ``python -m sparkq_tui.pytasks.worker
 [--import-path DIR]…``.
 
-It reads one call per line on stdin (``{function, args, kwargs}``) and writes one reply per
+It reads one call per line on stdin (``{function, args, kwargs, env}``) and writes one reply per
 line on its original stdout: ``{ok: true, value, stdout, stderr}`` or ``{ok: false, kind,
 error, traceback, stdout, stderr}`` with ``kind`` ``import`` (not retried), ``error`` (the
 function raised) or ``result`` (its return value is not JSON). Calls run one at a time;
@@ -34,8 +34,11 @@ def main(argv: list[str]) -> int:
     # child process) lands on stderr instead of corrupting them.
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
+    # Calls arrive on the original stdin; the functions get an empty one (input() → EOF).
+    requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     loop = asyncio.new_event_loop()
-    for line in sys.stdin:
+    for line in requests:
         if line.strip():
             _reply(replies, _call(json.loads(line), loop))
     return 0
@@ -49,6 +52,7 @@ def _reply(out: IO[str], reply: dict[str, Any]) -> None:
 def _call(request: dict[str, Any], loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
     stdout, stderr = io.StringIO(), io.StringIO()
     started = time.monotonic()
+    os.environ.update(request.get("env") or {})  # this task's SPARKQ_TASK_ID …
     reply: dict[str, Any]
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         try:

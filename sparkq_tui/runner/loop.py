@@ -54,7 +54,9 @@ class Runner:
         self._signals = 0
         self.claim_error = False
         self.claimed_with_report = 0  # tasks that came back in a report's reply (claim_next)
-        self.pycalls = PyCallPool(options.import_paths)
+        # The calls reach the same daemon (SPARKQ_URL …), as scripts do.
+        pool_env = {**os.environ, **client.endpoint.environment()}
+        self.pycalls = PyCallPool(options.import_paths, pool_env)
 
     async def run(self) -> int:
         """Run until stopped; the exit code (1 when --once / --drain saw a failure)."""

@@ -59,8 +59,11 @@ class PyCallWorker:
 class PyCallPool:
     """Idle worker processes, started on demand with the runner's import paths."""
 
-    def __init__(self, import_paths: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, import_paths: tuple[str, ...] = (), env: dict[str, str] | None = None
+    ) -> None:
         self.import_paths = import_paths
+        self.env = env  # the workers' environment (None: the runner's)
         self._idle: list[PyCallWorker] = []
         self._all: set[PyCallWorker] = set()
 
@@ -78,6 +81,7 @@ class PyCallPool:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             limit=REPLY_LIMIT,
+            env=self.env,
             start_new_session=True,  # its own group: a kill reaches what the call started
         )
         worker = PyCallWorker(proc)
@@ -133,6 +137,11 @@ class PyCallExecution:
             "function": payload["function"],
             "args": payload.get("args") or [],
             "kwargs": payload.get("kwargs") or {},
+            "env": {
+                "SPARKQ_TASK_ID": str(self.task.get("id", "")),
+                "SPARKQ_TASK_FRIENDLY_ID": str(self.task.get("friendly_id", "")),
+                "SPARKQ_QUEUE": str(self.task.get("queue_name", "")),
+            },
         }
         worker = await self.pool.acquire()
         call = asyncio.ensure_future(worker.call(request))

@@ -42,29 +42,43 @@ def slow():
 
 def nothing():
     return None
+
+def whoami():
+    import os
+    try:
+        input()  # an empty stdin, not the worker's pipe of calls
+    except EOFError:
+        pass
+    return os.environ["SPARKQ_TASK_FRIENDLY_ID"]
 """
 QUICK_RETRY = {"type": "fixed", "delay": 0.05, "jitter": 0}
 
 
 @pytest.fixture
-def pyrunner(
-    daemon: DaemonProcess, short_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[DaemonProcess]:
-    """A queue ``work``, a module ``pyjobs`` in a folder of its own, and a runner given that
-    folder with --import-path; the task API pointed at the daemon."""
-    monkeypatch.setenv("SPARKQ_OUTBOX_DIR", str(short_dir / "outbox"))
-    code = short_dir / "code"
-    code.mkdir()
-    (code / "pyjobs.py").write_text(textwrap.dedent(JOBS))
+def pyqueue(daemon: DaemonProcess) -> DaemonProcess:
+    """A queue ``work``; the task API pointed at the daemon."""
     with Client(daemon.socket) as c:
         c.call("session.create", name="s")
         c.call("queue.create", name="work", session="s")
     sparkq_tui.configure(socket=str(daemon.socket))
+    return daemon
+
+
+@pytest.fixture
+def pyrunner(
+    pyqueue: DaemonProcess, short_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[DaemonProcess]:
+    """A module ``pyjobs`` in a folder of its own, and a runner on ``work`` given that folder
+    with --import-path."""
+    monkeypatch.setenv("SPARKQ_OUTBOX_DIR", str(short_dir / "outbox"))
+    code = short_dir / "code"
+    code.mkdir()
+    (code / "pyjobs.py").write_text(textwrap.dedent(JOBS))
     runner = start_runner(
-        daemon, "--queue", "work", "-c", "2", "--wait", "0.3", "--import-path", str(code)
+        pyqueue, "--queue", "work", "-c", "2", "--wait", "0.3", "--import-path", str(code)
     )
     with killed_at_exit(runner):
-        yield daemon
+        yield pyqueue
         runner.send_signal(signal.SIGTERM)
         runner.wait(15)
 
@@ -74,12 +88,14 @@ def test_functions_succeed_with_their_results(pyrunner: DaemonProcess) -> None:
         added = await enqueue_call("pyjobs:add", (2,), {"b": 3}, queue="work")
         fetched = await enqueue_call("pyjobs:fetch", [7], queue="work")
         nothing = await enqueue_call("pyjobs:nothing", queue="work")
+        who = await enqueue_call("pyjobs:whoami", queue="work", timeout=10)
         done = await result(added, timeout=20)
         assert (done.status, done.value, done.error) == ("succeeded", {"sum": 5}, None)
         assert done.task["stdout"] == "adding 2 3\n"
         assert done.run_s is not None and done.run_s >= 0
         assert (await result(fetched["id"], timeout=20)).get() == [7, 7]
         assert (await result(nothing, timeout=20)).get() is None
+        assert (await result(who, timeout=20)).get() == who["friendly_id"]
 
     asyncio.run(scenario())
 
@@ -114,7 +130,7 @@ def test_failures_timeouts_and_import_errors(pyrunner: DaemonProcess) -> None:
     assert result_sync(again, timeout=20).value == {"sum": 2}
 
 
-def test_result_times_out_and_bad_calls_are_refused(pyrunner: DaemonProcess) -> None:
+def test_result_times_out_and_bad_calls_are_refused(pyqueue: DaemonProcess) -> None:
     later = sparkq_tui.enqueue_call_sync("pyjobs:add", [1], queue="work", delay=60)
     with pytest.raises(ResultTimeout, match=r"WORK-\d+ is still scheduled after 0.2 s"):
         result_sync(later, timeout=0.2)
@@ -124,7 +140,7 @@ def test_result_times_out_and_bad_calls_are_refused(pyrunner: DaemonProcess) -> 
         sparkq_tui.enqueue_call_sync(
             "pyjobs:add", kwargs={"when": datetime.date(2026, 1, 1)}, queue="work"
         )
-    with Client(pyrunner.socket) as c:
+    with Client(pyqueue.socket) as c:
         assert c.call("task.list", queue="work")["total"] == 1  # the refused call sent nothing
         # The daemon checks the payload's shape too, for clients that are not this API.
         for payload, named in (
