@@ -7,6 +7,7 @@ the sync wrappers work from a thread whose event loop is running."""
 from __future__ import annotations
 
 import asyncio
+import datetime
 import re
 import signal
 import textwrap
@@ -108,7 +109,7 @@ def test_functions_succeed_with_their_results(pyrunner: DaemonProcess) -> None:
     assert asyncio.run(inside_a_loop()) == {"sum": 42}
 
 
-def test_failures_timeouts_and_import_errors(pyrunner: DaemonProcess) -> None:
+def test_failures_timeouts_import_errors_and_refusals(pyrunner: DaemonProcess) -> None:
     boom = sparkq_tui.enqueue_call_sync(
         "pyjobs:boom", [100], queue="work", max_attempts=2, backoff=QUICK_RETRY
     )
@@ -128,20 +129,19 @@ def test_failures_timeouts_and_import_errors(pyrunner: DaemonProcess) -> None:
     # The runner goes on after killing the overrunning call's process.
     again = sparkq_tui.enqueue_call_sync("pyjobs:add", [1, 1], queue="work")
     assert result_sync(again, timeout=20).value == {"sum": 2}
+    _result_times_out_and_bad_calls_are_refused(pyrunner)
 
 
-def test_result_times_out_and_bad_calls_are_refused(pyqueue: DaemonProcess) -> None:
+def _result_times_out_and_bad_calls_are_refused(daemon: DaemonProcess) -> None:
     later = sparkq_tui.enqueue_call_sync("pyjobs:add", [1], queue="work", delay=60)
     with pytest.raises(ResultTimeout, match=r"WORK-\d+ is still scheduled after 0.2 s"):
         result_sync(later, timeout=0.2)
-    with pytest.raises(NotJSONError, match=r"argument 'when' of pyjobs:add is .*datetime"):
-        import datetime
-
-        sparkq_tui.enqueue_call_sync(
-            "pyjobs:add", kwargs={"when": datetime.date(2026, 1, 1)}, queue="work"
-        )
-    with Client(pyqueue.socket) as c:
-        assert c.call("task.list", queue="work")["total"] == 1  # the refused call sent nothing
+    with Client(daemon.socket) as c:
+        before = c.call("task.list", queue="work")["total"]
+        with pytest.raises(NotJSONError, match=r"argument 'when' of pyjobs:add is .*\(date\)"):
+            sparkq_tui.enqueue_call_sync(
+                "pyjobs:add", kwargs={"when": datetime.date(2026, 1, 1)}, queue="work"
+            )
         # The daemon checks the payload's shape too, for clients that are not this API.
         for payload, named in (
             ({"function": "no colon"}, "'no colon'"),
@@ -151,3 +151,4 @@ def test_result_times_out_and_bad_calls_are_refused(pyqueue: DaemonProcess) -> N
         ):
             with pytest.raises(ValidationError, match=re.escape(named)):
                 c.enqueue("work", "python-call", payload)
+        assert c.call("task.list", queue="work")["total"] == before  # nothing was added

@@ -49,7 +49,7 @@ def test_wait_returns_when_another_connection_completes(daemon: DaemonProcess) -
         assert waiter.call("task.wait", id=task["id"])["done"] is True
 
 
-def test_wait_times_out_with_the_task_as_it_is_and_a_retry_is_not_done(
+def test_wait_times_out_with_the_task_as_it_is_a_retry_is_not_done_and_bad_input(
     daemon: DaemonProcess,
 ) -> None:
     with Wire(daemon.socket) as w:
@@ -64,11 +64,7 @@ def test_wait_times_out_with_the_task_as_it_is_and_a_retry_is_not_done(
         w.call("task.cancel", id=task["id"])
         reply = w.call("task.wait", id=task["id"], timeout=0)
         assert (reply["done"], reply["task"]["status"]) == (True, "cancelled")
-
-
-def test_wait_refuses_a_timeout_over_600_naming_it(daemon: DaemonProcess) -> None:
-    with Wire(daemon.socket) as w:
-        task = _running_task(w)
+        # Refused: a timeout over 600 s (naming it), a task that does not exist.
         error = w.error("task.wait", id=task["id"], timeout=601)
         assert error["code"] == -32602
         assert "timeout" in error["message"] and "601" in error["message"]
