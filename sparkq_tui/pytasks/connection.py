@@ -8,6 +8,8 @@ loop for the call's duration: there, prefer the async API)."""
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import threading
 import weakref
 from collections.abc import Coroutine
@@ -62,5 +64,17 @@ def _background_loop() -> asyncio.AbstractEventLoop:
         if _background is None or _background.is_closed():
             loop = asyncio.new_event_loop()
             threading.Thread(target=loop.run_forever, name="sparkq-tasks", daemon=True).start()
+            atexit.register(_close_background, loop)
             _background = loop
         return _background
+
+
+def _close_background(loop: asyncio.AbstractEventLoop) -> None:
+    """At exit: close the sync calls' connection and stop their loop (no pending-task noise)."""
+    if loop.is_closed():
+        return
+    client = _clients.get(loop)
+    if client is not None:
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(client.close(), loop).result(2)
+    loop.call_soon_threadsafe(loop.stop)
