@@ -23,6 +23,7 @@ GROUPS = {
     "sparkq": "bench.sparkq_socket",
     "runner": "bench.runner_drain",
     "peers": "bench.peers",
+    "python": "bench.python_calls",
     "postgres": "bench.postgres",
     "store": "bench.big_store",
     "cockpit": "bench.cockpit",

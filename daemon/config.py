@@ -29,6 +29,10 @@ DEFAULT_TASK_CLASSES: dict[str, dict[str, Any]] = {
 DEFAULT_TOOLS: dict[str, dict[str, Any]] = {
     "run-bash": {"description": "Execute a bash script", "task_class": "MEDIUM_SCRIPT"},
     "run-python": {"description": "Execute a python script", "task_class": "MEDIUM_SCRIPT"},
+    "python-call": {
+        "description": "Call a Python function: {function: 'pkg.mod:func', args, kwargs}",
+        "task_class": "MEDIUM_SCRIPT",
+    },
     "llm-haiku": {
         "description": "Fast, cheap LLM prompt",
         "task_class": "LLM_LITE",

@@ -13,6 +13,7 @@ from sparkq_daemon.access import Access
 from sparkq_daemon.config import Config
 from sparkq_daemon.events import EventBus
 from sparkq_daemon.store.base import Store
+from sparkq_daemon.task_waiters import TaskWaiters
 
 
 class Peer(Protocol):
@@ -44,6 +45,11 @@ class Daemon:
     metrics_url: str | None = None  # the /metrics endpoint's URL once it listens
     # Connections that have asked for a task (task.claim, or a finish with claim_next).
     claimers: weakref.WeakSet[Peer] = field(default_factory=weakref.WeakSet)
+    task_waiters: TaskWaiters = field(default_factory=TaskWaiters)  # task.wait calls
+
+    def __post_init__(self) -> None:
+        self.bus.listen(self.task_waiters.wake)
+        self.bus.listen_gaps(self.task_waiters.wake_all)
 
     def runners_connected(self) -> int:
         """Open connections that have asked for a task at least once."""

@@ -55,6 +55,7 @@ class EventBus:
         self._seq = itertools.count(1)
         self._subscriptions: set[Subscription] = set()
         self._listeners: list[Callable[[list[dict[str, Any]]], None]] = []
+        self._gap_listeners: list[Callable[[], None]] = []
 
     def subscribe(self, topics: set[str]) -> Subscription:
         sub = Subscription(topics, self.buffer)
@@ -68,6 +69,10 @@ class EventBus:
         """Call ``listener`` with every published batch, in the publisher's call: it must be
         quick and must not raise (the daemon's own counters, not a client)."""
         self._listeners.append(listener)
+
+    def listen_gaps(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` whenever events were lost before reaching the bus."""
+        self._gap_listeners.append(listener)
 
     def publish(self, events: list[dict[str, Any]]) -> None:
         for event in events:
@@ -83,3 +88,5 @@ class EventBus:
         seq = next(self._seq)
         for sub in self._subscriptions:
             sub.lose(seq)
+        for listener in self._gap_listeners:
+            listener()

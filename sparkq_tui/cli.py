@@ -34,6 +34,7 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
         "purge",
     ),
     "task_time": ("cancel", "reschedule", "requeue-failed"),
+    "wait_cmd": ("wait",),
     "catalog": ("tools", "task-classes", "prompts"),
     "config_cmds": ("config", "config-export", "backup-list", "backup-restore", "reload"),
     "scripts": ("scripts",),

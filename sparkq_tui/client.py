@@ -36,6 +36,7 @@ _CLOSED: dict[str, Any] = {"type": "client.closed"}  # ends subscribe() after cl
 DEFAULT_TOPICS = ("session", "queue", "task")
 ENQUEUE_WINDOW = 64  # enqueue_many's calls in flight: past ~32 the rate is flat (bench)
 SEND_FAILED_WAIT = 5.0  # after a failed send, how long to wait for the daemon's last words
+WAIT_CHUNK = 600.0  # the longest one task.wait may wait; longer waits are several calls
 
 log = logging.getLogger("sparkq.client")
 
@@ -357,6 +358,19 @@ class AsyncClient:
             raise failure[0]
         return [results[i] for i in range(len(results))]
 
+    async def wait(self, task_id: str, timeout: float | None = 30.0) -> dict[str, Any]:
+        """Wait until the task is succeeded, failed or cancelled, or ``timeout`` seconds pass
+        (None: for ever), and return the Task as it is then: at the timeout it is returned
+        unfinished (check ``task["status"]``), not raised. A task waiting out a retry is not
+        finished. Waits over 600 s are made of several ``task.wait`` calls."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + max(timeout, 0.0)
+        while True:
+            left = WAIT_CHUNK if deadline is None else max(deadline - loop.time(), 0.0)
+            reply = await self.call("task.wait", id=task_id, timeout=min(left, WAIT_CHUNK))
+            if reply["done"] or (deadline is not None and loop.time() >= deadline):
+                return reply["task"]
+
     async def claim(
         self, queue: str | None = None, *, worker: str | None = None, wait: float = 0
     ) -> dict[str, Any] | None:
@@ -466,6 +480,10 @@ class Client:
                 queue, list(items), window=window, return_exceptions=return_exceptions
             )
         )
+
+    def wait(self, task_id: str, timeout: float | None = 30.0) -> dict[str, Any]:
+        """See ``AsyncClient.wait``: the Task once it ended or at the timeout."""
+        return self._run(self._async.wait(task_id, timeout))
 
     def claim(
         self, queue: str | None = None, *, worker: str | None = None, wait: float = 0

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from sparkq_daemon import python_call
 from sparkq_daemon.context import Context
 from sparkq_daemon.errors import Validation
 from sparkq_daemon.policy import backoff as backoff_policy
@@ -133,6 +134,8 @@ def _depends_on(value: list[Any] | None, index: int | None) -> tuple[str | int, 
 
 def _item(params: dict[str, Any], index: int | None = None) -> EnqueueItem:
     payload = params.get("payload")
+    if params["tool"] == python_call.TOOL:
+        python_call.check_payload(payload)
     delay, run_at = due_members(params)
     one_of(params, "ttl", "expires_at")
     ttl = params.get("ttl")

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from sparkq_tui.pytasks.call_text import TOOL as PYTHON_CALL
+from sparkq_tui.pytasks.call_text import call_text
+
 STATUSES = ("queued", "running", "succeeded", "failed")
 STATUS_GLYPHS = {"queued": "○", "running": "▶", "succeeded": "✓", "failed": "✗", "blocked": "⧗"}
 STATUS_PREFIXES = ("status:", "is:")
@@ -80,8 +83,13 @@ def is_stale(task: Mapping[str, Any]) -> bool:
 
 
 def task_summary(task: Mapping[str, Any]) -> str:
-    """One line describing what a task does: its prompt or script, else its payload."""
+    """One line describing what a task does: its prompt or script, the call of a python-call
+    task, else its payload."""
     payload = task.get("payload")
+    if task.get("tool") == PYTHON_CALL:
+        call = call_text(payload)
+        if call is not None:
+            return call
     if isinstance(payload, Mapping):
         for key in ("prompt", "script", "command", "text"):
             value = payload.get(key)

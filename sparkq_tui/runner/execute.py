@@ -33,6 +33,9 @@ class Outcome:
     duration_s: float
     result: dict[str, Any] | None = None
     failure: str | None = None
+    retry: bool = True  # False: the failure would recur (an import error), do not retry
+    value: Any = None  # a python-call's return value, the task's result as is
+    has_value: bool = False
 
     @property
     def succeeded(self) -> bool:

@@ -25,6 +25,7 @@ from sparkq_tui.runner.llm_execute import LlmExecution
 from sparkq_tui.runner.llm_request import LlmRequest, build_llm_request
 from sparkq_tui.runner.options import RunnerOptions
 from sparkq_tui.runner.outbox import Report, open_outbox
+from sparkq_tui.runner.pycall import PYTHON_CALL_TOOL, PyCallExecution, PyCallPool
 from sparkq_tui.runner.recheck import recheck_on_reconnect
 from sparkq_tui.runner.running import RunningTask
 from sparkq_tui.runner.tools import BUILTIN_TOOLS, Command, TaskSetupError, build_command
@@ -54,6 +55,9 @@ class Runner:
         self._signals = 0
         self.claim_error = False
         self.claimed_with_report = 0  # tasks that came back in a report's reply (claim_next)
+        # The calls reach the same daemon (SPARKQ_URL …), as scripts do.
+        pool_env = {**os.environ, **client.endpoint.environment()}
+        self.pycalls = PyCallPool(options.import_paths, pool_env)
 
     async def run(self) -> int:
         """Run until stopped; the exit code (1 when --once / --drain saw a failure)."""
@@ -96,6 +100,7 @@ class Runner:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await watcher
+        await self.pycalls.close()
         await self.claimer.settle(self.options.claim_wait + 5)
         await self.claimer.close()
         await hub.close()
@@ -242,6 +247,9 @@ class Runner:
         if self.options.tools is not None and task["tool"] not in self.options.tools:
             log.warning("requeued %s: tool %s is not in --tools", running.label, task["tool"])
             return self.outbox.send("task.requeue", self._params(running), running.holder)
+        if task["tool"] == PYTHON_CALL_TOOL:
+            running.execution = PyCallExecution(self.pycalls, task)
+            return self._report(running, await self._run(running))
         with tempfile.TemporaryDirectory(prefix="sparkq-task-") as workdir:
             try:
                 command = await self._command_for(task, Path(workdir))
@@ -262,21 +270,29 @@ class Runner:
                     on_output=live.feed,
                 )
                 live.start()
-            if running.requeue_reason:
-                running.execution.stop(running.requeue_reason)
-            elif running.lost_reason:
-                running.execution.stop(f"the task was taken away: {running.lost_reason}")
-            beat = asyncio.create_task(self._heartbeats(running))
             try:
-                outcome = await running.execution.run()
+                outcome = await self._run(running)
             except OSError as exc:
                 error = f"could not start {getattr(command, 'argv', ['?'])[0]}: {exc}"
                 return self._report_failure(running, error, "", "")
             finally:
-                beat.cancel()
                 if live is not None:
                     await live.close()  # the last lines land before the report
         return self._report(running, outcome)
+
+    async def _run(self, running: RunningTask) -> Outcome:
+        """Run ``running.execution`` with heartbeats (stopped at once if it was given back
+        or taken away meanwhile)."""
+        assert running.execution is not None
+        if running.requeue_reason:
+            running.execution.stop(running.requeue_reason)
+        elif running.lost_reason:
+            running.execution.stop(f"the task was taken away: {running.lost_reason}")
+        beat = asyncio.create_task(self._heartbeats(running))
+        try:
+            return await running.execution.run()
+        finally:
+            beat.cancel()
 
     async def _command_for(self, task: dict[str, Any], workdir: Path) -> Command | LlmRequest:
         """The process to start, or for a tool with a ``provider`` the request to send."""
@@ -335,6 +351,8 @@ class Runner:
         if outcome.succeeded:
             self.succeeded += 1
             result = outcome.result or {"exit_code": 0, "duration_s": outcome.duration_s}
+            if outcome.has_value:
+                result = outcome.value
             log.info("succeeded %s in %.2f s", running.label, outcome.duration_s)
             return self.outbox.send(
                 "task.complete",
@@ -349,7 +367,9 @@ class Runner:
             )
         error = outcome.error(running.task.get("timeout"))
         reason = "timeout" if outcome.timed_out else "error"
-        return self._report_failure(running, error, outcome.stdout, outcome.stderr, reason)
+        return self._report_failure(
+            running, error, outcome.stdout, outcome.stderr, reason, retry=outcome.retry
+        )
 
     def _params(self, running: RunningTask) -> dict[str, Any]:
         """The members every report on ``running`` carries: the task, the worker, the
@@ -364,7 +384,13 @@ class Runner:
         return self.claimer.claim_next_params()
 
     def _report_failure(
-        self, running: RunningTask, error: str, stdout: str, stderr: str, reason: str = "error"
+        self,
+        running: RunningTask,
+        error: str,
+        stdout: str,
+        stderr: str,
+        reason: str = "error",
+        retry: bool = True,
     ) -> Report | None:
         if running.lost_reason:
             log.info("not reporting %s: %s", running.label, running.lost_reason)
@@ -379,6 +405,7 @@ class Runner:
                 "reason": reason,
                 "stdout": stdout,
                 "stderr": stderr,
+                **({} if retry else {"retry": False}),
             },
             running.holder,
             self._claim_next(),

@@ -34,6 +34,7 @@ class RunnerOptions:
     url: str | None = None  # the daemon (with token and CA), as `sparkq --url …` takes them
     token: str | None = None
     ca: str | None = None
+    import_paths: tuple[str, ...] = ()  # where python-call tasks' modules are found
 
 
 def default_worker_name() -> str:
@@ -159,6 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--ca", default=None, metavar="FILE", help="CA certificates for tls:// (SPARKQ_CA_FILE)"
     )
     parser.add_argument(
+        "--import-path",
+        dest="import_paths",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="python-call tasks: a folder to import their modules from (repeatable; the "
+        "working folder is always searched)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
@@ -193,6 +203,7 @@ def parse_options(argv: list[str]) -> RunnerOptions:
         url=ns.url,
         token=ns.token,
         ca=ns.ca,
+        import_paths=tuple(ns.import_paths),
     )
 
 

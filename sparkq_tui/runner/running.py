@@ -8,6 +8,7 @@ from typing import Any
 from sparkq_tui.runner.execute import Execution
 from sparkq_tui.runner.holding import holder_of
 from sparkq_tui.runner.llm_execute import LlmExecution
+from sparkq_tui.runner.pycall import PyCallExecution
 
 
 @dataclass
@@ -16,7 +17,7 @@ class RunningTask:
 
     task: dict[str, Any]
     worker: str
-    execution: Execution | LlmExecution | None = None
+    execution: Execution | LlmExecution | PyCallExecution | None = None
     requeue_reason: str | None = None
     lost_reason: str | None = None
 

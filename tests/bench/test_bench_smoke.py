@@ -89,6 +89,9 @@ def test_smoke_run_prints_every_row_without_the_peers(short_dir: Path) -> None:
     assert len(peers) == 8
     assert all(not row["runs"] and "not installed" in row["note"] for row in peers)
     assert all(row["ratio_vs_best_peer"] is None for row in document["figures"])
+    python = {row["key"]: row for row in document["figures"] if row["group"] == "python"}
+    assert python["python.sparkq_call_result"]["median"] > 0
+    assert "not installed" in python["python.huey_call_result"]["note"]
     for group in ("big store", "cockpit", "runner", "flood"):
         measured = [row for row in document["figures"] if row["group"] == group]
         assert measured and all(row["median"] > 0 for row in measured)
@@ -101,9 +104,12 @@ def test_smoke_run_prints_every_row_without_the_peers(short_dir: Path) -> None:
     reason="the peers are not installed (pip install -e '.[bench]')",
 )
 def test_smoke_peers_when_installed(short_dir: Path) -> None:
-    _, document = run_bench(short_dir, "--only", "limits", "peers")
+    _, document = run_bench(short_dir, "--only", "limits", "peers", "python")
     peers = [row for row in document["figures"] if row["group"] == "peer"]
     assert len(peers) == 8 and all(row["median"] > 0 for row in peers)
+    python = {row["key"]: row for row in document["figures"] if row["group"] == "python"}
+    assert python["python.huey_call_result"]["median"] > 0
+    assert python["python.sparkq_call_result"]["targets"][0]["value"] > 0
 
 
 def test_remote_bench_prints_its_table(short_dir: Path) -> None:

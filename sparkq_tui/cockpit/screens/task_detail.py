@@ -27,6 +27,8 @@ from sparkq_tui.cockpit.state import (
 )
 from sparkq_tui.cockpit.widgets.cockpit_footer import CockpitFooter
 from sparkq_tui.cockpit.widgets.cockpit_header import STATUS_VARIABLES
+from sparkq_tui.pytasks.call_text import TOOL as PYTHON_CALL
+from sparkq_tui.pytasks.call_text import call_text
 
 Task = dict[str, Any]
 
@@ -130,7 +132,10 @@ class TaskDetailScreen(Screen[None]):
             )
         self.query_one("#detail-facts", Static).update(self._facts(task))
         self._show_progress(task)
-        self._set_block("#detail-payload", task.get("payload"))
+        call = (
+            call_text(task.get("payload"), module=True) if task.get("tool") == PYTHON_CALL else None
+        )
+        self._set_block("#detail-payload", call or task.get("payload"))
         self._set_block("#detail-result", task.get("result"))
         self._set_block("#detail-error", task.get("error"))
         self._set_block("#detail-stdout", task.get("stdout"))
