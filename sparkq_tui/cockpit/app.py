@@ -21,6 +21,7 @@ from textual.screen import Screen
 from sparkq_daemon.paths import resolve_socket
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.cockpit.actions import bindings, palette_actions
+from sparkq_tui.cockpit.failed_operations import FailedViewOperations
 from sparkq_tui.cockpit.operations import CockpitOperations
 from sparkq_tui.cockpit.screens.help_screen import HelpScreen
 from sparkq_tui.cockpit.screens.main_screen import MainScreen
@@ -39,7 +40,7 @@ REFRESH_DELAY = 0.05  # coalesce a burst of events into one re-read
 EVENT_TOPICS = ("session", "queue", "task", "catalog")
 
 
-class SparkQApp(CockpitOperations):
+class SparkQApp(FailedViewOperations, CockpitOperations):
     """The connection to the daemon, the event pump and the themes; the main screen shows."""
 
     CSS_PATH = "app.tcss"
@@ -223,6 +224,7 @@ class SparkQApp(CockpitOperations):
         self.queues = queues
         self.main.show(self.sessions, queues, reload_tasks=reload_tasks)
         self.refresh_detail()
+        self.reload_failed()
 
     def refresh_detail(self) -> None:
         if isinstance(self.screen, TaskDetailScreen):
@@ -231,12 +233,20 @@ class SparkQApp(CockpitOperations):
     @work(group="detail", exclusive=True)
     async def _refresh_detail(self, screen: TaskDetailScreen) -> None:
         task = await self.refresh_task(screen.task_id)
+        events = await self.read_task_events(screen.task_id) if task is not None else None
         if self.screen is not screen:
             return
         if task is None:
             self.pop_screen()
         else:
-            screen.show_task(task)
+            screen.show_task(task, events)
+
+    async def read_task_events(self, task_id: str) -> list[dict[str, Any]] | None:
+        """A task's timeline (``task.events``); None when it could not be read."""
+        try:
+            return (await self.client.call("task.events", {"id": task_id}))["events"]
+        except SparkQError:
+            return None
 
     # ----- panes ------------------------------------------------------------------------------
 
@@ -272,8 +282,7 @@ class SparkQApp(CockpitOperations):
             self.screen.refresh_clock()
 
     def action_filter(self) -> None:
-        if isinstance(self.screen, TaskDetailScreen):
-            self.pop_screen()
+        self.back_to_main()
         self.main.open_filter()
 
     # ----- themes -----------------------------------------------------------------------------

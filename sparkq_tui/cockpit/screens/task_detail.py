@@ -1,4 +1,5 @@
-"""One task in full: payload, result, error, stdout/stderr, timings, attempts, worker."""
+"""One task in full: payload, result, error, stdout/stderr, timings, attempts, worker, and its
+timeline (``task.events``)."""
 
 from __future__ import annotations
 
@@ -16,15 +17,18 @@ from textual.widgets import Static
 from sparkq_tui.cockpit.actions import bindings
 from sparkq_tui.cockpit.state import (
     STATUS_GLYPHS,
+    format_due,
     format_duration,
     is_stale,
     parse_time,
     pretty_json,
+    task_due_in,
     task_elapsed,
     utc_now,
 )
 from sparkq_tui.cockpit.widgets.cockpit_footer import CockpitFooter
 from sparkq_tui.cockpit.widgets.cockpit_header import STATUS_VARIABLES
+from sparkq_tui.cockpit.widgets.task_timeline import TaskTimeline
 
 Task = dict[str, Any]
 
@@ -56,6 +60,7 @@ class TaskDetailScreen(Screen[None]):
         super().__init__()
         self.task_data = task
         self.clock = clock
+        self.timeline = TaskTimeline(id="detail-timeline", classes="block")
         self._composed = False
 
     @property
@@ -67,6 +72,8 @@ class TaskDetailScreen(Screen[None]):
         with VerticalScroll(id="detail-body"):
             yield Static(id="detail-stale")
             yield Static(id="detail-facts")
+            yield Static("Timeline", classes="section")
+            yield self.timeline
             yield Static("Payload", classes="section")
             yield Static(id="detail-payload", classes="block", markup=False)
             yield Static("Result", classes="section")
@@ -86,9 +93,11 @@ class TaskDetailScreen(Screen[None]):
         self.show_task(self.task_data)
         self.query_one("#detail-body").focus()
 
-    def show_task(self, task: Task) -> None:
-        """Redraw with a fresh copy of the task."""
+    def show_task(self, task: Task, events: list[dict[str, Any]] | None = None) -> None:
+        """Redraw with a fresh copy of the task (and of its timeline, when given)."""
         self.task_data = task
+        if events is not None:
+            self.timeline.events = events
         if not self._composed:
             return  # on_mount draws it
         status = task.get("status", "")
@@ -115,12 +124,15 @@ class TaskDetailScreen(Screen[None]):
         self._set_block("#detail-stderr", task.get("stderr"))
 
     def refresh_clock(self) -> None:
-        """Tick the running time of a running task."""
-        if self._composed and self.task_data.get("status") == "running":
+        """Tick the running time of a running task and the due time of a scheduled one."""
+        if self._composed and self.task_data.get("status") in ("running", "scheduled"):
             self.query_one("#detail-facts", Static).update(self._facts(self.task_data))
 
     def _facts(self, task: Task) -> Content:
-        elapsed = task_elapsed(task, self.clock())
+        now = self.clock()
+        elapsed = task_elapsed(task, now)
+        due_in = task_due_in(task, now)
+        due = _when(task.get("run_at")) + (f" ({format_due(due_in)})" if due_in else "")
         rows = [
             ("id", task.get("id", "")),
             ("created", _when(task.get("created_at"))),
@@ -131,13 +143,18 @@ class TaskDetailScreen(Screen[None]):
                 "running time" if task.get("status") == "running" else "ran",
                 format_duration(elapsed) or "—",
             ),
-            ("attempts", str(task.get("attempts", 0))),
+            ("due", due),
+            ("attempts", f"{task.get('attempts') or 0}/{task.get('max_attempts') or 1}"),
+            ("reason", task.get("reason") or "—"),
             ("worker", task.get("worker") or "—"),
             ("class", f"{task.get('task_class') or '—'}  timeout {task.get('timeout')} s"),
             ("priority", str(task.get("priority", 0))),
         ]
         parts: list[str | tuple[str, str]] = []
+        optional = ("due", "reason")  # shown only when the task has one
         for label, value in rows:
+            if label in optional and value == "—":
+                continue
             parts += [(f"{label:>13} ", "$text-muted"), f"{value}\n"]
         return Content.assemble(*parts).rstrip()
 
