@@ -6,7 +6,6 @@ A mixin of the App, like ``operations.py``; it names what it needs from its host
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 from textual import work
@@ -28,7 +27,6 @@ class FailedViewOperations(App[int]):
     """The ``action_…`` methods of the Failed view, and its reads."""
 
     client: Any
-    clock: Callable[[], datetime]
     queue_list: QueueList
     queues: list[dict[str, Any]]
 
@@ -46,7 +44,7 @@ class FailedViewOperations(App[int]):
             self.pop_screen()
             return
         self.back_to_main()
-        screen = FailedScreen(self.queue_list.selected, clock=self.clock)
+        screen = FailedScreen(self.queue_list.selected)
         self.push_screen(screen)
         self.reload_failed()
 

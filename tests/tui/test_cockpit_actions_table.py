@@ -111,7 +111,7 @@ async def test_every_action_by_key_footer_palette_and_help(make_pinned_app) -> N
 
         # The Failed view: its own keys and the keys of everywhere.
         app.pop_screen()
-        app.push_screen(FailedScreen(None, clock=app.clock))
+        app.push_screen(FailedScreen(None))
         await wait_on_pilot(pilot, lambda: isinstance(app.screen, FailedScreen), what="failed")
         await _footer_names(pilot, app, "failed")
         for action in BOUND:

@@ -57,7 +57,7 @@ async def test_due_times_attempts_failed_view_redrive_and_timeline(make_app, pee
 
         # The Failed view: the selected queue's dead letters, with reason and error.
         await pilot.press("F")
-        screen = await wait_on_pilot(pilot, lambda: isinstance(app.screen, FailedScreen))
+        await wait_on_pilot(pilot, lambda: isinstance(app.screen, FailedScreen))
         screen = app.screen
         await wait_on_pilot(pilot, lambda: screen.loaded, what="the failed tasks")
         assert {t["id"] for t in screen.tasks} == {t["id"] for t in dead}

@@ -3,15 +3,12 @@ queue, with each task's reason and error; ``R`` redrives what it shows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
-from sparkq_tui.cockpit.state import utc_now
 from sparkq_tui.cockpit.widgets.cockpit_footer import CockpitFooter
 from sparkq_tui.cockpit.widgets.failed_table import FailedTable
 
@@ -28,12 +25,10 @@ class FailedScreen(Screen[None]):
     FailedScreen FailedTable { height: 1fr; }
     """
 
-    def __init__(
-        self, queue: dict[str, Any] | None, *, clock: Callable[[], datetime] = utc_now
-    ) -> None:
+    def __init__(self, queue: dict[str, Any] | None) -> None:
         super().__init__()
         self.queue = queue
-        self.table = FailedTable(clock=clock)
+        self.table = FailedTable()
         self.title_bar = Static(id="failed-title")
         self.empty = Static("No failed tasks.", id="failed-empty")
         self.tasks: list[Task] = []

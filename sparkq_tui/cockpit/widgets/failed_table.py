@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import BindingType
 
 from sparkq_tui.cockpit.actions import bindings
-from sparkq_tui.cockpit.state import parse_time, utc_now
+from sparkq_tui.cockpit.state import parse_time
 from sparkq_tui.cockpit.widgets.entity_list import EntityList
 
 ERROR_WIDTH = 60
@@ -27,9 +26,8 @@ class FailedTable(EntityList):
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("failed")
 
-    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self) -> None:
         super().__init__("Failed", id="failed-tasks")
-        self.clock = clock
 
     def on_mount(self) -> None:
         for title, key in (
