@@ -55,6 +55,7 @@ RESTARTS_PER_RUN = 1  # each restart costs a daemon start
 TERMINAL = ("succeeded", "failed", "cancelled")
 CANCELLABLE = ("queued", "scheduled", "blocked", "running")
 WORKERS = ("w1", "w2", "w3")
+WAIT = 5  # a waiting claim's bound (seconds): it is served at once, or the step fails
 
 
 @dataclass
@@ -207,6 +208,53 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
                 task.attempts += 1
                 task.claims.append((worker, task.attempts))
                 self.check_task(answer, task)
+
+        @precondition(lambda self: not any(t.status == "queued" for t in self.model.values()))
+        @rule(
+            worker=st.sampled_from(WORKERS),
+            wake=st.sampled_from(["enqueue", "reschedule", "requeue"]),
+            data=st.data(),
+        )
+        def waiting_claim(self, worker: str, wake: str, data: st.DataObject) -> None:
+            """A claim waiting on the empty queue gets the task that one change makes due:
+            a new one, a scheduled one rescheduled to now, or one requeued."""
+            waiting = ThreadPoolExecutor(1)
+
+            def claim() -> dict[str, Any] | None:
+                with Wire(daemon.socket) as wire:
+                    return wire.call("task.claim", queue=self.queue, worker=worker, wait=WAIT)[
+                        "task"
+                    ]
+
+            try:
+                answer = waiting.submit(claim)
+                candidates = [
+                    t
+                    for t in self.model.values()
+                    if (wake == "reschedule" and t.status == "scheduled")
+                    or (wake == "requeue" and t.status in ("scheduled", *TERMINAL))
+                ]
+                if wake == "enqueue" or not candidates:
+                    self.enqueue(False, 1)
+                elif wake == "reschedule":
+                    task = data.draw(st.sampled_from(sorted(candidates, key=lambda t: t.seq)))
+                    self.call("task.reschedule", id=task.id, delay=0)
+                    task.status = "queued"
+                else:
+                    task = data.draw(st.sampled_from(sorted(candidates, key=lambda t: t.seq)))
+                    self.call("task.requeue", id=task.id)
+                    if task.status in TERMINAL:
+                        task.attempts = 0
+                    task.status, task.worker = "queued", None
+                got = answer.result(WAIT + 5)
+            finally:
+                waiting.shutdown(wait=True)
+            (due,) = [t for t in self.model.values() if t.status == "queued"]
+            assert got is not None and got["id"] == due.id, (wake, got, due)
+            due.status, due.worker = "running", worker
+            due.attempts += 1
+            due.claims.append((worker, due.attempts))
+            self.check_task(got, due)
 
         @precondition(has_tasks)
         @rule(data=st.data())
