@@ -1,7 +1,8 @@
-"""Model-based: random enqueues (due now or far ahead, with attempts), claims (one at a time
-and racing), completions, failures (retried or not), cancels, requeues, reschedules,
-dead-letter redrives, late reports and daemon SIGKILLs with restarts, over the real socket of a subprocess daemon, each step checked
-against a model of what every task must be.
+"""Model-based: random enqueues (due now or far ahead, with attempts and priorities), claims
+(one at a time, racing, and waiting for a task one change makes due), completions, failures
+(retried or not), cancels, requeues, reschedules, dead-letter redrives, late reports, pauses
+and daemon SIGKILLs with restarts, over the real socket of a subprocess daemon, each step
+checked against a model of what every task must be.
 
 After every step: every acknowledged task is there and no other (none lost, none doubled),
 each has the status, attempts and holder the model says, the queue's counts equal its rows,
@@ -55,6 +56,7 @@ RESTARTS_PER_RUN = 1  # each restart costs a daemon start
 TERMINAL = ("succeeded", "failed", "cancelled")
 CANCELLABLE = ("queued", "scheduled", "blocked", "running")
 WORKERS = ("w1", "w2", "w3")
+PRIORITIES = st.sampled_from([0, 0, 5])
 WAIT = 5  # a waiting claim's bound (seconds): it is served at once, or the step fails
 
 
@@ -63,12 +65,18 @@ class ModelTask:
     """What one acknowledged task must be."""
 
     id: str
-    seq: int  # enqueue order: the claim order among queued tasks (all of priority 0)
+    seq: int  # enqueue order
     max_attempts: int
     status: str
+    priority: int = 0
     attempts: int = 0
     worker: str | None = None
     claims: list[tuple[str, int]] = field(default_factory=list)  # (worker, attempt) per claim
+
+    @property
+    def claim_order(self) -> tuple[int, int]:
+        """Where a queued task stands: the highest priority first, then enqueue order."""
+        return (-self.priority, self.seq)
 
 
 def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
@@ -81,6 +89,7 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
             self.model: dict[str, ModelTask] = {}
             self.enqueued = itertools.count()
             self.restarts = 0
+            self.paused = False
             self.wire = Wire(daemon.socket)
             self.queue = f"model-{os.getpid()}-{next(runs)}"
 
@@ -119,17 +128,19 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
         # ----- rules -------------------------------------------------------------------------
 
         @initialize(
-            first=st.lists(st.tuples(st.booleans(), st.integers(1, 3)), min_size=2, max_size=6)
+            first=st.lists(
+                st.tuples(st.booleans(), st.integers(1, 3), PRIORITIES), min_size=2, max_size=6
+            )
         )
-        def make_queue(self, first: list[tuple[bool, int]]) -> None:
+        def make_queue(self, first: list[tuple[bool, int, int]]) -> None:
             """The run's queue, and a few tasks in it so that every run has work to do."""
             self.call("session.create", name=self.queue)
             self.call("queue.create", name=self.queue, session=self.queue)
-            for later, max_attempts in first:
-                self.enqueue(later, max_attempts)
+            for later, max_attempts, priority in first:
+                self.enqueue(later, max_attempts, priority)
 
-        @rule(later=st.booleans(), max_attempts=st.integers(1, 3))
-        def enqueue(self, later: bool, max_attempts: int) -> None:
+        @rule(later=st.booleans(), max_attempts=st.integers(1, 3), priority=PRIORITIES)
+        def enqueue(self, later: bool, max_attempts: int, priority: int = 0) -> None:
             answer = self.call(
                 "task.enqueue",
                 queue=self.queue,
@@ -139,12 +150,14 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
                 delay=HOUR if later else 0,
                 max_attempts=max_attempts,
                 backoff=FAR_BACKOFF,
+                priority=priority,
             )
             task = ModelTask(
                 answer["id"],
                 next(self.enqueued),
                 max_attempts,
                 "scheduled" if later else "queued",
+                priority,
             )
             self.model[task.id] = task
             self.check_task(answer, task)
@@ -153,11 +166,17 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
         def claim(self, worker: str) -> None:
             self._claim(worker)
 
-        def _claim(self, worker: str) -> ModelTask | None:
-            """The claim order: the first queued task in enqueue order, or nothing."""
+        def next_due(self) -> ModelTask | None:
+            """The task a claim must get: none from a paused queue, else the first queued
+            one in claim order."""
             queued = [t for t in self.model.values() if t.status == "queued"]
-            expected = min(queued, key=lambda t: t.seq) if queued else None
-            answer = self.call("task.claim", queue=self.queue, worker=worker)["task"]
+            if self.paused or not queued:
+                return None
+            return min(queued, key=lambda t: t.claim_order)
+
+        def claimed(self, answer: dict[str, Any] | None, worker: str) -> ModelTask | None:
+            """Check a claim's answer against the model, and update the model."""
+            expected = self.next_due()
             if expected is None:
                 assert answer is None, answer
                 return None
@@ -168,17 +187,33 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
             self.check_task(answer, expected)
             return expected
 
+        def _claim(self, worker: str) -> ModelTask | None:
+            answer = self.call("task.claim", queue=self.queue, worker=worker)["task"]
+            return self.claimed(answer, worker)
+
         @rule(
             worker=st.sampled_from(WORKERS),
-            outcome=st.sampled_from(["complete", "retry", "fail", "cancel"]),
+            outcome=st.sampled_from(["complete", "complete+next", "retry", "fail", "cancel"]),
         )
         def work_next(self, worker: str, outcome: str) -> None:
-            """A runner's whole turn: claim the next task and end its attempt."""
+            """A runner's whole turn: claim the next task and end its attempt (complete+next:
+            and claim the one after in the same call)."""
             task = self._claim(worker)
             if task is None:
                 return
             if outcome == "complete":
                 self._complete(task)
+            elif outcome == "complete+next":
+                answer = self.call(
+                    "task.complete",
+                    id=task.id,
+                    worker=worker,
+                    attempt=task.attempts,
+                    claim_next={"queue": self.queue},
+                )
+                task.status, task.worker = "succeeded", None
+                self.check_task(answer["task"], task)
+                self.claimed(answer["next"], worker)
             elif outcome == "cancel":
                 self._cancel(task)
             else:
@@ -189,8 +224,11 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
             """Three claimers at once, each on its own connection: each gets a different
             task, and together the first of the claim order."""
             queued = sorted(
-                (t for t in self.model.values() if t.status == "queued"), key=lambda t: t.seq
+                (t for t in self.model.values() if t.status == "queued"),
+                key=lambda t: t.claim_order,
             )
+            if self.paused:
+                queued = []
 
             def claim(worker: str) -> dict[str, Any] | None:
                 with Wire(daemon.socket) as wire:
@@ -209,7 +247,11 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
                 task.claims.append((worker, task.attempts))
                 self.check_task(answer, task)
 
-        @precondition(lambda self: not any(t.status == "queued" for t in self.model.values()))
+        @precondition(
+            lambda self: (
+                not self.paused and not any(t.status == "queued" for t in self.model.values())
+            )
+        )
         @rule(
             worker=st.sampled_from(WORKERS),
             wake=st.sampled_from(["enqueue", "reschedule", "requeue"]),
@@ -235,7 +277,7 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
                     or (wake == "requeue" and t.status in ("scheduled", *TERMINAL))
                 ]
                 if wake == "enqueue" or not candidates:
-                    self.enqueue(False, 1)
+                    self.enqueue(False, 1, 0)
                 elif wake == "reschedule":
                     task = data.draw(st.sampled_from(sorted(candidates, key=lambda t: t.seq)))
                     self.call("task.reschedule", id=task.id, delay=0)
@@ -249,12 +291,8 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
                 got = answer.result(WAIT + 5)
             finally:
                 waiting.shutdown(wait=True)
-            (due,) = [t for t in self.model.values() if t.status == "queued"]
-            assert got is not None and got["id"] == due.id, (wake, got, due)
-            due.status, due.worker = "running", worker
-            due.attempts += 1
-            due.claims.append((worker, due.attempts))
-            self.check_task(got, due)
+            assert got is not None, f"the waiting claim missed the {wake}"
+            self.claimed(got, worker)
 
         @precondition(has_tasks)
         @rule(data=st.data())
@@ -366,6 +404,13 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
             assert answer == {"requeued": len(dead)}, (answer, len(dead))
             for task in dead:
                 task.status, task.attempts = "queued", 0
+
+        @rule()
+        def pause_or_resume(self) -> None:
+            """A paused queue hands out nothing; resumed, the claim order holds again."""
+            answer = self.call("queue.resume" if self.paused else "queue.pause", queue=self.queue)
+            self.paused = not self.paused
+            assert answer["paused"] is self.paused, answer
 
         @precondition(lambda self: self.restarts < RESTARTS_PER_RUN)
         @rule()
