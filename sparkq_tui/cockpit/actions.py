@@ -19,8 +19,16 @@ from typing import Literal
 
 from textual.binding import Binding
 
-Scope = Literal["everywhere", "tasks", "queues", "sessions", "detail", "workers"]
-SCOPES: tuple[Scope, ...] = ("everywhere", "tasks", "queues", "sessions", "detail", "workers")
+Scope = Literal["everywhere", "tasks", "queues", "sessions", "detail", "workers", "failed"]
+SCOPES: tuple[Scope, ...] = (
+    "everywhere",
+    "tasks",
+    "queues",
+    "sessions",
+    "detail",
+    "workers",
+    "failed",
+)
 SCOPE_TITLES: dict[Scope, str] = {
     "everywhere": "Everywhere",
     "tasks": "Tasks",
@@ -28,6 +36,7 @@ SCOPE_TITLES: dict[Scope, str] = {
     "sessions": "Sessions",
     "detail": "Task detail",
     "workers": "Workers",
+    "failed": "Failed view",
 }
 KEY_NAMES = {
     "question_mark": "?",
@@ -112,6 +121,16 @@ ACTIONS: tuple[Action, ...] = (
         native=True,
     ),
     Action(
+        "F",
+        "app.failed_view",
+        "Failed",
+        "Failed tasks",
+        "the Failed view: the selected queue's failed tasks and why",
+        ("everywhere", "tasks"),
+        footer=("tasks",),  # the other panes' footers are full at 80 columns
+        more=("(v there: every queue's; F again closes it)",),
+    ),
+    Action(
         "t", "app.next_theme", "Theme", "Next theme", "next theme (remembered)", ("everywhere",)
     ),
     Action(
@@ -151,8 +170,8 @@ ACTIONS: tuple[Action, ...] = (
         "app.open_task",
         "Open",
         "Open task",
-        "open the task: payload, result, output, timings",
-        ("tasks",),
+        "open the task: payload, result, output, timings, timeline",
+        ("tasks", "failed"),
     ),
     Action("c", "app.claim_task", "Claim", "Claim task", "claim the task", TASK),
     Action(
@@ -171,6 +190,15 @@ ACTIONS: tuple[Action, ...] = (
         "Rerun",
         "Rerun task",
         "rerun as a new task",
+        TASK,
+        footer=("detail",),
+    ),
+    Action(
+        "C",
+        "app.cancel_task",
+        "Cancel",
+        "Cancel task",
+        "cancel a queued, scheduled or running task (asks first)",
         TASK,
         footer=("detail",),
     ),
@@ -230,6 +258,32 @@ ACTIONS: tuple[Action, ...] = (
         "Delete session",
         "delete with its queues and tasks (asks first)",
         ("sessions",),
+    ),
+    # ----- the Failed view --------------------------------------------------------------------
+    Action(
+        "R",
+        "app.redrive_failed",
+        "Redrive",
+        "Redrive failed tasks",
+        "requeue every failed task shown (asks first, naming how many)",
+        ("failed",),
+    ),
+    Action(
+        "v",
+        "app.toggle_failed_scope",
+        "This/all queues",
+        "Failed: this queue or every queue",
+        "show the selected queue's failed tasks, or every queue's",
+        ("failed",),
+    ),
+    Action(
+        "escape",
+        "app.pop_screen",
+        "Back",
+        "Back",
+        "back to the panes",
+        ("failed",),
+        palette=False,
     ),
 )
 

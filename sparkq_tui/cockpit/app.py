@@ -21,6 +21,7 @@ from textual.screen import Screen
 from sparkq_daemon.paths import resolve_socket
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.cockpit.actions import bindings, palette_actions
+from sparkq_tui.cockpit.failed_operations import FailedViewOperations
 from sparkq_tui.cockpit.screens.help_screen import HelpScreen
 from sparkq_tui.cockpit.screens.main_screen import MainScreen
 from sparkq_tui.cockpit.screens.task_detail import TaskDetailScreen
@@ -43,7 +44,7 @@ THROUGHPUT_EVERY = 5.0
 THROUGHPUT_IDLE = 15.0
 
 
-class SparkQApp(WatchingOperations):
+class SparkQApp(FailedViewOperations, WatchingOperations):
     """The connection to the daemon, the event pump and the themes; the main screen shows."""
 
     CSS_PATH = "app.tcss"
@@ -233,6 +234,7 @@ class SparkQApp(WatchingOperations):
         self.main.show(self.sessions, queues, reload_tasks=reload_tasks)
         self.refresh_detail()
         self.refresh_workers()
+        self.reload_failed()
         if self._throughput_due():
             self._refresh_throughput()
 
@@ -255,12 +257,20 @@ class SparkQApp(WatchingOperations):
     @work(group="detail", exclusive=True)
     async def _refresh_detail(self, screen: TaskDetailScreen) -> None:
         task = await self.refresh_task(screen.task_id)
+        events = await self.read_task_events(screen.task_id) if task is not None else None
         if self.screen is not screen:
             return
         if task is None:
             self.pop_screen()
         else:
-            screen.show_task(task)
+            screen.show_task(task, events)
+
+    async def read_task_events(self, task_id: str) -> list[dict[str, Any]] | None:
+        """A task's timeline (``task.events``); None when it could not be read."""
+        try:
+            return (await self.client.call("task.events", {"id": task_id}))["events"]
+        except SparkQError:
+            return None
 
     # ----- panes ------------------------------------------------------------------------------
 
@@ -298,8 +308,7 @@ class SparkQApp(WatchingOperations):
             self._refresh_throughput()
 
     def action_filter(self) -> None:
-        if isinstance(self.screen, TaskDetailScreen):
-            self.pop_screen()
+        self.back_to_main()
         self.main.open_filter()
 
     # ----- themes -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from textual.app import App
 
 from sparkq_tui.cockpit.quick_add import QuickAddError, parse_quick_add
 from sparkq_tui.cockpit.screens.confirm_dialog import ConfirmDialog
+from sparkq_tui.cockpit.screens.failed_screen import FailedScreen
 from sparkq_tui.cockpit.screens.main_screen import MainScreen
 from sparkq_tui.cockpit.screens.task_detail import TaskDetailScreen
 from sparkq_tui.cockpit.screens.text_prompt_dialog import TextPromptDialog
@@ -72,6 +73,8 @@ class CockpitOperations(App[int]):
         """The task an action applies to: the open detail's, else the table's cursor row."""
         if isinstance(self.screen, TaskDetailScreen):
             return self.screen.task_data
+        if isinstance(self.screen, FailedScreen):
+            return self.screen.current_task
         return self.task_table.current_task
 
     def _task_or_warn(self) -> Task | None:
@@ -143,6 +146,21 @@ class CockpitOperations(App[int]):
         if await self.rpc("task.fail", id=task["id"], error=error) is not None:
             self._done(f"{self._label(task)} failed")
 
+    def action_cancel_task(self) -> None:
+        task = self._task_or_warn()
+        if task is not None:
+            self._cancel_task(task)
+
+    @work(group="actions")
+    async def _cancel_task(self, task: Task) -> None:
+        label = self._label(task)
+        question = f"Cancel task {label} ({task.get('status')})? A runner running it stops it."
+        dialog = ConfirmDialog(question, confirm_label="Cancel task", deny_label="Keep")
+        if not await self.push_screen_wait(dialog):
+            return
+        if await self.rpc("task.cancel", id=task["id"], message="cancelled in the cockpit"):
+            self._done(f"{label} cancelled")
+
     def action_delete_task(self) -> None:
         task = self._task_or_warn()
         if task is not None:
@@ -159,7 +177,7 @@ class CockpitOperations(App[int]):
             self._done(f"{label} deleted")
 
     def action_open_task(self) -> None:
-        task = self.task_table.current_task
+        task = self.current_task()
         if task is not None:
             self.open_task(task)
 
@@ -300,9 +318,13 @@ class CockpitOperations(App[int]):
 
     # ----- quick-add --------------------------------------------------------------------------
 
-    def action_quick_add(self) -> None:
-        if isinstance(self.screen, TaskDetailScreen):
+    def back_to_main(self) -> None:
+        """Close the screens over the panes (a task detail, the Failed view)."""
+        while len(self.screen_stack) > 1 and self.screen is not self.main:
             self.pop_screen()
+
+    def action_quick_add(self) -> None:
+        self.back_to_main()
         self.quick_add_bar.open()
 
     def on_quick_add_bar_submitted(self, event: QuickAddBar.Submitted) -> None:

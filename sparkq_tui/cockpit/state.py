@@ -11,8 +11,18 @@ from typing import Any, TypeVar
 from sparkq_tui.pytasks.call_text import TOOL as PYTHON_CALL
 from sparkq_tui.pytasks.call_text import call_text
 
-STATUSES = ("queued", "running", "succeeded", "failed")
-STATUS_GLYPHS = {"queued": "○", "running": "▶", "succeeded": "✓", "failed": "✗", "blocked": "⧗"}
+STATUSES = ("queued", "running", "succeeded", "failed")  # the header's counts
+# Every status a task can have, for the filter; the header counts the four above.
+ALL_STATUSES = ("queued", "scheduled", "blocked", "running", "succeeded", "failed", "cancelled")
+STATUS_GLYPHS = {
+    "queued": "○",
+    "scheduled": "◷",
+    "blocked": "⧗",
+    "running": "▶",
+    "succeeded": "✓",
+    "failed": "✗",
+    "cancelled": "⊘",
+}
 STATUS_PREFIXES = ("status:", "is:")
 
 T = TypeVar("T")
@@ -52,7 +62,12 @@ def task_elapsed(task: Mapping[str, Any], now: datetime) -> float | None:
     if started is None:
         return None
     finished = parse_time(task.get("finished_at"))
-    end = finished if finished and task.get("status") != "running" else now
+    if task.get("status") == "running":
+        end = now
+    elif finished is None:
+        return None  # not running and not finished: waiting for its next attempt
+    else:
+        end = finished
     return (end - started).total_seconds()
 
 
@@ -61,8 +76,38 @@ def task_age(task: Mapping[str, Any], now: datetime) -> float | None:
     return None if created is None else (now - created).total_seconds()
 
 
+def format_due(seconds: float) -> str:
+    """When a scheduled task is due, coarsely: ``in 42s``, ``in 4m``, ``in 2h``, ``in 3d``;
+    ``due`` once its time has come."""
+    total = int(seconds)
+    if total <= 0:
+        return "due"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if total >= size:
+            return f"in {total // size}{unit}"
+    return f"in {total}s"
+
+
+def task_due_in(task: Mapping[str, Any], now: datetime) -> float | None:
+    """Seconds until a scheduled task is due; None for any other task."""
+    run_at = parse_time(task.get("run_at"))
+    if task.get("status") != "scheduled" or run_at is None:
+        return None
+    return (run_at - now).total_seconds()
+
+
+def task_attempts(task: Mapping[str, Any]) -> str:
+    """``2/3`` (attempts of max_attempts) for a task that may retry; "" for one that may not."""
+    most = task.get("max_attempts") or 1
+    return f"{task.get('attempts') or 0}/{most}" if most > 1 else ""
+
+
 def task_time_cell(task: Mapping[str, Any], now: datetime) -> str:
-    """The table's time column: running time when it ran, else its age."""
+    """The table's time column: when a scheduled task is due, running time when it ran, else
+    its age."""
+    due_in = task_due_in(task, now)
+    if due_in is not None:
+        return format_due(due_in)
     elapsed = task_elapsed(task, now)
     if elapsed is not None:
         return format_duration(elapsed)
@@ -72,8 +117,8 @@ def task_time_cell(task: Mapping[str, Any], now: datetime) -> str:
 def time_cell_moves(task: Mapping[str, Any]) -> bool:
     """Whether the time column of ``task`` changes as the clock runs: its running time while
     it runs, its age while it never ran (a queued task); a finished run's time stays put."""
-    if task.get("claimed_at") is None:
-        return task.get("created_at") is not None
+    if task.get("status") == "scheduled" or task.get("claimed_at") is None:
+        return task.get("created_at") is not None or task.get("run_at") is not None
     return task.get("status") == "running" or not task.get("finished_at")
 
 
@@ -139,7 +184,7 @@ def _statuses(wanted: str) -> list[str] | None:
     """``run,fail`` → running, failed; None unless every part names exactly one status."""
     found = []
     for part in wanted.split(","):
-        match = [s for s in STATUSES if part and s.startswith(part)]
+        match = [s for s in ALL_STATUSES if part and s.startswith(part)]
         if len(match) != 1:
             return None
         found.append(match[0])

@@ -35,6 +35,7 @@ class Task:
     heartbeat: float | None = None
     finished: float | None = None
     outcome: dict[str, Any] = field(default_factory=dict)  # task.complete / task.fail params
+    options: dict[str, Any] = field(default_factory=dict)  # more task.enqueue params
 
     @property
     def created(self) -> float:
@@ -73,6 +74,28 @@ BACKEND = [  # oldest first, as they are enqueued
     Task(7, "llm-sonnet", {"prompt": "Refactor the store layer behind one interface"}, 1250),
     Task(8, "llm-sonnet", {"prompt": "Draft the release notes for 0.2"}),
     Task(9, "llm-haiku", {"prompt": "Summarise the failing test output"}),
+    # Failed once, may retry: its next attempt is due in 4 minutes (no jitter: a fixed time).
+    Task(
+        10,
+        "run-bash",
+        {"script": "deploy --canary"},
+        500,
+        None,
+        480,
+        {"error": "connection refused: canary-1:443"},
+        {"max_attempts": 3, "backoff": {"type": "fixed", "delay": 720, "jitter": 0}},
+    ),
+    # Out of time on its first attempt and failed for good: a dead letter with reason timeout.
+    Task(
+        11,
+        "llm-sonnet",
+        {"prompt": "Translate the docs to French"},
+        280,
+        None,
+        100,
+        {"error": "runner timeout after 180 s", "reason": "timeout", "retry": False},
+        {"max_attempts": 2},
+    ),
 ]
 STALE_SWEEP = 30
 
@@ -97,7 +120,11 @@ def seed(daemon: InProcessDaemon, clock: PinnedClock) -> None:
         for task in BACKEND:
             at(task.created)
             ids[task.number] = c.call(
-                "task.enqueue", queue="backend", tool=task.tool, payload=task.payload
+                "task.enqueue",
+                queue="backend",
+                tool=task.tool,
+                payload=task.payload,
+                **task.options,
             )["id"]
         steps: list[tuple[float, str, Task]] = []
         for task in BACKEND:

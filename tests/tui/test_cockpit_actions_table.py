@@ -11,6 +11,7 @@ from textual.widget import Widget
 
 from sparkq_tui.cockpit.actions import ACTIONS, Action, Scope, help_lines, palette_actions
 from sparkq_tui.cockpit.app import SparkQApp
+from sparkq_tui.cockpit.screens.failed_screen import FailedScreen
 from sparkq_tui.cockpit.screens.help_screen import HelpScreen
 from sparkq_tui.cockpit.screens.task_detail import TaskDetailScreen
 from tests.tui.conftest import wait_ready
@@ -107,6 +108,15 @@ async def test_every_action_by_key_footer_palette_and_help(make_pinned_app) -> N
         for action in BOUND:
             if "detail" in action.where or "everywhere" in action.where:
                 await _press_and_see(pilot, ran, action, "the task detail")
+
+        # The Failed view: its own keys and the keys of everywhere.
+        app.pop_screen()
+        app.push_screen(FailedScreen(None))
+        await wait_on_pilot(pilot, lambda: isinstance(app.screen, FailedScreen), what="failed")
+        await _footer_names(pilot, app, "failed")
+        for action in BOUND:
+            if "failed" in action.where or "everywhere" in action.where:
+                await _press_and_see(pilot, ran, action, "the Failed view")
 
         # The command palette: one entry per action, which runs that action.
         commands = {c.title: c for c in app.get_system_commands(app.screen)}

@@ -12,9 +12,12 @@ from sparkq_tui.cockpit.settings import load_settings, save_setting
 from sparkq_tui.cockpit.state import (
     TaskFilter,
     cycle,
+    format_due,
     format_duration,
     is_stale,
     parse_filter,
+    task_attempts,
+    task_elapsed,
     task_summary,
     task_time_cell,
     time_cell_moves,
@@ -69,6 +72,32 @@ def test_durations_and_time_cells() -> None:
     assert not is_stale({**queued, "stale_warned_at": "2026-05-01T11:59:00+00:00"})
 
 
+def test_scheduled_tasks_say_when_they_are_due_and_retries_count_attempts() -> None:
+    assert [format_due(s) for s in (-3, 0, 42, 240, 299, 7300, 90000)] == [
+        "due",
+        "due",
+        "in 42s",
+        "in 4m",
+        "in 4m",
+        "in 2h",
+        "in 1d",
+    ]
+    now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    retrying = {
+        "status": "scheduled",
+        "created_at": "2026-05-01T11:50:00+00:00",
+        "claimed_at": "2026-05-01T11:51:00+00:00",
+        "run_at": "2026-05-01T12:04:00+00:00",
+        "attempts": 2,
+        "max_attempts": 3,
+    }
+    assert task_time_cell(retrying, now) == "in 4m"
+    assert task_elapsed(retrying, now) is None  # waiting, not running
+    assert task_attempts(retrying) == "2/3"
+    assert task_attempts({"attempts": 1, "max_attempts": 1}) == ""  # no retries: nothing to say
+    assert parse_filter("status:sch,canc") == TaskFilter("", ("scheduled", "cancelled"))
+
+
 def test_time_cell_moves_exactly_when_its_text_follows_the_clock() -> None:
     created, claimed, finished = (f"2026-05-01T11:5{m}:00+00:00" for m in (0, 1, 2))
     tasks = [
@@ -81,6 +110,7 @@ def test_time_cell_moves_exactly_when_its_text_follows_the_clock() -> None:
             "finished_at": finished,
         },
         {"status": "failed", "created_at": created, "finished_at": finished},  # never ran
+        {"status": "scheduled", "created_at": created, "run_at": "2026-05-01T14:00:00+00:00"},
     ]
     now, later = datetime(2026, 5, 1, 12, 0, tzinfo=UTC), datetime(2026, 5, 1, 13, 0, tzinfo=UTC)
     for task in tasks:

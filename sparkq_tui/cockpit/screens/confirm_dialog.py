@@ -30,16 +30,19 @@ class ConfirmDialog(ModalScreen[bool]):
     ConfirmDialog Button { margin-left: 2; min-width: 10; }
     """
 
-    def __init__(self, question: str, *, confirm_label: str = "Delete") -> None:
+    def __init__(
+        self, question: str, *, confirm_label: str = "Delete", deny_label: str = "Cancel"
+    ) -> None:
         super().__init__()
         self.question = question
         self.confirm_label = confirm_label
+        self.deny_label = deny_label
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.question, markup=False)
             with Horizontal():
-                yield Button("Cancel (n)", id="no")
+                yield Button(f"{self.deny_label} (n)", id="no")
                 yield Button(f"{self.confirm_label} (y)", id="yes", variant="error")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -1,4 +1,5 @@
-"""One task in full: payload, result, error, stdout/stderr, timings, attempts, worker."""
+"""One task in full: payload, result, error, stdout/stderr, timings, attempts, worker, and its
+timeline (``task.events``)."""
 
 from __future__ import annotations
 
@@ -18,15 +19,18 @@ from sparkq_tui.cockpit.actions import bindings
 from sparkq_tui.cockpit.progress_text import progress_percent
 from sparkq_tui.cockpit.state import (
     STATUS_GLYPHS,
+    format_due,
     format_duration,
     is_stale,
     parse_time,
     pretty_json,
+    task_due_in,
     task_elapsed,
     utc_now,
 )
 from sparkq_tui.cockpit.widgets.cockpit_footer import CockpitFooter
 from sparkq_tui.cockpit.widgets.cockpit_header import STATUS_VARIABLES
+from sparkq_tui.cockpit.widgets.task_timeline import TaskTimeline
 from sparkq_tui.pytasks.call_text import TOOL as PYTHON_CALL
 from sparkq_tui.pytasks.call_text import call_text
 
@@ -71,6 +75,7 @@ class TaskDetailScreen(Screen[None]):
         super().__init__()
         self.task_data = task
         self.clock = clock
+        self.timeline = TaskTimeline(id="detail-timeline", classes="block")
         self._composed = False
         # A task id as shown: its friendly id when the owner knows it (the Tasks table's).
         self.name_of: Callable[[str], str] = str
@@ -87,6 +92,8 @@ class TaskDetailScreen(Screen[None]):
             yield Static(id="detail-facts")
             yield ProgressBar(total=100, show_eta=False, id="detail-progress")
             yield Static(id="detail-progress-message", markup=False)
+            yield Static("Timeline", classes="section")
+            yield self.timeline
             yield Static("Payload", classes="section")
             yield Static(id="detail-payload", classes="block", markup=False)
             yield Static("Result", classes="section")
@@ -109,9 +116,11 @@ class TaskDetailScreen(Screen[None]):
         self.query_one("#detail-body").focus()
         self.post_message(self.Opened(self))
 
-    def show_task(self, task: Task) -> None:
-        """Redraw with a fresh copy of the task."""
+    def show_task(self, task: Task, events: list[dict[str, Any]] | None = None) -> None:
+        """Redraw with a fresh copy of the task (and of its timeline, when given)."""
         self.task_data = task
+        if events is not None:
+            self.timeline.events = events
         if not self._composed:
             return  # on_mount draws it
         status = task.get("status", "")
@@ -173,12 +182,15 @@ class TaskDetailScreen(Screen[None]):
         return "\n".join(self.query_one("#detail-live", Log).lines)
 
     def refresh_clock(self) -> None:
-        """Tick the running time of a running task."""
-        if self._composed and self.task_data.get("status") == "running":
+        """Tick the running time of a running task and the due time of a scheduled one."""
+        if self._composed and self.task_data.get("status") in ("running", "scheduled"):
             self.query_one("#detail-facts", Static).update(self._facts(self.task_data))
 
     def _facts(self, task: Task) -> Content:
-        elapsed = task_elapsed(task, self.clock())
+        now = self.clock()
+        elapsed = task_elapsed(task, now)
+        due_in = task_due_in(task, now)
+        due = _when(task.get("run_at")) + (f" ({format_due(due_in)})" if due_in else "")
         rows = [
             ("id", task.get("id", "")),
             ("created", _when(task.get("created_at"))),
@@ -189,7 +201,9 @@ class TaskDetailScreen(Screen[None]):
                 "running time" if task.get("status") == "running" else "ran",
                 format_duration(elapsed) or "—",
             ),
-            ("attempts", str(task.get("attempts", 0))),
+            ("due", due),
+            ("attempts", f"{task.get('attempts') or 0}/{task.get('max_attempts') or 1}"),
+            ("reason", task.get("reason") or "—"),
             ("worker", task.get("worker") or "—"),
             ("class", f"{task.get('task_class') or '—'}  timeout {task.get('timeout')} s"),
             ("priority", str(task.get("priority", 0))),
@@ -201,7 +215,10 @@ class TaskDetailScreen(Screen[None]):
         if task.get("unique_key"):
             rows.append(("unique key", task["unique_key"]))
         parts: list[str | tuple[str, str]] = []
+        optional = ("due", "reason")  # shown only when the task has one
         for label, value in rows:
+            if label in optional and value == "—":
+                continue
             parts += [(f"{label:>13} ", "$text-muted"), f"{value}\n"]
         return Content.assemble(*parts).rstrip()
 

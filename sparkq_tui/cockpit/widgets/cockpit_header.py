@@ -26,6 +26,9 @@ STATUS_VARIABLES = {
     "running": "$accent",
     "succeeded": "$success",
     "failed": "$error",
+    "scheduled": "$secondary",
+    "blocked": "$text-muted",
+    "cancelled": "$text-muted",
 }
 
 

@@ -31,6 +31,7 @@ from sparkq_tui.cockpit.progress_text import progress_cell, progress_percent
 from sparkq_tui.cockpit.state import (
     STATUS_GLYPHS,
     is_stale,
+    task_attempts,
     task_summary,
     task_time_cell,
     utc_now,
@@ -67,7 +68,9 @@ class TaskTable(ScrollView, can_focus=True):
         "task-table--running",
         "task-table--succeeded",
         "task-table--failed",
+        "task-table--scheduled",
         "task-table--blocked",
+        "task-table--cancelled",
         "task-table--stale",
     }
 
@@ -86,7 +89,9 @@ class TaskTable(ScrollView, can_focus=True):
     TaskTable > .task-table--running { color: $accent; }
     TaskTable > .task-table--succeeded { color: $success; }
     TaskTable > .task-table--failed { color: $error; }
+    TaskTable > .task-table--scheduled { color: $secondary; }
     TaskTable > .task-table--blocked { color: $foreground 60%; }
+    TaskTable > .task-table--cancelled { color: $foreground 60%; }
     TaskTable > .task-table--stale { color: $warning; text-style: bold; }
     """
 
@@ -127,6 +132,8 @@ class TaskTable(ScrollView, can_focus=True):
         self._generation = 0
         self._id_width = 13
         self._names: dict[str, str] = {}  # task id -> friendly id, from the pages read
+        # The Try column (attempts of max_attempts) shows once a task that may retry is listed.
+        self._show_tries = False
         self.loaded = False
         # The id of the task the cursor is on; while ``_relocating``, a reload is looking for
         # it in the fresh pages and the cursor row may briefly show another task.
@@ -144,6 +151,7 @@ class TaskTable(ScrollView, can_focus=True):
         self._fresh.clear()
         self._pending.clear()
         self.loaded = loader is None
+        self._show_tries = False
         self.total = 0
         self._anchor = None
         self._relocating = False
@@ -301,6 +309,7 @@ class TaskTable(ScrollView, can_focus=True):
         self._names.update((t["id"], t["friendly_id"]) for t in tasks if t.get("friendly_id"))
         longest = max((len(t.get("friendly_id") or "") for t in tasks), default=0)
         self._id_width = min(MAX_ID_WIDTH, max(self._id_width, longest + 1))
+        self._show_tries = self._show_tries or any(task_attempts(t) for t in tasks)
 
     def _trim_cache(self) -> None:
         if len(self._pages) <= MAX_CACHED_PAGES:
@@ -387,11 +396,14 @@ class TaskTable(ScrollView, can_focus=True):
 
     def _columns(self, width: int) -> list[tuple[str, int]]:
         time_w, status_w = 7, 12
+        try_w = 6 if self._show_tries else 0
         id_w = self._id_width
         tool_w = 0 if width < NARROW_WIDTH else 11
-        fixed = id_w + status_w + time_w + tool_w + (4 if tool_w else 3)
+        fixed = id_w + status_w + try_w + time_w + tool_w + (4 if tool_w else 3)
         summary_w = max(0, width - fixed)
         columns = [("ID", id_w), ("Status", status_w)]
+        if try_w:
+            columns.append(("Try", try_w))
         if tool_w:
             columns.append(("Tool", tool_w))
         columns += [("Time", time_w), ("Summary", summary_w)]
@@ -441,6 +453,9 @@ class TaskTable(ScrollView, can_focus=True):
         cells: list[str] = [task.get("friendly_id") or task.get("id", ""), status_text]
         styles: list[Style | None] = [None, status_style]
         columns = self._columns(width)
+        if any(title == "Try" for title, _ in columns):
+            cells.append(task_attempts(task))
+            styles.append(None)
         if any(title == "Tool" for title, _ in columns):
             cells.append(task.get("tool", ""))
             styles.append(None)
@@ -449,7 +464,7 @@ class TaskTable(ScrollView, can_focus=True):
         if waiting:  # a blocked task says what it waits for before what it does
             summary = f"{waiting} · {summary}" if summary else waiting
         cells += [task_time_cell(task, self.clock()), summary]
-        styles += [status_style if status == "running" else None, None]
+        styles += [status_style if status in ("running", "scheduled") else None, None]
         return self._strip(cells, width, style, styles)
 
     def _strip(
