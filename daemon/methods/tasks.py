@@ -9,6 +9,7 @@ import orjson
 
 from sparkq_daemon.context import Context
 from sparkq_daemon.errors import Validation
+from sparkq_daemon.methods.roles import check_role
 from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.store.base import ClaimParams, EnqueueItem, FinishParams, TaskFilter
@@ -34,6 +35,7 @@ ITEM = {
     "backoff": optional("any"),
     "ttl": optional("number"),
     "expires_at": optional("str"),
+    "role": optional("name"),
 }
 ATTEMPT = optional("int", min=1)
 
@@ -108,13 +110,16 @@ def _item(params: dict[str, Any]) -> EnqueueItem:
         backoff=backoff_policy.check(backoff) if backoff is not None else None,
         ttl=ttl,
         expires_at=parse_time(expires_at, "expires_at") if expires_at is not None else None,
+        role=params.get("role"),
     )
 
 
 @rpc("task.enqueue", queue=required("ref"), **ITEM)
 async def enqueue(ctx: Context, queue: str, **item: Any) -> dict[str, Any]:
     """Add a task to a queue: the tool that runs it (run-bash, run-python, an LLM tool …) and
-    its payload (``{"script": …}``, ``{"prompt": …}``); returns the task."""
+    its payload (``{"script": …}``, ``{"prompt": …}``), and the agent role it takes if any;
+    returns the task."""
+    await check_role(ctx, item.get("role"))
     tasks = await ctx.store.task_enqueue(queue, [_item(item)])
     return tasks[0]
 
@@ -135,6 +140,8 @@ async def enqueue_batch(ctx: Context, queue: str, tasks: list[Any]) -> dict[str,
             items.append(_item(check_params(ITEM, raw)))
         except Validation as exc:
             raise Validation(f"tasks[{index}]: {exc.message}", field="tasks", index=index) from None
+    for role in sorted({item.role for item in items if item.role}):
+        await check_role(ctx, role)
     return {"tasks": await ctx.store.task_enqueue(queue, items)}
 
 

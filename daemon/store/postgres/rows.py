@@ -19,7 +19,7 @@ from sparkq_daemon.store.values import (  # noqa: F401 - re-exported
 TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
-    "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at"
+    "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at, role"
 )
 _TASK_TIMES = ("created_at", "updated_at", "claimed_at", "heartbeat_at", "finished_at")
 
@@ -73,6 +73,7 @@ def task(record: asyncpg.Record) -> dict[str, Any]:
     out["backoff"] = decode(record["backoff"])
     out["reason"] = record["reason"]
     out["expires_at"] = iso(record["expires_at"])
+    out["role"] = record["role"]
     out["queue_name"] = record["queue_name"] or ""
     return out
 
@@ -137,6 +138,8 @@ def queue(record: asyncpg.Record, counts: dict[str, int] | None) -> dict[str, An
         "instructions": record["instructions"],
         "status": status,
         "paused": bool(record["paused"]),
+        "role": record["role"],
+        "model_profile": record["model_profile"],
         "counts": c,
         "created_at": iso(record["created_at"]),
         "updated_at": iso(record["updated_at"]),

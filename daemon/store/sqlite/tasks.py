@@ -183,6 +183,7 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
             "backoff": backoff,
             "reason": None,
             "expires_at": expires_at,
+            "role": item.role,
         }
         out.append(task)
         inserts.append(
@@ -203,12 +204,13 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
                 max_attempts,
                 backoff_json,
                 expires_at,
+                item.role,
             )
         )
     tx.conn.executemany(
         "INSERT INTO tasks (seq, id, friendly_id, queue_id, tool, task_class, payload, status, "
-        "priority, timeout, created_at, updated_at, run_at, max_attempts, backoff, expires_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "priority, timeout, created_at, updated_at, run_at, max_attempts, backoff, expires_at, "
+        "role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         inserts,
     )
     scheduled = sum(1 for t in out if t["status"] == "scheduled")
@@ -548,6 +550,7 @@ def rerun(tx: Tx, ref: str) -> dict[str, Any]:
         priority=row["priority"],
         max_attempts=row["max_attempts"],
         backoff=rows.decode(row["backoff"]),
+        role=row["role"],
     )
     return enqueue(tx, row["queue_id"], [item])[0]
 
