@@ -79,6 +79,8 @@ class SparkQApp(CockpitOperations):
         self.sessions: list[dict[str, Any]] = []
         self.queues: list[dict[str, Any]] = []
         self.prompts: dict[str, str] = {}
+        self.roles: list[str] = []  # the active roles' keys, for quick-add's @key
+        self.project: dict[str, Any] = {}
         self.started_daemon = False
         self.ready = False
         self._refresh_timer: Any = None
@@ -181,15 +183,22 @@ class SparkQApp(CockpitOperations):
         await self.reload_catalog()
 
     async def reload_catalog(self) -> bool:
-        """Read the tools and prompt templates quick-add offers; False when the daemon failed."""
+        """Read the tools, prompt templates and roles quick-add offers, and the project and
+        model profiles from the daemon's config; False when the daemon failed."""
         try:
             tools = (await self.client.call("tool.list"))["tools"]
             prompts = (await self.client.call("prompt.list"))["prompts"]
+            roles = (await self.client.call("role.list"))["roles"]
+            config = (await self.client.call("config.get"))["config"]
         except SparkQError as exc:
             self._set_state("reconnecting" if isinstance(exc, DaemonUnavailable) else "connected")
             return False
         self.quick_add_bar.set_tools([t["name"] for t in tools])
+        self.quick_add_bar.config = config
         self.prompts = {p["command"]: p["template_text"] for p in prompts}
+        self.roles = [r["key"] for r in roles if r.get("active")]
+        self.project = config.get("project") or {}
+        self.header_bar.project = self.project.get("name") or ""
         return True
 
     def refresh_soon(self) -> None:

@@ -1,4 +1,5 @@
-"""One task in full: payload, result, error, stdout/stderr, timings, attempts, worker."""
+"""One task in full: payload, result, error, stdout/stderr, timings, attempts, worker; for an
+LLM task first its prompt, its reply and the token usage."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
 from sparkq_tui.cockpit.actions import bindings
+from sparkq_tui.cockpit.llm_view import llm_view
 from sparkq_tui.cockpit.state import (
     STATUS_GLYPHS,
     format_duration,
@@ -50,6 +52,8 @@ class TaskDetailScreen(Screen[None]):
     TaskDetailScreen .output { height: auto; max-height: 12; background: $surface; }
     TaskDetailScreen #detail-stale { color: $warning; text-style: bold; }
     TaskDetailScreen #detail-error { color: $error; }
+    TaskDetailScreen #detail-llm { height: auto; }
+    TaskDetailScreen #detail-usage { color: $text-muted; }
     """
 
     def __init__(self, task: Task, *, clock: Callable[[], datetime] = utc_now) -> None:
@@ -67,6 +71,13 @@ class TaskDetailScreen(Screen[None]):
         with VerticalScroll(id="detail-body"):
             yield Static(id="detail-stale")
             yield Static(id="detail-facts")
+            with Vertical(id="detail-llm"):
+                yield Static("Prompt", classes="section")
+                yield Static(id="detail-prompt", classes="block", markup=False)
+                yield Static("Reply", classes="section")
+                with VerticalScroll(classes="output"):
+                    yield Static(id="detail-reply", classes="block", markup=False)
+                yield Static(id="detail-usage", markup=False)
             yield Static("Payload", classes="section")
             yield Static(id="detail-payload", classes="block", markup=False)
             yield Static("Result", classes="section")
@@ -108,11 +119,24 @@ class TaskDetailScreen(Screen[None]):
                 f" (warned {_when(task.get('stale_warned_at'))}); it fails at 2× its timeout"
             )
         self.query_one("#detail-facts", Static).update(self._facts(task))
+        self._show_llm(task)
         self._set_block("#detail-payload", task.get("payload"))
         self._set_block("#detail-result", task.get("result"))
         self._set_block("#detail-error", task.get("error"))
         self._set_block("#detail-stdout", task.get("stdout"))
         self._set_block("#detail-stderr", task.get("stderr"))
+
+    def _show_llm(self, task: Task) -> None:
+        view = llm_view(task)
+        self.query_one("#detail-llm").display = view is not None
+        if view is None:
+            return
+        self.query_one("#detail-prompt", Static).update(view.prompt)
+        waiting = "(waiting for the reply…)" if task.get("status") == "running" else "—"
+        self.query_one("#detail-reply", Static).update(view.reply or waiting)
+        usage = self.query_one("#detail-usage", Static)
+        usage.display = view.usage is not None
+        usage.update(f"usage: {view.usage}" if view.usage else "")
 
     def refresh_clock(self) -> None:
         """Tick the running time of a running task."""
@@ -136,6 +160,8 @@ class TaskDetailScreen(Screen[None]):
             ("class", f"{task.get('task_class') or '—'}  timeout {task.get('timeout')} s"),
             ("priority", str(task.get("priority", 0))),
         ]
+        if task.get("role"):
+            rows.append(("role", task["role"]))
         parts: list[str | tuple[str, str]] = []
         for label, value in rows:
             parts += [(f"{label:>13} ", "$text-muted"), f"{value}\n"]
