@@ -25,9 +25,7 @@ def test_example_loads_and_equals_the_defaults() -> None:
 def test_example_holds_the_project_roles_and_model_profile_defaults() -> None:
     loaded = load_config(EXAMPLE)
     defaults = Config()
-    assert loaded.model_profiles == defaults.model_profiles == {
-        "fast": "llm-haiku",
-        "deep": "llm-sonnet",
-    }
+    expected_profiles = {"fast": "llm-haiku", "deep": "llm-sonnet"}
+    assert loaded.model_profiles == defaults.model_profiles == expected_profiles
     assert loaded.roles == defaults.roles == {}
     assert loaded.project() == {"name": None, "repo_path": None, "prd_path": None}
