@@ -30,7 +30,12 @@ from sparkq_tui.cockpit.state import TaskFilter, cycle, utc_now
 from sparkq_tui.cockpit.widgets.task_table import TaskTable
 from sparkq_tui.daemon_control import default_log_file, ensure_daemon
 from sparkq_tui.endpoint import Endpoint, resolve_endpoint
-from sparkq_tui.errors import DaemonUnavailable, SparkQError
+from sparkq_tui.errors import (
+    DaemonUnavailable,
+    ForbiddenError,
+    MethodNotFoundError,
+    SparkQError,
+)
 from sparkq_tui.theme_files import builtin_theme_dir, load_themes, user_theme_dir
 
 DEFAULT_THEME = "sparkq-dark"
@@ -189,7 +194,7 @@ class SparkQApp(CockpitOperations):
             tools = (await self.client.call("tool.list"))["tools"]
             prompts = (await self.client.call("prompt.list"))["prompts"]
             roles = (await self.client.call("role.list"))["roles"]
-            config = (await self.client.call("config.get"))["config"]
+            config = await self._config_sections()
         except SparkQError as exc:
             self._set_state("reconnecting" if isinstance(exc, DaemonUnavailable) else "connected")
             return False
@@ -200,6 +205,13 @@ class SparkQApp(CockpitOperations):
         self.project = config.get("project") or {}
         self.header_bar.project = self.project.get("name") or ""
         return True
+
+    async def _config_sections(self) -> dict[str, Any]:
+        """``config.get``'s sections; {} for a token whose scope may not read them."""
+        try:
+            return (await self.client.call("config.get"))["config"]
+        except (ForbiddenError, MethodNotFoundError):
+            return {}
 
     def refresh_soon(self) -> None:
         """Re-read state shortly (a burst of events costs one re-read)."""

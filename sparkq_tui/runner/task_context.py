@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 from sparkq_tui.client import AsyncClient
-from sparkq_tui.errors import NotFoundError, SparkQError
+from sparkq_tui.errors import ForbiddenError, NotFoundError, SparkQError
 
 log = logging.getLogger("sparkq.runner")
 
@@ -49,7 +49,7 @@ class ProjectFolder:
         if not self._read:
             try:
                 config = await self.client.call("config.get", {"namespace": "project"})
-            except NotFoundError:  # a daemon without the project section
+            except (NotFoundError, ForbiddenError):  # no project section, or a worker token
                 self._read = True
                 return None
             except SparkQError:
