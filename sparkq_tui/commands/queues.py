@@ -87,8 +87,8 @@ def render_queue(queue: dict[str, Any]) -> None:
             ("status", queue.get("status") + (" (paused)" if queue.get("paused") else "")),
             ("tasks", counts_text(queue.get("counts")) or "none"),
             ("instructions", queue.get("instructions")),
-            ("role", queue.get("role")),
-            ("model profile", queue.get("model_profile")),
+            *([("role", queue["role"])] if queue.get("role") else []),
+            *([("model profile", queue["model_profile"])] if queue.get("model_profile") else []),
             ("created", local_time(queue.get("created_at"))),
             ("updated", local_time(queue.get("updated_at"))),
         ]

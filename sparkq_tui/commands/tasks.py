@@ -359,7 +359,7 @@ def render_task(task: dict[str, Any]) -> None:
         ("queue", task.get("queue_name")),
         ("tool", f"{task.get('tool')}  (class {task.get('task_class')})"),
         ("priority", task.get("priority")),
-        ("role", task.get("role")),
+        *([("role", task["role"])] if task.get("role") else []),
         ("timeout", seconds(task.get("timeout"))),
         ("attempts", _attempts(task)),
         ("due", local_time(task.get("run_at")) if task.get("status") == "scheduled" else None),

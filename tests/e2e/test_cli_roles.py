@@ -22,6 +22,12 @@ def test_roles_from_the_command_line(sparkq: Run) -> None:
     assert made.code == 0 and made.json()["role"] == "reviewer"
     task = sparkq("enqueue", "q", "run-bash", "--script", "true", "--role", "reviewer", "--json")
     assert task.code == 0 and task.json()["role"] == "reviewer"
+    shown = sparkq("task", task.json()["id"]).out.splitlines()
+    assert any(line.split() == ["role", "reviewer"] for line in shown)
+    assert any(
+        line.split() == ["role", "reviewer"]
+        for line in sparkq("queue", "show", "q").out.splitlines()
+    )
     unknown = sparkq("enqueue", "q", "run-bash", "--script", "true", "--role", "ghost")
     assert unknown.code == 1 and "'ghost'" in unknown.err
 
