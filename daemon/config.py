@@ -16,6 +16,7 @@ import yaml
 from sparkq_daemon import paths
 from sparkq_daemon.errors import Validation
 from sparkq_daemon.policy import backoff as backoff_policy
+from sparkq_daemon.roles_config import SectionError, load_model_profiles, load_roles
 from sparkq_daemon.tcp_config import TcpSettings, parse_tcp, split_listen
 from sparkq_daemon.tool_settings import LLM_KEYS, SettingsError, check_settings, pack
 from sparkq_daemon.validation import is_name
@@ -42,6 +43,11 @@ DEFAULT_TOOLS: dict[str, dict[str, Any]] = {
         "description": "Balanced LLM prompt",
         "task_class": "LLM_HEAVY",
         "command": {"provider": "anthropic", "model": "claude-sonnet-5-5", "max_tokens": 8192},
+    },
+    "llm-codex": {
+        "description": "Code-focused LLM prompt (OpenAI)",
+        "task_class": "LLM_HEAVY",
+        "command": {"provider": "openai", "model": "gpt-5-codex", "max_tokens": 8192},
     },
 }
 """Each tool's ``command`` holds an argv, provider settings (see ``tool_settings``) or null."""
@@ -76,7 +82,14 @@ SETTINGS: dict[str, dict[str, tuple[type | tuple[type, ...], str, Any]]] = {
         # The waits between a delivery's attempts: 7 waits, 8 attempts over about an hour.
         "retry_schedule": (list, "a list of 0–20 numbers of seconds ≥ 0", WEBHOOK_RETRIES),
     },
+    "project": {
+        "name": ((str, type(None)), "text or null", None),
+        "repo_path": ((str, type(None)), "a path or null", None),
+        "prd_path": ((str, type(None)), "a path or null", None),
+    },
+    "defaults": {"model": ((str, type(None)), "a tool name or null", None)},
 }
+DEFAULT_MODEL_PROFILES: dict[str, str] = {"fast": "llm-haiku", "deep": "llm-sonnet"}
 # Settings the protocol may change at run time (config.get / config.set).
 LIVE_NAMESPACES = ("purge", "queue_runner", "backups")
 
@@ -100,6 +113,8 @@ class Config:
     )
     tools: dict[str, dict[str, Any]] = field(default_factory=lambda: copy.deepcopy(DEFAULT_TOOLS))
     script_dirs: list[Path] = field(default_factory=list)
+    model_profiles: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MODEL_PROFILES))
+    roles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def get(self, namespace: str, key: str) -> Any:
         return self.settings[namespace][key]
@@ -145,6 +160,14 @@ class Config:
         """Where ``/metrics`` is served (``metrics.listen``), None when it is off."""
         value = self.get("metrics", "listen")
         return split_listen(value) if value else None
+
+    def project(self) -> dict[str, str | None]:
+        """``project``: its name, and its paths resolved against the file's folder."""
+        section = self.settings["project"]
+        out: dict[str, str | None] = {"name": section["name"]}
+        for key in ("repo_path", "prd_path"):
+            out[key] = str(self.resolve(section[key])) if section[key] else None
+        return out
 
     def live_settings(self) -> dict[str, dict[str, Any]]:
         return {ns: dict(self.settings[ns]) for ns in LIVE_NAMESPACES}
@@ -307,7 +330,7 @@ def load_config(explicit: str | Path | None = None) -> Config:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping of sections at the top, got {data!r}")
-    known = {*SETTINGS, "task_classes", "tools", "script_dirs"}
+    known = {*SETTINGS, "task_classes", "tools", "script_dirs", "model_profiles", "roles"}
     for key in data:
         if key not in known:
             raise _fail(source, str(key), f"unknown key (known: {', '.join(sorted(known))})")
@@ -315,6 +338,13 @@ def load_config(explicit: str | Path | None = None) -> Config:
     _load_settings(source, data, config)
     _load_task_classes(source, data.get("task_classes"), config)
     _load_tools(source, data.get("tools"), config)
+    try:
+        config.model_profiles = load_model_profiles(
+            data.get("model_profiles"), DEFAULT_MODEL_PROFILES
+        )
+        config.roles = load_roles(data.get("roles"))
+    except SectionError as exc:
+        raise _fail(source, exc.key, exc.problem) from None
     dirs = data.get("script_dirs") or []
     if not isinstance(dirs, list) or not all(isinstance(d, str) for d in dirs):
         raise _fail(source, "script_dirs", f"expected a list of folders, got {dirs!r}")

@@ -46,6 +46,8 @@ def file_values(config: Config) -> dict[str, Any]:
             "description": spec.get("description", ""),
             "command": spec.get("command"),
         }
+    for key, role in config.roles.items():
+        out[f"roles.{key}"] = dict(role)
     return out
 
 

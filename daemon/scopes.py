@@ -28,6 +28,7 @@ _READ = (
     "task_class.list",
     "prompt.list",
     "prompt.get",
+    "role.list",
     "worker.list",
     "queue.throughput",
     "schedule.list",

@@ -36,6 +36,7 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "task_time": ("cancel", "reschedule", "requeue-failed"),
     "wait_cmd": ("wait",),
     "catalog": ("tools", "task-classes", "prompts"),
+    "roles": ("role", "roles"),
     "config_cmds": ("config", "config-export", "backup-list", "backup-restore", "reload"),
     "scripts": ("scripts",),
     "rpc": ("rpc",),

@@ -27,6 +27,7 @@ OFFERED: dict[str, tuple[bool, bool]] = {
     "queue.pause": (False, False),
     "queue.resume": (False, False),
     "tool.list": (True, False),
+    "role.list": (True, False),
     "system.stats": (True, False),
 }
 NAME_LENGTH = {"minLength": 1, "maxLength": 128}

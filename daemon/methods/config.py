@@ -19,6 +19,9 @@ def snapshot(ctx: Context) -> dict[str, dict[str, Any]]:
     out = {ns: dict(keys) for ns, keys in d.settings.items()}
     out["database"] = d.store.database_settings()
     out["scripts"] = {"dirs": [str(p) for p in d.config.script_dirs]}
+    out["project"] = d.config.project()  # these three follow the file (config.reload)
+    out["defaults"] = dict(d.config.settings["defaults"])
+    out["model_profiles"] = dict(d.config.model_profiles)
     out.setdefault("ui", {})
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sparkq_daemon.context import Context
+from sparkq_daemon.methods.roles import check_model_profile, check_role
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.validation import optional, required
 
@@ -16,9 +17,22 @@ QUEUE_STATUSES = ("active", "planned", "idle", "ended", "archived")
     name=required("name"),
     session=required("ref"),
     instructions=optional("str", ""),
+    role=optional("name"),
+    model_profile=optional("name"),
 )
-async def create(ctx: Context, name: str, session: str, instructions: str) -> dict[str, Any]:
-    return await ctx.store.queue_create(name, session, instructions)
+async def create(
+    ctx: Context,
+    name: str,
+    session: str,
+    instructions: str,
+    role: str | None = None,
+    model_profile: str | None = None,
+) -> dict[str, Any]:
+    """Create a queue in a session, with its instructions (the LLM system prompt), the agent
+    role its tasks take and its model profile (the LLM tool its prompts go to) if given."""
+    await check_role(ctx, role)
+    check_model_profile(ctx, model_profile)
+    return await ctx.store.queue_create(name, session, instructions, role, model_profile)
 
 
 @rpc(
@@ -40,11 +54,26 @@ async def get(ctx: Context, queue: str) -> dict[str, Any]:
     return await ctx.store.queue_get(queue)
 
 
-@rpc("queue.update", queue=required("ref"), name=optional("name"), instructions=optional("str"))
+@rpc(
+    "queue.update",
+    queue=required("ref"),
+    name=optional("name"),
+    instructions=optional("str"),
+    role=optional("str"),
+    model_profile=optional("str"),
+)
 async def update(
-    ctx: Context, queue: str, name: str | None = None, instructions: str | None = None
+    ctx: Context,
+    queue: str,
+    name: str | None = None,
+    instructions: str | None = None,
+    role: str | None = None,
+    model_profile: str | None = None,
 ) -> dict[str, Any]:
-    return await ctx.store.queue_update(queue, name, instructions)
+    """Rename a queue or change its instructions, role or model profile ("" clears those)."""
+    await check_role(ctx, role)
+    check_model_profile(ctx, model_profile)
+    return await ctx.store.queue_update(queue, name, instructions, role, model_profile)
 
 
 def _state_method(name: str, state: str | None, event: str) -> None:

@@ -10,6 +10,7 @@ import orjson
 from sparkq_daemon import python_call
 from sparkq_daemon.context import Context
 from sparkq_daemon.errors import Validation
+from sparkq_daemon.methods.roles import check_role
 from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.store.base import ClaimParams, EnqueueItem, FinishParams, TaskFilter
@@ -37,6 +38,7 @@ ITEM = {
     "expires_at": optional("str"),
     "unique_key": optional("str"),
     "depends_on": optional("list"),
+    "role": optional("name"),
 }
 MAX_DEPENDENCIES = 1000
 ATTEMPT = optional("int", min=1)
@@ -158,14 +160,17 @@ def _item(params: dict[str, Any], index: int | None = None) -> EnqueueItem:
         expires_at=parse_time(expires_at, "expires_at") if expires_at is not None else None,
         unique_key=_unique_key(params.get("unique_key")),
         depends_on=_depends_on(params.get("depends_on"), index),
+        role=params.get("role"),
     )
 
 
 @rpc("task.enqueue", queue=required("ref"), **ITEM)
 async def enqueue(ctx: Context, queue: str, **item: Any) -> dict[str, Any]:
     """Add a task to a queue: the tool that runs it (run-bash, run-python, an LLM tool …) and
-    its payload (``{"script": …}``, ``{"prompt": …}``); returns the task (with
-    ``duplicate: true`` when a live task of the queue already holds its ``unique_key``)."""
+    its payload (``{"script": …}``, ``{"prompt": …}``), and the agent role it takes if any;
+    returns the task (with ``duplicate: true`` when a live task of the queue already holds its
+    ``unique_key``)."""
+    await check_role(ctx, item.get("role"))
     tasks = await ctx.store.task_enqueue(queue, [_item(item)])
     return _with_duplicate(tasks[0])
 
@@ -192,6 +197,8 @@ async def enqueue_batch(ctx: Context, queue: str, tasks: list[Any]) -> dict[str,
             items.append(_item(check_params(ITEM, raw), index))
         except Validation as exc:
             raise Validation(f"tasks[{index}]: {exc.message}", field="tasks", index=index) from None
+    for role in sorted({item.role for item in items if item.role}):
+        await check_role(ctx, role)
     return {"tasks": [_with_duplicate(t) for t in await ctx.store.task_enqueue(queue, items)]}
 
 

@@ -87,6 +87,7 @@ class EnqueueItem:
     # reason ``dependency`` when one ends without success (resolved in that same commit).
     unique_key: str | None = None
     depends_on: tuple[str | int, ...] = ()
+    role: str | None = None  # a role key (checked by the methods layer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +183,31 @@ class Store(Protocol):
         """Delete the session with its queues and tasks (in chunks: no long commit)."""
 
     # -- queues -----------------------------------------------------------------------------
-    async def queue_create(self, name: str, session: str, instructions: str | None) -> Queue: ...
+    async def queue_create(
+        self,
+        name: str,
+        session: str,
+        instructions: str | None,
+        role: str | None = None,
+        model_profile: str | None = None,
+    ) -> Queue:
+        """A new queue; ``role`` and ``model_profile`` (already checked) may be None."""
+
     async def queue_list(
         self, session: str | None, status: str | None, include_archived: bool
     ) -> list[Queue]: ...
     async def queue_get(self, ref: str) -> Queue: ...
-    async def queue_update(self, ref: str, name: str | None, instructions: str | None) -> Queue: ...
+    async def queue_update(
+        self,
+        ref: str,
+        name: str | None,
+        instructions: str | None,
+        role: str | None = None,
+        model_profile: str | None = None,
+    ) -> Queue:
+        """Change what is given: None keeps a member; ``role`` or ``model_profile`` ""
+        clears it."""
+
     async def queue_set_state(self, ref: str, state: str | None, event: str) -> Queue:
         """``ended`` / ``archived`` / None (unarchive), publishing ``event``. Unarchiving a
         queue that is not archived is a ``Conflict``."""
@@ -349,6 +369,21 @@ class Store(Protocol):
     async def prompt_update(self, command: str, changes: dict[str, Any]) -> dict[str, Any]: ...
     async def prompt_delete(self, command: str) -> dict[str, Any]: ...
 
+    # -- agent roles ------------------------------------------------------------------------
+    async def role_list(self) -> list[dict[str, Any]]:
+        """Every role ``{key, label, description, prompt, active, updated_at}`` by key."""
+
+    async def role_get(self, key: str) -> dict[str, Any]:
+        """One role; ``NotFound`` naming the key."""
+
+    async def role_upsert(
+        self, key: str, label: str, description: str, prompt: str, active: bool
+    ) -> dict[str, Any]:
+        """Create or replace a role (event ``role.upserted``)."""
+
+    async def role_delete(self, key: str) -> dict[str, Any]:
+        """Delete a role; ``Conflict`` while a queue names it (tasks keep the key)."""
+
     # -- settings and audit -----------------------------------------------------------------
     async def settings_seed(self, defaults: dict[str, dict[str, Any]]) -> None:
         """Add the keys the store does not hold yet (set values win over the file)."""
@@ -358,8 +393,8 @@ class Store(Protocol):
         """Store the value and an audit entry; ``{namespace, key, value}``."""
 
     async def config_sync(self, wanted: dict[str, Any]) -> dict[str, Any]:
-        """Apply the config file's values (``{"ns.key" | "tools.X" | "task_classes.X":
-        value}``) except those changed over the protocol since the file's last value was
+        """Apply the config file's values (``{"ns.key" | "tools.X" | "task_classes.X" |
+        "roles.X": value}``) except those changed over the protocol since the file's last value was
         applied: ``{applied: [{key, old, new}], kept: [{key, value, file, reason}],
         unchanged: n}``."""
 

@@ -31,7 +31,12 @@ from sparkq_tui.cockpit.watching import WatchingOperations
 from sparkq_tui.cockpit.widgets.task_table import TaskTable
 from sparkq_tui.daemon_control import default_log_file, ensure_daemon
 from sparkq_tui.endpoint import Endpoint, resolve_endpoint
-from sparkq_tui.errors import DaemonUnavailable, SparkQError
+from sparkq_tui.errors import (
+    DaemonUnavailable,
+    ForbiddenError,
+    MethodNotFoundError,
+    SparkQError,
+)
 from sparkq_tui.theme_files import builtin_theme_dir, load_themes, user_theme_dir
 
 DEFAULT_THEME = "sparkq-dark"
@@ -84,6 +89,8 @@ class SparkQApp(FailedViewOperations, WatchingOperations):
         self.sessions: list[dict[str, Any]] = []
         self.queues: list[dict[str, Any]] = []
         self.prompts: dict[str, str] = {}
+        self.roles: list[str] = []  # the active roles' keys, for quick-add's @key
+        self.project: dict[str, Any] = {}
         self.started_daemon = False
         self.ready = False
         self._refresh_timer: Any = None
@@ -191,16 +198,30 @@ class SparkQApp(FailedViewOperations, WatchingOperations):
         await self.reload_catalog()
 
     async def reload_catalog(self) -> bool:
-        """Read the tools and prompt templates quick-add offers; False when the daemon failed."""
+        """Read the tools, prompt templates and roles quick-add offers, and the project and
+        model profiles from the daemon's config; False when the daemon failed."""
         try:
             tools = (await self.client.call("tool.list"))["tools"]
             prompts = (await self.client.call("prompt.list"))["prompts"]
+            roles = (await self.client.call("role.list"))["roles"]
+            config = await self._config_sections()
         except SparkQError as exc:
             self._set_state("reconnecting" if isinstance(exc, DaemonUnavailable) else "connected")
             return False
         self.quick_add_bar.set_tools([t["name"] for t in tools])
+        self.quick_add_bar.config = config
         self.prompts = {p["command"]: p["template_text"] for p in prompts}
+        self.roles = [r["key"] for r in roles if r.get("active")]
+        self.project = config.get("project") or {}
+        self.header_bar.project = self.project.get("name") or ""
         return True
+
+    async def _config_sections(self) -> dict[str, Any]:
+        """``config.get``'s sections; {} for a token whose scope may not read them."""
+        try:
+            return (await self.client.call("config.get"))["config"]
+        except (ForbiddenError, MethodNotFoundError):
+            return {}
 
     def refresh_soon(self) -> None:
         """Re-read state shortly (a burst of events costs one re-read)."""

@@ -337,12 +337,18 @@ class CockpitOperations(App[int]):
             self.notify("Select a queue first (or create one: n in Queues).", severity="error")
             return
         try:
-            request = parse_quick_add(line, tool=tool, prompts=self.prompts)
+            request = parse_quick_add(
+                line, tool=tool, prompts=self.prompts, roles=self.roles, project=self.project
+            )
         except QuickAddError as exc:
             self.notify(str(exc), title="quick-add", severity="error", timeout=6)
             return
         task = await self.rpc(
-            "task.enqueue", queue=queue["id"], tool=request.tool, payload=request.payload
+            "task.enqueue",
+            queue=queue["id"],
+            tool=request.tool,
+            payload=request.payload,
+            role=request.role,
         )
         if task is None:
             return  # the toast said why; the line stays in the input

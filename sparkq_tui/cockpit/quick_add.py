@@ -1,13 +1,14 @@
 """Quick-add parsing: turn the one line typed in the cockpit into a tool and a payload.
 
-``/command rest`` expands the prompt template ``command`` with ``rest``; ``!script`` is a
-run-bash script; anything else goes to the selected tool (``prompt`` for llm-* tools,
-``script`` for run-* tools)."""
+``@role rest`` gives the task that agent role, then ``rest`` is read as below; ``/command
+rest`` expands the prompt template ``command`` with ``rest``; ``!script`` is a run-bash
+script; anything else goes to the selected tool (``prompt`` for llm-* tools, ``script`` for
+run-* tools)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sparkq_daemon.prompts import expand_template
@@ -21,10 +22,11 @@ class QuickAddError(ValueError):
 
 @dataclass(frozen=True)
 class QuickAddRequest:
-    """What to enqueue: the tool and its payload."""
+    """What to enqueue: the tool, its payload and the agent role (None: the queue's)."""
 
     tool: str
     payload: dict[str, Any]
+    role: str | None = None
 
 
 def payload_for(tool: str, text: str) -> dict[str, Any]:
@@ -32,9 +34,24 @@ def payload_for(tool: str, text: str) -> dict[str, Any]:
     return {"script": text} if tool.startswith("run-") else {"prompt": text}
 
 
-def parse_quick_add(line: str, *, tool: str, prompts: Mapping[str, str]) -> QuickAddRequest:
-    """Parse a quick-add line; ``prompts`` maps a template's command to its template text."""
+def parse_quick_add(
+    line: str,
+    *,
+    tool: str,
+    prompts: Mapping[str, str],
+    roles: Collection[str] = (),
+    project: Mapping[str, Any] | None = None,
+) -> QuickAddRequest:
+    """Parse a quick-add line; ``prompts`` maps a template's command to its template text,
+    ``roles`` are the keys ``@key`` may name, ``project`` fills ``{project.*}``."""
     text = line.strip()
+    if text.startswith("@"):
+        key, _, rest = text[1:].partition(" ")
+        if key not in roles:
+            known = ", ".join(f"@{name}" for name in sorted(roles)) or "none defined"
+            raise QuickAddError(f"no active role @{key} (known: {known})")
+        request = parse_quick_add(rest, tool=tool, prompts=prompts, project=project)
+        return replace(request, role=key)
     if not text:
         raise QuickAddError("type a prompt, /template text or !script first")
     if text.startswith("!"):
@@ -48,5 +65,6 @@ def parse_quick_add(line: str, *, tool: str, prompts: Mapping[str, str]) -> Quic
         if template is None:
             known = ", ".join(f"/{name}" for name in sorted(prompts)) or "none defined"
             raise QuickAddError(f"no prompt template /{command} (known: {known})")
-        return QuickAddRequest(tool, payload_for(tool, expand_template(template, rest.strip())))
+        expanded = expand_template(template, rest.strip(), project)
+        return QuickAddRequest(tool, payload_for(tool, expanded))
     return QuickAddRequest(tool, payload_for(tool, text))

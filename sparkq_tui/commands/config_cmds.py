@@ -22,7 +22,7 @@ from sparkq_tui.commands.output import (
     print_table,
     say,
 )
-from sparkq_tui.errors import SparkQError
+from sparkq_tui.errors import MethodNotFoundError, SparkQError
 
 
 def register(sub: Any, common: Any) -> None:
@@ -161,7 +161,24 @@ def live_config(ctx: Context) -> dict[str, Any]:
         "script_dirs": (config.get("scripts") or {}).get("dirs", []),
         "backups": config.get("backups") or {},
     }
+    out.update(_routing(ctx, config))
     # The `ui` namespace stays out: it is the cockpit's, and sparkq.yml has no such section.
+    return out
+
+
+def _routing(ctx: Context, config: dict[str, Any]) -> dict[str, Any]:
+    """``project``, ``roles``, ``model_profiles`` and ``defaults`` (those a daemon has)."""
+    out: dict[str, Any] = {}
+    for section in ("project", "model_profiles", "defaults"):
+        if section in config:
+            out[section] = config[section]
+    try:
+        roles = ctx.call("role.list")["roles"]
+    except MethodNotFoundError:  # a daemon without roles
+        return out
+    out["roles"] = {
+        r["key"]: {k: r[k] for k in ("label", "description", "prompt", "active")} for r in roles
+    }
     return out
 
 

@@ -41,6 +41,14 @@ tools:                         # an LLM tool names a provider (anthropic, openai
   llm-sonnet:
     {{description: Balanced LLM prompt, task_class: LLM_HEAVY,
      provider: anthropic, model: claude-sonnet-5-5, max_tokens: 8192}}
+  llm-codex:
+    {{description: Code-focused LLM prompt (OpenAI), task_class: LLM_HEAVY,
+     provider: openai, model: gpt-5-codex, max_tokens: 8192}}
+
+project: {{name: null, repo_path: null, prd_path: null}}   # header name, scripts' folder
+roles: {{}}                      # key: {{label, description, prompt, active}}: agent roles
+model_profiles: {{fast: llm-haiku, deep: llm-sonnet}}   # a queue's model_profile -> LLM tool
+defaults: {{model: null}}        # the LLM tool when neither a tool nor a profile names one
 
 script_dirs: []                # folders indexed by `sparkq scripts`
 

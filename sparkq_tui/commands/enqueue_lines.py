@@ -26,6 +26,7 @@ def enqueue_lines(ctx: Context, payloads: list[Any]) -> int:
             ("task_class", args.task_class),
             ("timeout", args.timeout),
             ("priority", args.priority),
+            ("role", args.role),
         )
         if value is not None
     }

@@ -42,20 +42,34 @@ def register(sub: Any, common: Any) -> None:
     p.add_argument("name")
     p.add_argument("-s", "--session", required=True, help="session name or id")
     p.add_argument("-i", "--instructions", default=None)
+    _role_options(p)
     p = add_command(actions, common, "list", list_queues, "list queues")
     _list_options(p)
     p = add_command(actions, common, "show", show, "one queue in detail")
     p.add_argument("queue", help="name or id")
-    p = add_command(actions, common, "update", update, "rename a queue or change its instructions")
+    p = add_command(
+        actions, common, "update", update, "rename a queue, change its instructions, role …"
+    )
     p.add_argument("queue", help="name or id")
     p.add_argument("--name", default=None)
     p.add_argument("-i", "--instructions", default=None)
+    _role_options(p, clear=' ("" clears it)')
     for action, (_method, _done, text) in STATE_ACTIONS.items():
         p = add_command(actions, common, action, change_state, text)
         p.add_argument("queue", help="name or id")
     p = add_command(actions, common, "delete", delete, "delete a queue and its tasks")
     p.add_argument("queue", help="name or id")
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
+
+def _role_options(p: Any, clear: str = "") -> None:
+    p.add_argument("--role", default=None, help=f"the agent role its tasks take{clear}")
+    p.add_argument(
+        "--model-profile",
+        default=None,
+        metavar="PROFILE",
+        help=f"which model_profiles tool its prompts go to (sparkq.yml){clear}",
+    )
 
 
 def _list_options(p: Any) -> None:
@@ -73,6 +87,8 @@ def render_queue(queue: dict[str, Any]) -> None:
             ("status", queue.get("status") + (" (paused)" if queue.get("paused") else "")),
             ("tasks", counts_text(queue.get("counts")) or "none"),
             ("instructions", queue.get("instructions")),
+            *([("role", queue["role"])] if queue.get("role") else []),
+            *([("model profile", queue["model_profile"])] if queue.get("model_profile") else []),
             ("created", local_time(queue.get("created_at"))),
             ("updated", local_time(queue.get("updated_at"))),
         ]
@@ -85,6 +101,8 @@ def create(ctx: Context) -> int:
         name=ctx.args.name,
         session=ctx.args.session,
         instructions=ctx.args.instructions,
+        role=ctx.args.role,
+        model_profile=ctx.args.model_profile,
     )
     emit(ctx.json, queue, lambda: say(f"created queue {queue['name']} ({queue['id']})"))
     return 0
@@ -133,13 +151,16 @@ def show(ctx: Context) -> int:
 
 
 def update(ctx: Context) -> int:
-    if ctx.args.name is None and ctx.args.instructions is None:
-        raise UsageError("queue update needs --name or --instructions")
+    args = ctx.args
+    if all(v is None for v in (args.name, args.instructions, args.role, args.model_profile)):
+        raise UsageError("queue update needs --name, --instructions, --role or --model-profile")
     queue = ctx.call(
         "queue.update",
-        queue=ctx.args.queue,
-        name=ctx.args.name,
-        instructions=ctx.args.instructions,
+        queue=args.queue,
+        name=args.name,
+        instructions=args.instructions,
+        role=args.role,
+        model_profile=args.model_profile,
     )
     emit(ctx.json, queue, lambda: say(f"updated queue {queue['name']}"))
     return 0

@@ -37,7 +37,9 @@ Add a task to a queue. The payload comes from one of:
   --lines F        one task per non-empty line of F (- for stdin), each line as --script
                    or --prompt would give it; sent pipelined, --window calls in flight
 TEXT or JSON given as - is read from stdin. --arg and --cwd add "args" and "cwd".
-QUEUE and TOOL may also be given as --queue Q --tool T.
+QUEUE and TOOL may also be given as --queue Q --tool T. With --prompt and no TOOL, the
+tool is the one of the queue's model profile (model_profiles in sparkq.yml), else
+defaults.model.
 When and how often: --delay 10m or --at 2026-12-24T09:00 (local time), --ttl 1h (fail as
 expired if not claimed by then), --max-attempts 3 --backoff exp:10s[:1h] (or fixed:30s).
 Durations: 90, 90s, 10m, 2h, 1d.
@@ -71,6 +73,7 @@ def register(sub: Any, common: Any) -> None:
     p.add_argument("--task-class", default=None, help="overrides the tool's task class")
     p.add_argument("--timeout", type=_non_negative_float, default=None, help="seconds")
     p.add_argument("--priority", type=int, default=None, help="higher is claimed first")
+    p.add_argument("--role", default=None, help="the agent role (default: the queue's)")
     task_time.add_enqueue_options(p)
     flow_options.add_enqueue_options(p)
 
@@ -300,7 +303,13 @@ def build_line_payloads(args: Any) -> list[Any]:
 
 def enqueue(ctx: Context) -> int:
     args = ctx.args
-    args.queue, args.tool = named_values(args, "queue", "tool")
+    args.queue, args.tool = named_values(args, "queue", "tool", required=False)
+    if args.queue is None:
+        raise BadArguments("the queue is missing: give it as QUEUE or --queue")
+    if args.tool is None:
+        args.tool = _default_llm_tool(ctx) if args.prompt is not None else None
+    if args.tool is None:
+        raise BadArguments("the tool is missing: give it as TOOL or --tool")
     if args.lines is not None:
         from sparkq_tui.commands.enqueue_lines import enqueue_lines
 
@@ -317,11 +326,27 @@ def enqueue(ctx: Context) -> int:
         task_class=args.task_class,
         timeout=args.timeout,
         priority=args.priority,
+        role=args.role,
         **task_time.enqueue_members(args),
         **flow_options.enqueue_members(args),
     )
     emit(ctx.json, task, lambda: say(flow_options.describe(task)))
     return 0
+
+
+def _default_llm_tool(ctx: Context) -> str:
+    """The tool of the queue's model profile, else ``defaults.model``; BadArguments saying
+    what to set when neither names one."""
+    from sparkq_tui.model_choice import llm_tool_for
+
+    queue = ctx.call("queue.get", queue=ctx.args.queue)
+    tool = llm_tool_for(queue, ctx.call("config.get")["config"])
+    if tool is None:
+        raise BadArguments(
+            f"the tool is missing: give it as TOOL or --tool (queue {queue['name']} has no "
+            "model_profile and defaults.model is not set in sparkq.yml)"
+        )
+    return tool
 
 
 def render_task(task: dict[str, Any]) -> None:
@@ -336,6 +361,7 @@ def render_task(task: dict[str, Any]) -> None:
         ("queue", task.get("queue_name")),
         ("tool", f"{task.get('tool')}  (class {task.get('task_class')})"),
         ("priority", task.get("priority")),
+        *([("role", task["role"])] if task.get("role") else []),
         ("timeout", seconds(task.get("timeout"))),
         ("attempts", _attempts(task)),
         ("due", local_time(task.get("run_at")) if task.get("status") == "scheduled" else None),

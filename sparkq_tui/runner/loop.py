@@ -28,6 +28,7 @@ from sparkq_tui.runner.outbox import Report, open_outbox
 from sparkq_tui.runner.pycall import PYTHON_CALL_TOOL, PyCallExecution, PyCallPool
 from sparkq_tui.runner.recheck import recheck_on_reconnect
 from sparkq_tui.runner.running import RunningTask
+from sparkq_tui.runner.task_context import ProjectFolder, instructions_for
 from sparkq_tui.runner.tools import BUILTIN_TOOLS, Command, TaskSetupError, build_command
 
 log = logging.getLogger("sparkq.runner")
@@ -58,6 +59,7 @@ class Runner:
         # The calls reach the same daemon (SPARKQ_URL …), as scripts do.
         pool_env = {**os.environ, **client.endpoint.environment()}
         self.pycalls = PyCallPool(options.import_paths, pool_env)
+        self.project_folder = ProjectFolder(client)
 
     async def run(self) -> int:
         """Run until stopped; the exit code (1 when --once / --drain saw a failure)."""
@@ -301,13 +303,15 @@ class Runner:
         if task["tool"] not in BUILTIN_TOOLS:
             tools = (await self.client.call("tool.list"))["tools"]
             tool = next((t for t in tools if t.get("name") == task["tool"]), None)
-            queue = await self.client.call("queue.get", queue=task["queue_id"])
-            instructions = queue.get("instructions")
+            instructions = await instructions_for(self.client, task)
         env = dict(os.environ)
         env.update(self.client.endpoint.environment())  # the task reaches the same daemon
         if tool is not None and tool.get("provider"):
             return build_llm_request(task, tool, instructions, env)
-        return build_command(task, workdir, tool=tool, instructions=instructions, base_env=env)
+        command = build_command(task, workdir, tool=tool, instructions=instructions, base_env=env)
+        if command.cwd is None:
+            command.cwd = await self.project_folder.get()
+        return command
 
     def _live_sender(self, running: RunningTask) -> Send:
         """Sends ``running``'s live output (best effort: output the daemon misses while

@@ -19,6 +19,7 @@ from sparkq_tui.runner.events import EventHub
 from sparkq_tui.runner.holding import holder_of
 from sparkq_tui.runner.options import RunnerOptions
 from sparkq_tui.runner.outbox import open_outbox
+from sparkq_tui.runner.task_context import instructions_for
 from sparkq_tui.runner.tools import BUILTIN_TOOLS, TaskSetupError, build_prompt
 
 log = logging.getLogger("sparkq.runner")
@@ -107,11 +108,10 @@ class Streamer:
         self.out.flush()
 
     async def _instructions(self, task: dict[str, Any]) -> str:
-        try:
-            queue = await self.client.call("queue.get", queue=task["queue_id"])
+        try:  # the role's prompt, then the queue's instructions
+            return await instructions_for(self.client, task) or ""
         except (NotFoundError, DaemonUnavailable):
             return ""
-        return queue.get("instructions") or ""
 
     async def _wait_until_finished(
         self, task: dict[str, Any], events: asyncio.Queue[dict[str, Any]]

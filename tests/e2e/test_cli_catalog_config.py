@@ -60,6 +60,7 @@ def test_config_get_set_and_export(sparkq: Run, short_dir: Path) -> None:
     assert wrong.code == 1 and "older_than_days" in wrong.err
 
     sparkq("tools", "add", "mine", "-c", "FAST_SCRIPT", "-d", "my tool")
+    sparkq("role", "add", "critic", "--prompt", "Be harsh.")
     target = short_dir / "exported.yml"
     assert sparkq("config-export", "--output", str(target)).code == 0
     exported = yaml.safe_load(target.read_text())
@@ -69,6 +70,20 @@ def test_config_get_set_and_export(sparkq: Run, short_dir: Path) -> None:
     loaded = load_config(target)
     assert loaded.get("purge", "older_than_days") == 7
     assert "mine" in loaded.tools
+    assert loaded.roles["critic"] == {
+        "label": "critic",
+        "description": "",
+        "prompt": "Be harsh.",
+        "active": True,
+    }
+    assert (
+        loaded.model_profiles
+        == exported["model_profiles"]
+        == {
+            "fast": "llm-haiku",
+            "deep": "llm-sonnet",
+        }
+    )
     assert sparkq("config-export").out.startswith("# SparkQ configuration exported")
 
 

@@ -10,7 +10,15 @@ from tests.wire import Wire
 
 def test_seeded_catalogue(wire: Wire) -> None:
     tools = {t["name"]: t for t in wire.call("tool.list")["tools"]}
-    assert set(tools) == {"run-bash", "run-python", "python-call", "llm-haiku", "llm-sonnet"}
+    assert set(tools) == {
+        "run-bash",
+        "run-python",
+        "python-call",
+        "llm-haiku",
+        "llm-sonnet",
+        "llm-codex",
+    }
+    assert tools["llm-codex"]["provider"] == "openai"
     assert tools["llm-sonnet"]["task_class"] == "LLM_HEAVY"
     assert tools["llm-sonnet"]["timeout"] == 1200
     classes = {c["name"]: c["timeout"] for c in wire.call("task_class.list")["task_classes"]}

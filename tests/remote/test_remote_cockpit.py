@@ -40,6 +40,12 @@ async def test_the_cockpit_works_against_a_tls_url_and_shows_it(
         assert remote.url in text.splitlines()[0]
         assert "far" in text
         assert app.header_bar.state == "connected"
+    # A read-only token may not call config.get: no project or profiles, a working cockpit.
+    reader = parse_url(remote.url, remote.token("viewer", "read"), str(remote.ca_file))
+    app = _app(reader, short_dir)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_ready(pilot)
+        assert "far" in screen_text(app) and app.header_bar.state == "connected"
 
 
 async def test_a_cockpit_with_a_remote_url_does_not_start_a_daemon(short_dir: Path) -> None:

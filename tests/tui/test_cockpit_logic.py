@@ -143,3 +143,24 @@ def test_settings_round_trip(tmp_path) -> None:
     assert load_settings(path) == {}
     save_setting(path, "theme", "sparkq-light")
     assert load_settings(path) == {"theme": "sparkq-light"}
+
+
+def test_quick_add_role_and_project_placeholders() -> None:
+    prompts = {"ctx": "{project.name} at {project.repo_path}: {input}"}
+    project = {"name": "Moonbase", "repo_path": "/src/moon", "prd_path": None}
+    got = parse_quick_add(
+        "@reviewer /ctx fix it",
+        tool="llm-haiku",
+        prompts=prompts,
+        roles=["reviewer"],
+        project=project,
+    )
+    assert got == QuickAddRequest(
+        "llm-haiku", {"prompt": "Moonbase at /src/moon: fix it"}, "reviewer"
+    )
+    assert (
+        parse_quick_add("@reviewer !ls", tool="x", prompts={}, roles=["reviewer"]).role
+        == "reviewer"
+    )
+    with pytest.raises(QuickAddError, match=r"no active role @ghost \(known: @reviewer\)"):
+        parse_quick_add("@ghost hi", tool="llm-haiku", prompts={}, roles=["reviewer"])

@@ -20,3 +20,12 @@ def test_example_loads_and_equals_the_defaults() -> None:
     assert {n: (t["task_class"], t["command"]) for n, t in loaded.tools.items()} == {
         n: (t["task_class"], t.get("command")) for n, t in defaults.tools.items()
     }
+
+
+def test_example_holds_the_project_roles_and_model_profile_defaults() -> None:
+    loaded = load_config(EXAMPLE)
+    defaults = Config()
+    expected_profiles = {"fast": "llm-haiku", "deep": "llm-sonnet"}
+    assert loaded.model_profiles == defaults.model_profiles == expected_profiles
+    assert loaded.roles == defaults.roles == {}
+    assert loaded.project() == {"name": None, "repo_path": None, "prd_path": None}

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from sparkq_daemon.errors import Conflict, Validation
-from sparkq_daemon.store.postgres import catalog, rows, settings
+from sparkq_daemon.store.postgres import catalog, roles, rows, settings
 from sparkq_daemon.store.postgres.db import Tx
 
 CHANGED_OVER_PROTOCOL = "changed over the protocol since the file's value was applied"
 NO_RECORD = "differs from the file, and no earlier value from the file is on record"
+ROLE_KEYS = ("label", "description", "prompt", "active")
 SYNC_LOCK = 0x53504B52  # several daemons starting at once apply the file one at a time
 
 
@@ -49,6 +50,8 @@ async def _live(tx: Tx) -> dict[str, Any]:
             "description": spec["description"],
             "command": spec["command"],
         }
+    for role in await roles.list_(tx.conn):
+        out[f"roles.{role['key']}"] = {k: role[k] for k in ROLE_KEYS}
     return out
 
 
@@ -74,6 +77,11 @@ async def _put(tx: Tx, key: str, value: Any) -> None:
                 value.get("max_attempts"),
                 value.get("backoff"),
             )
+    elif section == "roles":
+        if value is None:
+            await roles.delete(tx, name)
+        else:
+            await roles.upsert(tx, name, *(value[k] for k in ROLE_KEYS))
     elif section == "tools":
         if value is None:
             await catalog.delete_tool(tx, name)

@@ -34,7 +34,7 @@ WITH n AS (
 )
 INSERT INTO tasks (seq, id, friendly_id, queue_id, tool, task_class, payload, status, priority,
                    timeout, created_at, updated_at, run_at, max_attempts, backoff, expires_at,
-                   unique_key, depends_on, blocked_by, reason, error, finished_at)
+                   unique_key, depends_on, blocked_by, reason, error, finished_at, role)
 SELECT n.seq, 'tsk_' || to_hex(n.seq) || $2,
        $3 || '-' || lpad(n.number::text, greatest(4, length(n.number::text)), '0'),
        $1, $4, $5, $6,
@@ -42,7 +42,7 @@ SELECT n.seq, 'tsk_' || to_hex(n.seq) || $2,
             WHEN to_timestamp($10) > now() THEN 'scheduled' ELSE 'queued' END,
        $8, $9, now(), now(), to_timestamp($10), $11, $12, to_timestamp($13), $14, $15::text[],
        $16::text[], CASE WHEN $7::text = 'cancelled' THEN 'dependency' END, $17::text,
-       CASE WHEN $7::text = 'cancelled' THEN now() END
+       CASE WHEN $7::text = 'cancelled' THEN now() END, $18::text
 FROM n
 ON CONFLICT (queue_id, unique_key)
     WHERE unique_key IS NOT NULL AND status IN ('queued', 'scheduled', 'blocked', 'running')
@@ -191,6 +191,7 @@ async def _one(
         [d[1] for d in deps] if deps else None,
         blocked_by if deps else None,
         error,
+        item.role,
     )
     if row is None:  # a task requeued into the key since we looked: it is the live one now
         holder = await dependencies.key_holder(tx.conn, queue["id"], item.unique_key or "")

@@ -62,7 +62,14 @@ async def _unique_prefix(conn: asyncpg.Connection, name: str) -> str:
     return prefix
 
 
-async def create(tx: Tx, name: str, session: str, instructions: str) -> dict[str, Any]:
+async def create(
+    tx: Tx,
+    name: str,
+    session: str,
+    instructions: str,
+    role: str | None = None,
+    model_profile: str | None = None,
+) -> dict[str, Any]:
     owner = await session_store.find(tx.conn, session)
     if owner["status"] == "ended":
         raise Conflict(f"session {owner['name']!r} has ended; no queue can be added to it")
@@ -74,13 +81,15 @@ async def create(tx: Tx, name: str, session: str, instructions: str) -> dict[str
             async with tx.conn.transaction():  # a savepoint: a prefix taken meanwhile is retried
                 row = await tx.conn.fetchrow(
                     "INSERT INTO queues (id, session_id, name, prefix, instructions, "
-                    "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, now(), now()) "
-                    "RETURNING *",
+                    "created_at, updated_at, role, model_profile) "
+                    "VALUES ($1, $2, $3, $4, $5, now(), now(), $6, $7) RETURNING *",
                     qid,
                     owner["id"],
                     name,
                     await _unique_prefix(tx.conn, name),
                     instructions,
+                    role or None,
+                    model_profile or None,
                 )
             break
         except asyncpg.UniqueViolationError as exc:
@@ -123,7 +132,15 @@ async def _touch(tx: Tx, row: asyncpg.Record, event: str) -> dict[str, Any]:
     return queue
 
 
-async def update(tx: Tx, ref: str, name: str | None, instructions: str | None) -> dict[str, Any]:
+async def update(
+    tx: Tx,
+    ref: str,
+    name: str | None,
+    instructions: str | None,
+    role: str | None = None,
+    model_profile: str | None = None,
+) -> dict[str, Any]:
+    """Change what is given (None keeps it; ``role`` or ``model_profile`` "" clears it)."""
     row = await find(tx.conn, ref, lock=True)
     if name is not None and name != row["name"]:
         if await tx.conn.fetchval("SELECT 1 FROM queues WHERE name = $1", name):
@@ -137,6 +154,11 @@ async def update(tx: Tx, ref: str, name: str | None, instructions: str | None) -
         await tx.conn.execute(
             "UPDATE queues SET instructions = $1 WHERE id = $2", instructions, row["id"]
         )
+    for column, value in (("role", role), ("model_profile", model_profile)):
+        if value is not None:
+            await tx.conn.execute(
+                f"UPDATE queues SET {column} = $1 WHERE id = $2", value or None, row["id"]
+            )
     tx.wake(row["id"])
     return await _touch(tx, row, "queue.updated")
 

@@ -20,7 +20,7 @@ TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
     "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at, "
-    "unique_key, depends_on, blocked_by, dependants, progress"
+    "unique_key, depends_on, blocked_by, dependants, progress, role"
 )
 _TASK_TIMES = ("created_at", "updated_at", "claimed_at", "heartbeat_at", "finished_at")
 
@@ -78,6 +78,7 @@ def task(record: asyncpg.Record) -> dict[str, Any]:
     out["depends_on"] = list(record["depends_on"] or ())
     out["blocked_by"] = list(record["blocked_by"] or ())
     out["progress"] = decode(record["progress"])
+    out["role"] = record["role"]
     out["queue_name"] = record["queue_name"] or ""
     return out
 
@@ -142,6 +143,8 @@ def queue(record: asyncpg.Record, counts: dict[str, int] | None) -> dict[str, An
         "instructions": record["instructions"],
         "status": status,
         "paused": bool(record["paused"]),
+        "role": record["role"],
+        "model_profile": record["model_profile"],
         "counts": c,
         "created_at": iso(record["created_at"]),
         "updated_at": iso(record["updated_at"]),

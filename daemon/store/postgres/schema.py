@@ -368,6 +368,20 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX workers_daemon ON workers(daemon_id);
     """,
+    # 9: agent roles (a prompt put before a queue's instructions), the role a queue or a task
+    # names, and a queue's model profile (which LLM tool its prompts go to by default).
+    r"""
+    CREATE TABLE roles (
+        key text PRIMARY KEY,
+        label text NOT NULL,
+        description text NOT NULL DEFAULT '',
+        prompt text NOT NULL DEFAULT '',
+        active boolean NOT NULL DEFAULT true,
+        updated_at timestamptz NOT NULL
+    );
+    ALTER TABLE queues ADD COLUMN role text, ADD COLUMN model_profile text;
+    ALTER TABLE tasks ADD COLUMN role text;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -40,6 +40,7 @@ from sparkq_daemon.store.postgres import (
     maintenance,
     progress,
     queues,
+    roles,
     sessions,
     settings,
     task_lookup,
@@ -269,9 +270,16 @@ class PgStore(PgWebhooks):
 
     # -- queues -----------------------------------------------------------------------------
     async def queue_create(
-        self, name: str, session: str, instructions: str | None
+        self,
+        name: str,
+        session: str,
+        instructions: str | None,
+        role: str | None = None,
+        model_profile: str | None = None,
     ) -> dict[str, Any]:
-        return await self.db.write(queues.create, name, session, instructions or "")
+        return await self.db.write(
+            queues.create, name, session, instructions or "", role, model_profile
+        )
 
     async def queue_list(
         self, session: str | None, status: str | None, include_archived: bool
@@ -282,9 +290,14 @@ class PgStore(PgWebhooks):
         return await self.db.read(queues.get, ref)
 
     async def queue_update(
-        self, ref: str, name: str | None, instructions: str | None
+        self,
+        ref: str,
+        name: str | None,
+        instructions: str | None,
+        role: str | None = None,
+        model_profile: str | None = None,
     ) -> dict[str, Any]:
-        return await self.db.write(queues.update, ref, name, instructions)
+        return await self.db.write(queues.update, ref, name, instructions, role, model_profile)
 
     async def queue_set_state(self, ref: str, state: str | None, event: str) -> dict[str, Any]:
         return await self.db.write(queues.set_state, ref, state, event)
@@ -560,6 +573,20 @@ class PgStore(PgWebhooks):
 
     async def prompt_delete(self, command: str) -> dict[str, Any]:
         return await self.db.write(catalog.delete_prompt, command)
+
+    async def role_list(self) -> list[dict[str, Any]]:
+        return await self.db.read(roles.list_)
+
+    async def role_get(self, key: str) -> dict[str, Any]:
+        return await self.db.read(roles.get, key)
+
+    async def role_upsert(
+        self, key: str, label: str, description: str, prompt: str, active: bool
+    ) -> dict[str, Any]:
+        return await self.db.write(roles.upsert, key, label, description, prompt, active)
+
+    async def role_delete(self, key: str) -> dict[str, Any]:
+        return await self.db.write(roles.delete, key)
 
     # -- settings and audit -----------------------------------------------------------------
     async def settings_seed(self, defaults: dict[str, dict[str, Any]]) -> None:

@@ -73,20 +73,20 @@ WITH q AS (
            nextval(('qn_' || substr(q.id, 5))::regclass) AS number,
            to_timestamp(i.due) AS due_at
     FROM q, unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::float8[], $9::float8[],
-                   $10::float8[], $11::int[], $12::text[])
+                   $10::float8[], $11::int[], $12::text[], $13::text[])
          WITH ORDINALITY AS i(tool, task_class, payload, priority, timeout, due, expires,
-                              max_attempts, backoff, ord)
+                              max_attempts, backoff, role, ord)
     WHERE q.state IS NULL
 ), c AS (
     INSERT INTO tasks (seq, id, friendly_id, queue_id, tool, task_class, payload, status,
                        priority, timeout, created_at, updated_at, run_at, max_attempts,
-                       backoff, expires_at)
+                       backoff, expires_at, role)
     SELECT items.seq, 'tsk_' || to_hex(items.seq) || substr($8, items.ord::int * 6 - 5, 6),
            q.prefix || '-' || lpad(items.number::text, greatest(4, length(items.number::text)), '0'),
            q.id, items.tool, items.task_class, items.payload,
            CASE WHEN items.due_at > now() THEN 'scheduled' ELSE 'queued' END, items.priority,
            items.timeout, now(), now(), items.due_at, items.max_attempts, items.backoff,
-           to_timestamp(items.expires)
+           to_timestamp(items.expires), items.role
     FROM items, q ORDER BY items.ord
     RETURNING seq, {rows.TASK_COLUMNS}
 ), k AS (
@@ -153,6 +153,7 @@ async def enqueue(
         expiries,
         attempts,
         backoffs,
+        [it.role for it in items],
     )
     if not found:
         raise NotFound(f"queue {queue_ref!r} does not exist", id=queue_ref)
@@ -649,6 +650,7 @@ async def rerun_item(conn: asyncpg.Connection, ref: str) -> tuple[str, EnqueueIt
         priority=row["priority"],
         max_attempts=row["max_attempts"],
         backoff=rows.decode(row["backoff"]),
+        role=row["role"],
     )
     return row["queue_id"], item
 

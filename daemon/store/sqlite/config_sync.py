@@ -1,6 +1,7 @@
 """Bring the live settings and catalogue in line with the config file, key by key.
 
-Each key the file sets (``purge.older_than_days``, ``tools.NAME``, ``task_classes.NAME``) has
+Each key the file sets (``purge.older_than_days``, ``tools.NAME``, ``task_classes.NAME``,
+``roles.KEY``) has
 its last-applied value on record in ``config_file_values``. A key whose live value still equals
 that record follows the file: the file's new value is applied. A key whose live value differs
 was changed over the protocol since: it is kept, and listed with the reason."""
@@ -10,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from sparkq_daemon.errors import Conflict, Validation
-from sparkq_daemon.store.sqlite import catalog, rows, settings
+from sparkq_daemon.store.sqlite import catalog, roles, rows, settings
 from sparkq_daemon.store.sqlite.tx import Tx
 
 CHANGED_OVER_PROTOCOL = "changed over the protocol since the file's value was applied"
 NO_RECORD = "differs from the file, and no earlier value from the file is on record"
+ROLE_KEYS = ("label", "description", "prompt", "active")
 
 
 def _recorded(tx: Tx) -> dict[str, Any]:
@@ -50,6 +52,8 @@ def _live(tx: Tx) -> dict[str, Any]:
             "description": spec["description"],
             "command": spec["command"],
         }
+    for role in roles.list_(tx.conn):
+        out[f"roles.{role['key']}"] = {k: role[k] for k in ROLE_KEYS}
     return out
 
 
@@ -75,6 +79,11 @@ def _put(tx: Tx, key: str, value: Any) -> None:
                 value.get("max_attempts"),
                 value.get("backoff"),
             )
+    elif section == "roles":
+        if value is None:
+            roles.delete(tx, name)
+        else:
+            roles.upsert(tx, name, *(value[k] for k in ROLE_KEYS))
     elif section == "tools":
         if value is None:
             catalog.delete_tool(tx, name)

@@ -45,7 +45,14 @@ def _unique_prefix(conn: sqlite3.Connection, name: str) -> str:
     return prefix
 
 
-def create(tx: Tx, name: str, session: str, instructions: str) -> dict[str, Any]:
+def create(
+    tx: Tx,
+    name: str,
+    session: str,
+    instructions: str,
+    role: str | None = None,
+    model_profile: str | None = None,
+) -> dict[str, Any]:
     owner = session_store.find(tx.conn, session)
     if owner["status"] == "ended":
         raise Conflict(f"session {owner['name']!r} has ended; no queue can be added to it")
@@ -53,9 +60,19 @@ def create(tx: Tx, name: str, session: str, instructions: str) -> dict[str, Any]
         raise Conflict(f"a queue named {name!r} already exists", field="name")
     qid = new_id("que")
     tx.conn.execute(
-        "INSERT INTO queues (id, session_id, name, prefix, instructions, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (qid, owner["id"], name, _unique_prefix(tx.conn, name), instructions, tx.now, tx.now),
+        "INSERT INTO queues (id, session_id, name, prefix, instructions, created_at, updated_at, "
+        "role, model_profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            qid,
+            owner["id"],
+            name,
+            _unique_prefix(tx.conn, name),
+            instructions,
+            tx.now,
+            tx.now,
+            role or None,
+            model_profile or None,
+        ),
     )
     queue = get(tx.conn, qid)
     tx.emit("queue", "queue.created", id=qid, session_id=owner["id"], status=queue["status"])
@@ -83,7 +100,15 @@ def list_(
     return {"queues": out}
 
 
-def update(tx: Tx, ref: str, name: str | None, instructions: str | None) -> dict[str, Any]:
+def update(
+    tx: Tx,
+    ref: str,
+    name: str | None,
+    instructions: str | None,
+    role: str | None = None,
+    model_profile: str | None = None,
+) -> dict[str, Any]:
+    """Change what is given (None keeps it; ``role`` or ``model_profile`` "" clears it)."""
     row = find(tx.conn, ref)
     tx.group.forget_queues()
     if name is not None and name != row["name"]:
@@ -94,6 +119,11 @@ def update(tx: Tx, ref: str, name: str | None, instructions: str | None) -> dict
         tx.conn.execute(
             "UPDATE queues SET instructions = ? WHERE id = ?", (instructions, row["id"])
         )
+    for column, value in (("role", role), ("model_profile", model_profile)):
+        if value is not None:
+            tx.conn.execute(
+                f"UPDATE queues SET {column} = ? WHERE id = ?", (value or None, row["id"])
+            )
     return _touch(tx, row, "queue.updated")
 
 

@@ -18,7 +18,7 @@ TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
     "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at, "
-    "unique_key, depends_on, blocked_by, dependants, progress"
+    "unique_key, depends_on, blocked_by, dependants, progress, role"
 )
 
 
@@ -66,6 +66,8 @@ def queue(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
         "instructions": row["instructions"],
         "status": status,
         "paused": bool(row["paused"]),
+        "role": row["role"],
+        "model_profile": row["model_profile"],
         "counts": c,
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],

@@ -250,6 +250,21 @@ MIGRATIONS: list[str] = [
         last_seen_at TEXT NOT NULL
     );
     """,
+    # 11: agent roles (a prompt put before a queue's instructions), the role a queue or a task
+    # names, and a queue's model profile (which LLM tool its prompts go to by default).
+    """
+    CREATE TABLE roles (
+        key TEXT PRIMARY KEY,
+        label TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        prompt TEXT NOT NULL DEFAULT '',
+        active INTEGER NOT NULL DEFAULT 1,
+        updated_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    ALTER TABLE queues ADD COLUMN role TEXT;
+    ALTER TABLE queues ADD COLUMN model_profile TEXT;
+    ALTER TABLE tasks ADD COLUMN role TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

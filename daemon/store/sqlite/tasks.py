@@ -226,6 +226,7 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
             "depends_on": depends_on,
             "blocked_by": blocked_by,
             "progress": None,
+            "role": item.role,
         }
         made[index] = task
         seqs[index] = seq
@@ -253,13 +254,14 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
                 reason,
                 error,
                 finished_at,
+                item.role,
             )
         )
     tx.conn.executemany(
         "INSERT INTO tasks (seq, id, friendly_id, queue_id, tool, task_class, payload, status, "
         "priority, timeout, created_at, updated_at, run_at, max_attempts, backoff, expires_at, "
-        "unique_key, depends_on, blocked_by, reason, error, finished_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "unique_key, depends_on, blocked_by, reason, error, finished_at, role) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         inserts,
     )
     by_status: dict[str, int] = {}
@@ -664,6 +666,7 @@ def rerun(tx: Tx, ref: str) -> dict[str, Any]:
         priority=row["priority"],
         max_attempts=row["max_attempts"],
         backoff=rows.decode(row["backoff"]),
+        role=row["role"],
     )
     return enqueue(tx, row["queue_id"], [item])[0]
 

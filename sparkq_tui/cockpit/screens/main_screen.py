@@ -124,6 +124,7 @@ class MainScreen(Screen[None]):
         self.quick_add_bar.target = queue["name"] if queue else ""
         if queue_id == self._shown_queue and self._task_source_set:
             return
+        self.quick_add_bar.follow_queue(queue)
         self._task_source_set = True
         self._shown_queue = queue_id
         self._apply_task_source()

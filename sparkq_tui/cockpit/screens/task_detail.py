@@ -1,5 +1,5 @@
-"""One task in full: payload, result, error, stdout/stderr, timings, attempts, worker, and its
-timeline (``task.events``)."""
+"""One task in full: payload, result, error, stdout/stderr, timings, attempts, worker, its
+timeline (``task.events``); for an LLM task first its prompt, its reply and the token usage."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Log, ProgressBar, Static
 
 from sparkq_tui.cockpit.actions import bindings
+from sparkq_tui.cockpit.llm_view import llm_view
 from sparkq_tui.cockpit.progress_text import progress_percent
 from sparkq_tui.cockpit.state import (
     STATUS_GLYPHS,
@@ -62,6 +63,8 @@ class TaskDetailScreen(Screen[None]):
     TaskDetailScreen #detail-live { height: 16; background: $surface; }
     /* Shown once the task has printed something (add_output). */
     TaskDetailScreen #detail-live, TaskDetailScreen #detail-live-title { display: none; }
+    TaskDetailScreen #detail-llm { height: auto; }
+    TaskDetailScreen #detail-usage { color: $text-muted; }
     """
 
     class Opened(Message):
@@ -94,6 +97,13 @@ class TaskDetailScreen(Screen[None]):
             yield Static(id="detail-progress-message", markup=False)
             yield Static("Timeline", classes="section")
             yield self.timeline
+            with Vertical(id="detail-llm"):
+                yield Static("Prompt", classes="section")
+                yield Static(id="detail-prompt", classes="block", markup=False)
+                yield Static("Reply", classes="section")
+                with VerticalScroll(classes="output"):
+                    yield Static(id="detail-reply", classes="block", markup=False)
+                yield Static(id="detail-usage", markup=False)
             yield Static("Payload", classes="section")
             yield Static(id="detail-payload", classes="block", markup=False)
             yield Static("Result", classes="section")
@@ -141,6 +151,7 @@ class TaskDetailScreen(Screen[None]):
             )
         self.query_one("#detail-facts", Static).update(self._facts(task))
         self._show_progress(task)
+        self._show_llm(task)
         call = (
             call_text(task.get("payload"), module=True) if task.get("tool") == PYTHON_CALL else None
         )
@@ -181,6 +192,18 @@ class TaskDetailScreen(Screen[None]):
             return ""
         return "\n".join(self.query_one("#detail-live", Log).lines)
 
+    def _show_llm(self, task: Task) -> None:
+        view = llm_view(task)
+        self.query_one("#detail-llm").display = view is not None
+        if view is None:
+            return
+        self.query_one("#detail-prompt", Static).update(view.prompt)
+        waiting = "(waiting for the reply…)" if task.get("status") == "running" else "—"
+        self.query_one("#detail-reply", Static).update(view.reply or waiting)
+        usage = self.query_one("#detail-usage", Static)
+        usage.display = view.usage is not None
+        usage.update(f"usage: {view.usage}" if view.usage else "")
+
     def refresh_clock(self) -> None:
         """Tick the running time of a running task and the due time of a scheduled one."""
         if self._composed and self.task_data.get("status") in ("running", "scheduled"):
@@ -214,6 +237,8 @@ class TaskDetailScreen(Screen[None]):
             rows.append(("waits for", ", ".join(map(self.name_of, task.get("blocked_by") or ()))))
         if task.get("unique_key"):
             rows.append(("unique key", task["unique_key"]))
+        if task.get("role"):
+            rows.append(("role", task["role"]))
         parts: list[str | tuple[str, str]] = []
         optional = ("due", "reason")  # shown only when the task has one
         for label, value in rows:

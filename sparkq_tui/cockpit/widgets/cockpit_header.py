@@ -1,4 +1,5 @@
-"""The top line: the daemon's connection state, counts per status, socket path and clock."""
+"""The top line: the project, the daemon's connection state, counts per status, socket path
+and clock."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ class CockpitHeader(Widget):
     state: reactive[str] = reactive("connecting")
     counts: reactive[dict[str, int]] = reactive(dict, always_update=True)
     socket_path: reactive[str] = reactive("")
+    project: reactive[str] = reactive("")  # project.name of the daemon's sparkq.yml
 
     def __init__(self, *, clock: Callable[[], datetime] = utc_now, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -59,8 +61,10 @@ class CockpitHeader(Widget):
         glyph, variable = STATE_STYLES.get(self.state, ("?", "$warning"))
         parts: list[str | tuple[str, str]] = [
             (" SparkQ ", "bold"),
-            (f"{glyph} {self.state}", variable),
         ]
+        if self.project:
+            parts.append((f"· {self.project} ", "bold $accent"))
+        parts.append((f"{glyph} {self.state}", variable))
         parts.append("  ")
         wide = self.size.width >= WIDE
         for status in STATUSES:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,6 +13,7 @@ from textual.reactive import reactive
 from textual.widgets import Input, Label
 
 from sparkq_tui.cockpit.state import cycle
+from sparkq_tui.model_choice import llm_tool_for
 
 
 class QuickAddInput(Input):
@@ -65,6 +66,7 @@ class QuickAddBar(Horizontal):
     def __init__(self, *, id: str | None = "quick-add") -> None:
         super().__init__(id=id)
         self.tools: list[str] = []
+        self.config: dict[str, Any] = {}  # config.get's sections: model_profiles, defaults
 
     def compose(self) -> ComposeResult:
         yield Label("", id="quick-add-target")
@@ -83,6 +85,12 @@ class QuickAddBar(Horizontal):
         if self.tool not in tools and tools:
             preferred = [t for t in tools if t.startswith("llm-")]
             self.tool = (preferred or tools)[0]
+
+    def follow_queue(self, queue: dict[str, Any] | None) -> None:
+        """Pick the LLM tool of ``queue``'s model profile (else ``defaults.model``), if any."""
+        tool = llm_tool_for(queue, self.config)
+        if tool in self.tools:
+            self.tool = tool
 
     def cycle_tool(self, step: int = 1) -> None:
         if self.tools:
