@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sparkq_daemon.context import Context
+from sparkq_daemon.policy.limits import check_concurrency, check_rate_limit
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.validation import optional, required
 
@@ -40,11 +41,35 @@ async def get(ctx: Context, queue: str) -> dict[str, Any]:
     return await ctx.store.queue_get(queue)
 
 
-@rpc("queue.update", queue=required("ref"), name=optional("name"), instructions=optional("str"))
+@rpc(
+    "queue.update",
+    queue=required("ref"),
+    name=optional("name"),
+    instructions=optional("str"),
+    concurrency=optional("any"),
+    rate_limit=optional("any"),
+)
 async def update(
-    ctx: Context, queue: str, name: str | None = None, instructions: str | None = None
+    ctx: Context,
+    queue: str,
+    name: str | None = None,
+    instructions: str | None = None,
+    **limits: Any,
 ) -> dict[str, Any]:
-    return await ctx.store.queue_update(queue, name, instructions)
+    """Rename a queue, change its instructions, or set its limits: ``concurrency`` (at most
+    that many tasks running at once) and ``rate_limit`` ``{limit, per}`` (at most ``limit``
+    claims in any ``per`` seconds); null clears a limit."""
+    changes: dict[str, Any] = {}
+    if "concurrency" in limits:
+        changes["concurrency"] = check_concurrency(limits["concurrency"])
+    if "rate_limit" in limits:
+        changes["rate_limit"] = check_rate_limit(limits["rate_limit"])
+    if not changes or name is not None or instructions is not None:
+        updated = await ctx.store.queue_update(queue, name, instructions)
+        queue = updated["id"]
+        if not changes:
+            return updated
+    return await ctx.store.queue_set_limits(queue, changes)
 
 
 def _state_method(name: str, state: str | None, event: str) -> None:

@@ -182,6 +182,16 @@ class Store(Protocol):
         """``ended`` / ``archived`` / None (unarchive), publishing ``event``. Unarchiving a
         queue that is not archived is a ``Conflict``."""
 
+    async def queue_set_limits(self, ref: str, changes: dict[str, Any]) -> Queue:
+        """Set (or clear with None) the ``concurrency`` and ``rate_limit`` ``{limit, per}``
+        present in ``changes`` (validated); event ``queue.updated``. Limits are counted over
+        every claimer of every daemon, checked in the claiming transaction; a claim by task id
+        is not limited. Changing them never resets a running count."""
+
+    async def claim_blocked(self, queue: str) -> dict[str, Any]:
+        """Why a claim on ``queue`` gets nothing now: ``{reason: paused | concurrency | rate |
+        empty, retry_after?}`` (seconds, for ``rate`` or a scheduled task of the queue)."""
+
     async def queue_set_paused(self, ref: str, paused: bool) -> Queue:
         """Pause or resume an open queue; an ended or archived one is a ``Conflict``."""
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from sparkq_daemon.store import queue_limits
 from sparkq_daemon.store.values import (  # noqa: F401 - re-exported
     TASK_STATUSES,
     TERMINAL,
@@ -140,4 +141,12 @@ def queue(record: asyncpg.Record, counts: dict[str, int] | None) -> dict[str, An
         "counts": c,
         "created_at": iso(record["created_at"]),
         "updated_at": iso(record["updated_at"]),
+        **queue_limits.members(
+            bool(record["paused"]),
+            record["concurrency"],
+            record["rate_limit"],
+            record["rate_per"],
+            c["running"],
+            record["rate_until"].timestamp() if record["rate_until"] is not None else None,
+        ),
     }

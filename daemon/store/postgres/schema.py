@@ -209,6 +209,21 @@ MIGRATIONS: list[str] = [
         WHERE expires_at IS NOT NULL AND status IN ('queued', 'scheduled');
     CREATE INDEX tasks_dead_letters ON tasks(queue_id, reason, seq) WHERE status = 'failed';
     """,
+    # 4: flow control: a queue's concurrency and rate limit (``limits.py``), and the claims
+    # of a rate-limited queue in its sliding window (pruned as the window moves); rate_until:
+    # when a full window next opens a slot, for the Queue object's ``blocked``.
+    r"""
+    ALTER TABLE queues
+        ADD COLUMN concurrency integer,
+        ADD COLUMN rate_limit integer,
+        ADD COLUMN rate_per float8,
+        ADD COLUMN rate_until timestamptz;
+    CREATE TABLE queue_claims (
+        queue_id text NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+        at timestamptz NOT NULL
+    );
+    CREATE INDEX queue_claims_window ON queue_claims(queue_id, at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -34,6 +34,7 @@ from sparkq_daemon.store.postgres import (
     catalog,
     config_sync,
     due,
+    limits,
     maintenance,
     queues,
     sessions,
@@ -105,8 +106,11 @@ class PgStore:
         self.daemon_id = new_id("dmn")
         self.db = PgDatabase(url, self.daemon_id)
         self.db.on_ready = self._woken
+        self._sink: EventSink = lambda events: None
+        self.db.on_commit = self._committed
         self.on_gap: Callable[[], None] = lambda: None
         self.waiting = Waiting(self._serve_waiter, self._give_back)
+        self.wakeups = limits.Wakeups(self.waiting.poke)
         self.listener = Listener(
             url,
             {
@@ -128,7 +132,13 @@ class PgStore:
 
     @on_commit.setter
     def on_commit(self, sink: EventSink) -> None:
-        self.db.on_commit = sink
+        self._sink = sink
+
+    def _committed(self, events: list[dict[str, Any]]) -> None:
+        """Events of this daemon's commits and of the others': a task ending may free a
+        concurrency slot a waiting claim needs."""
+        self.wakeups.seen(events)
+        self._sink(events)
 
     # -- engine -----------------------------------------------------------------------------
     async def open(self) -> None:
@@ -159,6 +169,7 @@ class PgStore:
             raise StoreUnavailable(f"cannot use PostgreSQL at {where}: {cause}") from None
 
     async def _release(self) -> None:
+        self.wakeups.close()
         await self.due.close()
         await self.waiting.close()
         await self.leadership.close()
@@ -279,6 +290,12 @@ class PgStore:
     async def queue_set_state(self, ref: str, state: str | None, event: str) -> dict[str, Any]:
         return await self.db.write(queues.set_state, ref, state, event)
 
+    async def queue_set_limits(self, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(limits.configure, ref, changes)
+
+    async def claim_blocked(self, queue: str) -> dict[str, Any]:
+        return await self.db.read(limits.why_blocked, queue)
+
     async def queue_set_paused(self, ref: str, paused: bool) -> dict[str, Any]:
         return await self.db.write(queues.set_paused, ref, paused)
 
@@ -302,7 +319,11 @@ class PgStore:
     ) -> Task | None:
         if self.due.overdue():  # promoted (and expired) first, once a due time has come
             await self._settle()
-        found = await self.db.run(tasks.claim, queue, task_id, worker, tools)
+        noted: dict[str, Any] = {}
+        try:
+            found = await self.db.run(tasks.claim, queue, task_id, worker, tools, 1, noted)
+        finally:
+            self.wakeups.note(noted)
         return found[0] if found else None
 
     async def task_claim(self, params: ClaimParams) -> Task | None:
@@ -379,9 +400,11 @@ class PgStore:
         self, params: FinishParams, claim: ClaimParams
     ) -> tuple[Task, Task | None, Exception | None]:
         tools = list(claim.tools) if claim.tools is not None else None
+        noted: dict[str, Any] = {}
         done, following, refused = await self.db.run(
-            tasks.finish_and_claim, params, claim.queue, claim.worker, tools
+            tasks.finish_and_claim, params, claim.queue, claim.worker, tools, noted
         )
+        self.wakeups.note(noted)
         self.due.note(next_wait([done]))
         if following is None and refused is None and claim.wait > 0:
             # Nothing claimable now: the finish is committed; wait as task.claim would.

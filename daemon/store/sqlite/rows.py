@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from sparkq_daemon.store import queue_limits
 from sparkq_daemon.store.values import (  # noqa: F401 - re-exported
     TASK_STATUSES,
     TERMINAL,
@@ -64,4 +65,12 @@ def queue(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
         "counts": c,
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
+        **queue_limits.members(
+            bool(row["paused"]),
+            row["concurrency"],
+            row["rate_limit"],
+            row["rate_per"],
+            c["running"],
+            row["rate_until"],
+        ),
     }

@@ -164,6 +164,20 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (task_seq, seq)
     ) WITHOUT ROWID;
     """,
+    # 6: flow control: a queue's concurrency and rate limit (``limits.py``), and the claims
+    # of a rate-limited queue in its sliding window (pruned as the window moves); rate_until:
+    # when a full window next opens a slot (unix seconds), for the Queue object's ``blocked``.
+    """
+    ALTER TABLE queues ADD COLUMN concurrency INTEGER;
+    ALTER TABLE queues ADD COLUMN rate_limit INTEGER;
+    ALTER TABLE queues ADD COLUMN rate_per REAL;
+    ALTER TABLE queues ADD COLUMN rate_until REAL;
+    CREATE TABLE queue_claims (
+        queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+        at REAL NOT NULL
+    );
+    CREATE INDEX queue_claims_window ON queue_claims(queue_id, at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -30,6 +30,7 @@ from sparkq_daemon.store.sqlite import (
     catalog,
     config_sync,
     due,
+    limits,
     maintenance,
     queues,
     sessions,
@@ -56,7 +57,8 @@ class SqliteStore:
         self.path = path
         self.clock = clock or wall.now  # looked up now: a test may pin sparkq_daemon.clock.now
         self.db = Database(path, synchronous, self.clock)
-        self.standing = StandingClaims()
+        self.standing = StandingClaims(on_slot=self._slot_at)
+        self.slot_timer: DueTimer | None = None  # wakes waiting claims when a rate slot opens
         self.db.handoff = self.standing.serve
         self._sink: EventSink = lambda events: None
         self.db.on_commit = self._committed
@@ -83,14 +85,27 @@ class SqliteStore:
         await self.db.open()
         self.due_timer = DueTimer(self.clock, self._promote_for_timer)
         self.due_timer.note(await self.db.read(due.earliest))
+        self.slot_timer = DueTimer(self.clock, self._slot_open)
 
     async def close(self) -> None:
         if self.due_timer is not None:
             await self.due_timer.close()
+        if self.slot_timer is not None:
+            await self.slot_timer.close()
         await self.db.close()
 
     async def _promote_for_timer(self) -> float | None:
         return (await self.db.write(due.promote_now))["next"]
+
+    def _slot_at(self, at: float) -> None:
+        if self.slot_timer is not None:
+            self.slot_timer.note(at)
+
+    async def _slot_open(self) -> None:
+        """A rate-limited queue has a free slot: serve the waiting claims (they note the
+        next slot again if they still wait)."""
+        self.standing.kick()
+        await self.db.write(_nothing)
 
     async def promote_due(self) -> int:
         done = await self.db.write(due.promote_now)
@@ -163,6 +178,16 @@ class SqliteStore:
 
     async def queue_set_state(self, ref: str, state: str | None, event: str) -> dict[str, Any]:
         return await self.db.write(queues.set_state, ref, state, event)
+
+    async def queue_set_limits(self, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
+        def configure(tx: Tx) -> dict[str, Any]:
+            limits.configure(tx, ref, changes)
+            return queues.touch(tx, ref, "queue.updated")
+
+        return await self.db.write(configure)
+
+    async def claim_blocked(self, queue: str) -> dict[str, Any]:
+        return await self.db.read(limits.why_blocked, queue, self.clock()[0])
 
     async def queue_set_paused(self, ref: str, paused: bool) -> dict[str, Any]:
         return await self.db.write(queues.set_paused, ref, paused)
@@ -393,3 +418,7 @@ class SqliteStore:
 
     async def oldest_queued(self) -> dict[str, str]:
         return await self.db.read(maintenance.oldest_queued)
+
+
+def _nothing(tx: Tx) -> None:
+    """An empty write: its group commit serves the standing claims."""
