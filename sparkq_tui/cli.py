@@ -40,6 +40,7 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "rpc": ("rpc",),
     "mcp_cmd": ("mcp",),
     "tokens": ("token",),
+    "schedules": ("schedule", "schedules"),
 }
 _VALUE_OPTIONS = ("--socket", "--url", "--token", "--ca", "--config")
 # Options whose value may itself look like an option (`enqueue … --arg --weekly`): the value

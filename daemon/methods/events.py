@@ -9,7 +9,7 @@ from sparkq_daemon.errors import Validation
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.validation import check_choices, optional
 
-TOPICS = ("session", "queue", "task", "config", "catalog")
+TOPICS = ("session", "queue", "task", "config", "catalog", "schedule")
 # Event types that may be subscribed to alone: a runner hears of cancels without every task event.
 TYPE_TOPICS = ("task.cancelled",)
 DEFAULT_TOPICS = ["session", "queue", "task"]

@@ -264,6 +264,29 @@ class Store(Protocol):
 
     async def task_delete(self, ref: str) -> dict[str, Any]: ...
 
+    # -- schedules --------------------------------------------------------------------------
+    # A Schedule is ``{id, name, queue_id, queue_name, tool, cron, every, timezone, payload,
+    # task_class, timeout, priority, max_attempts, overlap, catch_up, enabled, next_run_at,
+    # last_run_at, last_task_id, runs, missed, created_at, updated_at}``; refs are an id or a
+    # name. Timing was validated (``policy.schedules``); slots come from
+    # ``policy.schedules.next_after`` and a firing follows ``policy.schedules.plan``: its task
+    # (with ``schedule_id`` and ``scheduled_for``) and the new ``next_run_at`` commit together,
+    # once per slot however many daemons try. Events ``schedule.created|updated|deleted|fired|
+    # missed`` (topic ``schedule``). The engine fires on a timer at the earliest
+    # ``next_run_at`` (on PostgreSQL the leader only), and at open with ``catch_up``.
+    async def schedule_create(self, spec: dict[str, Any]) -> dict[str, Any]: ...
+    async def schedule_list(self, queue: str | None) -> list[dict[str, Any]]: ...
+    async def schedule_get(self, ref: str) -> dict[str, Any]: ...
+    async def schedule_update(self, ref: str, changes: dict[str, Any]) -> dict[str, Any]: ...
+    async def schedule_set_enabled(self, ref: str, enabled: bool) -> dict[str, Any]: ...
+    async def schedule_delete(self, ref: str) -> dict[str, Any]: ...
+    async def schedule_run(self, ref: str) -> dict[str, Any]:
+        """Fire now, once: ``{schedule, task}``; the next slot stays."""
+
+    async def fire_schedules(self) -> int:
+        """Fire every due schedule now (the suite calls it after moving the clock); how many
+        tasks were enqueued."""
+
     # -- catalogue --------------------------------------------------------------------------
     def tools(self) -> list[dict[str, Any]]:
         """The tools, from the engine's cache (kept fresh across daemons)."""

@@ -27,3 +27,55 @@ def test_queue_limit_refusals_name_the_value(sparkq: Run, queue: str) -> None:
     assert garbled.code == 2 and "N/s, N/min or N/h" in garbled.err
     both = sparkq("queue", "limit", queue, "--rate", "1/s", "--no-rate")
     assert both.code == 2
+
+
+def test_schedule_add_list_run_pause_resume_delete(sparkq: Run, queue: str) -> None:
+    made = sparkq(
+        "schedule",
+        "add",
+        "nightly",
+        "--queue",
+        queue,
+        "--cron",
+        "0 3 * * *",
+        "--tz",
+        "Europe/Berlin",
+        "run-bash",
+        "--script",
+        "make report",
+        "--json",
+    )
+    assert made.code == 0, made.err
+    assert (made.json()["cron"], made.json()["timezone"]) == ("0 3 * * *", "Europe/Berlin")
+    every = sparkq(
+        "schedule", "add", "tick", "-q", queue, "--every", "30s", "run-bash", "-s", "true"
+    )
+    assert every.code == 0 and "every 30s" in every.out
+    listed = sparkq("schedules")
+    assert listed.code == 0 and "nightly" in listed.out and "tick" in listed.out
+    assert "cron 0 3 * * * Europe/Berlin" in listed.out
+    ran = sparkq("schedule", "run", "nightly")
+    assert ran.code == 0 and "BACKEND-0001" in ran.out
+    task = sparkq("task", "BACKEND-0001", "--json").json()
+    assert task["schedule_id"] == made.json()["id"] and task["payload"] == {"script": "make report"}
+    assert sparkq("schedule", "pause", "tick").code == 0
+    assert "paused" in sparkq("schedule", "show", "tick").out
+    assert sparkq("schedule", "resume", "tick").code == 0
+    assert sparkq("schedule", "delete", "tick").code == 0
+    assert "tick" not in sparkq("schedules").out
+
+
+def test_schedule_refusals_name_the_value(sparkq: Run, queue: str) -> None:
+    def add(*when: str):
+        return sparkq("schedule", "add", "bad", "-q", queue, *when, "run-bash", "-s", "true")
+
+    bad_field = add("--cron", "0 25 * * *")
+    assert bad_field.code == 1 and "cron '0 25 * * *'" in bad_field.err
+    wrong_order = add("--cron", "0 3 * * * 30")
+    assert wrong_order.code == 1 and "seconds first" in wrong_order.err
+    zone = add("--cron", "@daily", "--tz", "Europe/Atlantis")
+    assert zone.code == 1 and "timezone 'Europe/Atlantis'" in zone.err
+    zero = add("--every", "0")
+    assert zero.code == 1 and "every 0" in zero.err
+    neither = sparkq("schedule", "add", "bad", "-q", queue, "run-bash", "-s", "true")
+    assert neither.code == 2

@@ -20,7 +20,8 @@ from sparkq_daemon.store.values import (  # noqa: F401 - re-exported
 TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
-    "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at"
+    "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at, "
+    "schedule_id, scheduled_for"
 )
 _TASK_TIMES = ("created_at", "updated_at", "claimed_at", "heartbeat_at", "finished_at")
 
@@ -74,6 +75,8 @@ def task(record: asyncpg.Record) -> dict[str, Any]:
     out["backoff"] = decode(record["backoff"])
     out["reason"] = record["reason"]
     out["expires_at"] = iso(record["expires_at"])
+    out["schedule_id"] = record["schedule_id"]
+    out["scheduled_for"] = iso(record["scheduled_for"])
     out["queue_name"] = record["queue_name"] or ""
     return out
 

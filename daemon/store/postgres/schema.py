@@ -224,6 +224,38 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX queue_claims_window ON queue_claims(queue_id, at);
     """,
+    # 5: schedules (``schedules.py``): each stores its next slot, advanced in the transaction
+    # that enqueues the slot's task (the leader fires; rows are taken FOR UPDATE SKIP LOCKED,
+    # so a slot fires once however many daemons try); tasks name their schedule and slot.
+    r"""
+    CREATE TABLE schedules (
+        id text PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        queue_id text NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+        tool text NOT NULL,
+        cron text,
+        every float8,
+        timezone text NOT NULL,
+        anchor float8 NOT NULL,
+        payload text,
+        task_class text,
+        timeout float8,
+        priority integer NOT NULL DEFAULT 0,
+        max_attempts integer,
+        overlap text NOT NULL,
+        catch_up text NOT NULL,
+        enabled boolean NOT NULL,
+        next_run_at timestamptz,
+        last_run_at timestamptz,
+        last_task_id text,
+        runs integer NOT NULL DEFAULT 0,
+        missed integer NOT NULL DEFAULT 0,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+    );
+    CREATE INDEX schedules_due ON schedules(next_run_at) WHERE enabled;
+    ALTER TABLE tasks ADD COLUMN schedule_id text, ADD COLUMN scheduled_for timestamptz;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -37,6 +37,7 @@ from sparkq_daemon.store.postgres import (
     limits,
     maintenance,
     queues,
+    schedules,
     sessions,
     settings,
     task_lookup,
@@ -123,6 +124,11 @@ class PgStore:
         )
         self.leadership = Leadership(self.db, self.daemon_id)
         self.due = DueTimer(self._settle)
+        # Schedules fire on the leader only, at their next slot; a new leader first applies
+        # catch_up to the slots missed meanwhile.
+        self.schedule_timer = DueTimer(self._fire_for_timer)
+        self._caught_up = False
+        self.leadership.on_lead = self._started_leading
         self.migrated_from: int | None = None
         self._reloads: set[asyncio.Task[None]] = set()
 
@@ -138,6 +144,11 @@ class PgStore:
         """Events of this daemon's commits and of the others': a task ending may free a
         concurrency slot a waiting claim needs."""
         self.wakeups.seen(events)
+        if self.leads():
+            for event in events:
+                if event.get("topic") == "schedule" and event.get("next_run_at"):
+                    wait = _unix(event["next_run_at"]) - _unix(event["at"])
+                    self.schedule_timer.note(wait)
         self._sink(events)
 
     # -- engine -----------------------------------------------------------------------------
@@ -170,6 +181,7 @@ class PgStore:
 
     async def _release(self) -> None:
         self.wakeups.close()
+        await self.schedule_timer.close()
         await self.due.close()
         await self.waiting.close()
         await self.leadership.close()
@@ -429,6 +441,44 @@ class PgStore:
 
     async def task_events(self, ref: str) -> list[dict[str, Any]]:
         return await self.db.read(timeline.list_, ref)
+
+    def _started_leading(self) -> None:
+        self._caught_up = False
+        self.schedule_timer.note(0.0)
+
+    async def _fire_for_timer(self) -> float | None:
+        if not self.leads():
+            return None  # the leader fires; this daemon's timer wakes again if it leads
+        done = await self.db.write(schedules.fire_due, not self._caught_up)
+        self._caught_up = True
+        return done["next_in"]
+
+    async def fire_schedules(self) -> int:
+        done = await self.db.write(schedules.fire_due, False)
+        self.schedule_timer.note(done["next_in"])
+        return done["fired"]
+
+    # -- schedules --------------------------------------------------------------------------
+    async def schedule_create(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(schedules.create, spec)
+
+    async def schedule_list(self, queue: str | None) -> list[dict[str, Any]]:
+        return await self.db.read(schedules.list_, queue)
+
+    async def schedule_get(self, ref: str) -> dict[str, Any]:
+        return await self.db.read(schedules.get, ref)
+
+    async def schedule_update(self, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(schedules.update, ref, changes)
+
+    async def schedule_set_enabled(self, ref: str, enabled: bool) -> dict[str, Any]:
+        return await self.db.write(schedules.set_enabled, ref, enabled)
+
+    async def schedule_delete(self, ref: str) -> dict[str, Any]:
+        return await self.db.write(schedules.delete, ref)
+
+    async def schedule_run(self, ref: str) -> dict[str, Any]:
+        return await self.db.write(schedules.run_now, ref)
 
     async def promote_due(self) -> int:
         return len((await self._settle_now())["promoted"])

@@ -178,6 +178,38 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX queue_claims_window ON queue_claims(queue_id, at);
     """,
+    # 7: schedules (``schedules.py``): each stores its next slot, advanced in the transaction
+    # that enqueues the slot's task; tasks name the schedule and slot that made them.
+    """
+    CREATE TABLE schedules (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+        tool TEXT NOT NULL,
+        cron TEXT,
+        every REAL,
+        timezone TEXT NOT NULL,
+        anchor REAL NOT NULL,
+        payload TEXT,
+        task_class TEXT,
+        timeout REAL,
+        priority INTEGER NOT NULL DEFAULT 0,
+        max_attempts INTEGER,
+        overlap TEXT NOT NULL,
+        catch_up TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        next_run_at TEXT,
+        last_run_at TEXT,
+        last_task_id TEXT,
+        runs INTEGER NOT NULL DEFAULT 0,
+        missed INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX schedules_due ON schedules(next_run_at) WHERE enabled = 1;
+    ALTER TABLE tasks ADD COLUMN schedule_id TEXT;
+    ALTER TABLE tasks ADD COLUMN scheduled_for TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

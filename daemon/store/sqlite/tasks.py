@@ -183,6 +183,8 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
             "backoff": backoff,
             "reason": None,
             "expires_at": expires_at,
+            "schedule_id": None,
+            "scheduled_for": None,
         }
         out.append(task)
         inserts.append(
