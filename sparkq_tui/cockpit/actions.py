@@ -19,14 +19,15 @@ from typing import Literal
 
 from textual.binding import Binding
 
-Scope = Literal["everywhere", "tasks", "queues", "sessions", "detail"]
-SCOPES: tuple[Scope, ...] = ("everywhere", "tasks", "queues", "sessions", "detail")
+Scope = Literal["everywhere", "tasks", "queues", "sessions", "detail", "schedules"]
+SCOPES: tuple[Scope, ...] = ("everywhere", "tasks", "queues", "sessions", "detail", "schedules")
 SCOPE_TITLES: dict[Scope, str] = {
     "everywhere": "Everywhere",
     "tasks": "Tasks",
     "queues": "Queues",
     "sessions": "Sessions",
     "detail": "Task detail",
+    "schedules": "Schedules",
 }
 KEY_NAMES = {
     "question_mark": "?",
@@ -123,6 +124,15 @@ ACTIONS: tuple[Action, ...] = (
         palette=False,
         native=True,
     ),
+    Action(
+        "S",
+        "app.open_schedules",
+        "Schedules",
+        "Schedules",
+        "schedules: their next runs; pause, resume, run now, delete",
+        ("everywhere",),
+        footer=(),
+    ),
     Action("question_mark", "app.help", "Help", "Help", "help: every key", ("everywhere",)),
     Action("q", "app.quit", "Quit", "Quit", "quit", ("everywhere",), palette=False),
     # ----- the task detail's own ------------------------------------------------------------
@@ -132,7 +142,7 @@ ACTIONS: tuple[Action, ...] = (
         "Back",
         "Back",
         "back to the panes (the task keys work here too)",
-        ("detail",),
+        ("detail", "schedules"),
         palette=False,
     ),
     # ----- tasks (the table and the detail) ---------------------------------------------------
@@ -202,6 +212,34 @@ ACTIONS: tuple[Action, ...] = (
         "delete with its tasks (asks first)",
         ("queues",),
         footer=(),
+    ),
+    # ----- the schedules view -----------------------------------------------------------------
+    Action(
+        "p",
+        "app.toggle_schedule",
+        "Pause/resume",
+        "Pause or resume schedule",
+        "pause / resume the schedule",
+        ("schedules",),
+        palette=False,
+    ),
+    Action(
+        "r",
+        "app.run_schedule",
+        "Run now",
+        "Run schedule now",
+        "run it now, once (its next run stays)",
+        ("schedules",),
+        palette=False,
+    ),
+    Action(
+        "x",
+        "app.delete_schedule",
+        "Delete",
+        "Delete schedule",
+        "delete the schedule (asks first; its tasks stay)",
+        ("schedules",),
+        palette=False,
     ),
     # ----- sessions ---------------------------------------------------------------------------
     Action("n", "app.new_session", "New session", "New session", "new session", ("sessions",)),

@@ -22,6 +22,7 @@ from sparkq_daemon.paths import resolve_socket
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.cockpit.actions import bindings, palette_actions
 from sparkq_tui.cockpit.operations import CockpitOperations
+from sparkq_tui.cockpit.schedule_operations import ScheduleOperations
 from sparkq_tui.cockpit.screens.help_screen import HelpScreen
 from sparkq_tui.cockpit.screens.main_screen import MainScreen
 from sparkq_tui.cockpit.screens.task_detail import TaskDetailScreen
@@ -36,10 +37,10 @@ from sparkq_tui.theme_files import builtin_theme_dir, load_themes, user_theme_di
 DEFAULT_THEME = "sparkq-dark"
 REFRESH_DELAY = 0.05  # coalesce a burst of events into one re-read
 # What the cockpit follows: the state it shows, and the catalogue quick-add offers.
-EVENT_TOPICS = ("session", "queue", "task", "catalog")
+EVENT_TOPICS = ("session", "queue", "task", "catalog", "schedule")
 
 
-class SparkQApp(CockpitOperations):
+class SparkQApp(ScheduleOperations, CockpitOperations):
     """The connection to the daemon, the event pump and the themes; the main screen shows."""
 
     CSS_PATH = "app.tcss"
@@ -223,6 +224,7 @@ class SparkQApp(CockpitOperations):
         self.queues = queues
         self.main.show(self.sessions, queues, reload_tasks=reload_tasks)
         self.refresh_detail()
+        self.load_schedules()  # the Schedules view, when it is open
 
     def refresh_detail(self) -> None:
         if isinstance(self.screen, TaskDetailScreen):
