@@ -12,7 +12,6 @@ import pytest
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.errors import ValidationError
 from tests.daemon_process import DaemonProcess
-from tests.wire import Wire
 
 
 async def _queue_with(client: AsyncClient, n: int, **limits) -> None:
@@ -71,6 +70,7 @@ async def test_a_rate_of_5_per_second_spaces_claims(daemon: DaemonProcess) -> No
         runners = [
             asyncio.create_task(_runner(daemon.socket, f"w{i}", claimed, 0)) for i in range(4)
         ]
+        await _says_why_and_refuses(c)
         deadline = time.monotonic() + 10
         while len(claimed) < 8:
             assert time.monotonic() < deadline, f"only {len(claimed)} of 8 claimed"
@@ -87,26 +87,27 @@ async def test_a_rate_of_5_per_second_spaces_claims(daemon: DaemonProcess) -> No
         assert time.monotonic() - started >= 1.0
 
 
-def test_claim_says_why_and_bad_limits_are_refused(wire: Wire, queue: str) -> None:
-    assert wire.call("task.claim", queue=queue) == {"task": None, "blocked": {"reason": "empty"}}
-    wire.call("task.enqueue", queue=queue, tool="run-bash", payload={"script": "true"})
-    limited = wire.call("queue.update", queue=queue, concurrency=1)
+async def _says_why_and_refuses(c: AsyncClient) -> None:
+    """The blocked answer for each reason, and refusals naming member and value (on queue
+    ``w``, while the rate test's runners wait out their window)."""
+    await c.call("queue.create", name="w", session="s")
+    assert await c.call("task.claim", queue="w") == {"task": None, "blocked": {"reason": "empty"}}
+    await c.call("task.enqueue_batch", queue="w", tasks=[{"tool": "run-bash"}] * 3)
+    limited = await c.call("queue.update", queue="w", concurrency=1)
     assert (limited["concurrency"], limited["running"], limited["blocked"]) == (1, 0, None)
-    assert wire.call("task.claim", queue=queue)["task"] is not None
-    wire.call("task.enqueue", queue=queue, tool="run-bash", payload={"script": "true"})
-    answer = wire.call("task.claim", queue=queue)
+    assert (await c.call("task.claim", queue="w"))["task"] is not None
+    answer = await c.call("task.claim", queue="w")
     assert answer == {"task": None, "blocked": {"reason": "concurrency"}}
-    cleared = wire.call("queue.update", queue=queue, concurrency=None)
+    rate = {"queue": "w", "concurrency": None, "rate_limit": {"limit": 1, "per": 60}}
+    cleared = await c.call("queue.update", rate)  # a dict: None is sent, as null
     assert cleared["concurrency"] is None
-    wire.call("queue.update", queue=queue, rate_limit={"limit": 1, "per": 60})
-    assert wire.call("task.claim", queue=queue)["task"] is not None
-    wire.call("task.enqueue", queue=queue, tool="run-bash", payload={"script": "true"})
-    answer = wire.call("task.claim", queue=queue)
+    assert (await c.call("task.claim", queue="w"))["task"] is not None
+    answer = await c.call("task.claim", queue="w")
     assert answer["blocked"]["reason"] == "rate"
     assert 58 < answer["blocked"]["retry_after"] <= 60
-    assert wire.call("queue.get", queue=queue)["blocked"] == "rate"
-    wire.call("queue.pause", queue=queue)
-    assert wire.call("task.claim", queue=queue)["blocked"] == {"reason": "paused"}
+    assert (await c.call("queue.get", queue="w"))["blocked"] == "rate"
+    await c.call("queue.pause", queue="w")
+    assert (await c.call("task.claim", queue="w"))["blocked"] == {"reason": "paused"}
     for bad, member in (
         ({"concurrency": 0}, "concurrency 0"),
         ({"concurrency": 1.5}, "concurrency 1.5"),
@@ -115,21 +116,6 @@ def test_claim_says_why_and_bad_limits_are_refused(wire: Wire, queue: str) -> No
         ({"rate_limit": {"limit": 5}}, "rate_limit.per None"),
         ({"rate_limit": "10/min"}, "rate_limit must be an object"),
     ):
-        error = wire.error("queue.update", queue=queue, **bad)
-        assert error["code"] == ValidationError.code, bad
-        assert member in error["message"], (bad, error["message"])
-
-
-@pytest.mark.sqlite_only
-def test_limits_survive_a_restart(make_daemon) -> None:
-    """The limits are stored with the queue (on PostgreSQL the database outlives daemons)."""
-    first = make_daemon()
-    with Wire(first.socket) as w:
-        w.call("session.create", name="s")
-        w.call("queue.create", name="q", session="s")
-        w.call("queue.update", queue="q", concurrency=3, rate_limit={"limit": 10, "per": 60})
-    first.stop()
-    first.start()
-    with Wire(first.socket) as w:
-        shown = w.call("queue.get", queue="q")
-    assert (shown["concurrency"], shown["rate_limit"]) == (3, {"limit": 10, "per": 60})
+        with pytest.raises(ValidationError) as refused:
+            await c.call("queue.update", queue="w", **bad)
+        assert member in refused.value.message, (bad, refused.value.message)

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 
 from sparkq_daemon.store.base import ClaimParams, FinishParams, Queue, Store
+from sparkq_daemon.store.sqlite.store import SqliteStore
+from tests.store.engines import seed
 from tests.store.fake_clock import FakeClock
 from tests.store.helpers import assert_counts_equal_rows, enqueue
 from tests.store.test_waiting_claims import BOUND, waiting
@@ -39,15 +42,22 @@ async def test_concurrency_caps_running_tasks_and_says_why(store: Store, queue: 
     await assert_counts_equal_rows(store)
 
 
-async def test_reconfiguring_never_resets_the_running_count(store: Store, queue: Queue) -> None:
+async def test_reconfiguring_never_resets_the_running_count_and_claim_next_keeps_it(
+    store: Store, queue: Queue
+) -> None:
     await store.queue_set_limits("q", {"concurrency": 3})
-    await enqueue(store, "q", 5)
-    for _ in range(3):
+    await enqueue(store, "q", 6)
+    first = await claim(store)
+    for _ in range(2):
         assert await claim(store) is not None
     lowered = await store.queue_set_limits("q", {"concurrency": 1})
     assert (lowered["running"], lowered["blocked"]) == (3, "concurrency")
-    raised = await store.queue_set_limits("q", {"concurrency": 4})
-    assert (raised["running"], raised["blocked"]) == (3, None)
+    finished, following, refused = await store.task_finish_and_claim(
+        FinishParams(ref=first["id"], status="succeeded"), ClaimParams(queue="q", worker="w")
+    )
+    assert (finished["status"], following, refused) == ("succeeded", None, None)
+    raised = await store.queue_set_limits("q", {"concurrency": 3})
+    assert (raised["running"], raised["blocked"]) == (2, None)
     assert await claim(store) is not None
     assert await claim(store) is None
     cleared = await store.queue_set_limits("q", {"concurrency": None})
@@ -55,29 +65,20 @@ async def test_reconfiguring_never_resets_the_running_count(store: Store, queue:
     assert await claim(store) is not None
 
 
-async def test_claim_next_keeps_the_limit(store: Store, queue: Queue) -> None:
-    await store.queue_set_limits("q", {"concurrency": 2})
-    await enqueue(store, "q", 4)
-    first, _ = await claim(store), await claim(store)
-    await store.queue_set_limits("q", {"concurrency": 1})
-    finished, following, refused = await store.task_finish_and_claim(
-        FinishParams(ref=first["id"], status="succeeded"), ClaimParams(queue="q", worker="w")
-    )
-    assert (finished["status"], following, refused) == ("succeeded", None, None)
-
-
-async def test_a_paused_or_empty_queue_says_so(store: Store, queue: Queue) -> None:
+async def test_paused_empty_or_scheduled_says_so_and_limits_are_stored(
+    store: Store, queue: Queue
+) -> None:
     assert await store.claim_blocked("q") == {"reason": "empty"}
-    await store.queue_set_paused("q", True)
-    assert await store.claim_blocked("q") == {"reason": "paused"}
-    assert (await store.queue_get("q"))["blocked"] == "paused"
-
-
-async def test_a_scheduled_task_gives_retry_after(store: Store, queue: Queue) -> None:
     await enqueue(store, "q", delay=30)
     blocked = await store.claim_blocked("q")
     assert blocked["reason"] == "empty"
     assert 25 < blocked["retry_after"] <= 30
+    await store.queue_set_limits("q", {"concurrency": 2, "rate_limit": {"limit": 5, "per": 1}})
+    [listed] = await store.queue_list(None, None, include_archived=False)
+    assert (listed["concurrency"], listed["rate_limit"]) == (2, {"limit": 5, "per": 1})
+    await store.queue_set_paused("q", True)
+    assert await store.claim_blocked("q") == {"reason": "paused"}
+    assert (await store.queue_get("q"))["blocked"] == "paused"
 
 
 @pytest.mark.needs_clock
@@ -132,7 +133,23 @@ async def test_a_waiting_claim_wakes_at_the_next_rate_slot(
     assert 0.3 <= time.monotonic() - started < BOUND
 
 
-async def test_limits_are_stored_with_the_queue(store: Store, queue: Queue) -> None:
-    await store.queue_set_limits("q", {"concurrency": 2, "rate_limit": {"limit": 5, "per": 1}})
-    [listed] = await store.queue_list(None, None, include_archived=False)
-    assert (listed["concurrency"], listed["rate_limit"]) == (2, {"limit": 5, "per": 1})
+@pytest.mark.sqlite_only
+async def test_limits_and_the_window_survive_a_restart(tmp_path: Path, clock: FakeClock) -> None:
+    first = SqliteStore(tmp_path / "sparkq.db", clock=clock)
+    await first.open()
+    await seed(first)
+    await first.session_create("s", None)
+    await first.queue_create("q", "s", None)
+    await first.queue_set_limits("q", {"concurrency": 3, "rate_limit": {"limit": 1, "per": 60}})
+    await enqueue(first, "q", 2)
+    assert await claim(first) is not None
+    await first.close()
+    again = SqliteStore(tmp_path / "sparkq.db", clock=clock)
+    await again.open()
+    try:
+        shown = await again.queue_get("q")
+        assert (shown["concurrency"], shown["rate_limit"]) == (3, {"limit": 1, "per": 60})
+        assert await claim(again) is None  # the window's claim is remembered
+        assert (await again.claim_blocked("q"))["reason"] == "rate"
+    finally:
+        await again.close()

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sparkq_tui.cockpit.screens.schedules_screen import SchedulesScreen
 from tests.tui.conftest import wait_ready
-from tests.tui.test_cockpit_flows import toasts
 from tests.tui.screen_text import screen_text
+from tests.tui.test_cockpit_flows import toasts
 from tests.waiting import wait_on_pilot
 
 
@@ -16,38 +16,14 @@ def _row(text: str, name: str) -> str:
     return next((line for line in text.splitlines() if f"│ {name} " in line), "")
 
 
-async def test_a_queue_row_shows_why_a_claim_would_wait(make_app, peer) -> None:
-    await peer.call("session.create", name="work")
-    for name in ("gpu", "api", "docs"):
-        await peer.call("queue.create", name=name, session="work")
-        for _ in range(3):
-            await peer.enqueue(name, "run-bash", {"script": "true"})
-    await peer.call("queue.update", queue="gpu", concurrency=2)
+async def test_queue_rows_show_limits_and_the_schedules_view_works(make_app, seeded, peer) -> None:
+    await peer.call("queue.update", queue="backend", concurrency=2)
     for _ in range(2):
-        assert (await peer.call("task.claim", queue="gpu"))["task"] is not None
-    await peer.call("queue.update", queue="api", rate_limit={"limit": 1, "per": 60})
-    assert (await peer.call("task.claim", queue="api"))["task"] is not None
-    await peer.call("queue.pause", queue="docs")
-    app = make_app()
-    async with app.run_test(size=(140, 30)) as pilot:
-        await wait_ready(pilot)
-
-        def rows_drawn() -> bool:
-            text = screen_text(app)
-            return all(_row(text, n) for n in ("gpu", "api", "docs"))
-
-        await wait_on_pilot(pilot, rows_drawn, 5, "the three queue rows")
-        text = screen_text(app)
-        assert "▮▮ 2/2" in _row(text, "gpu")
-        assert "rate 5" in _row(text, "api")  # its next slot in 59.x s
-        assert "⏸ paused" in _row(text, "docs")
-        await peer.call("queue.update", queue="gpu", concurrency=3)  # an event redraws it
-        await wait_on_pilot(
-            pilot, lambda: "▮▮▯ 2/3" in _row(screen_text(app), "gpu"), 5, "the raised limit"
-        )
-
-
-async def test_the_schedules_view_pauses_resumes_runs_and_deletes(make_app, seeded, peer) -> None:
+        assert (await peer.call("task.claim", queue="backend"))["task"] is not None
+    await peer.call("queue.update", queue="docs", rate_limit={"limit": 1, "per": 60})
+    assert (await peer.call("task.claim", queue="docs"))["task"] is not None
+    await peer.call("queue.create", name="ops", session="work")
+    await peer.call("queue.pause", queue="ops")
     for name, timing in (("nightly", {"cron": "0 3 * * *"}), ("tick", {"every": 3600})):
         await peer.call(
             "schedule.create",
@@ -60,6 +36,21 @@ async def test_the_schedules_view_pauses_resumes_runs_and_deletes(make_app, seed
     app = make_app()
     async with app.run_test(size=(140, 30)) as pilot:
         await wait_ready(pilot)
+
+        def rows_drawn() -> bool:
+            text = screen_text(app)
+            return all(_row(text, n) for n in ("backend", "docs", "ops"))
+
+        await wait_on_pilot(pilot, rows_drawn, 5, "the three queue rows")
+        text = screen_text(app)
+        assert "▮▮ 2/2" in _row(text, "backend")
+        assert "rate 5" in _row(text, "docs")  # its next slot in 59.x s
+        assert "⏸ paused" in _row(text, "ops")
+        await peer.call("queue.update", queue="backend", concurrency=3)  # an event redraws it
+        await wait_on_pilot(
+            pilot, lambda: "▮▮▯ 2/3" in _row(screen_text(app), "backend"), 5, "the raised limit"
+        )
+
         await pilot.press("S")
         screen = await wait_on_pilot(
             pilot,
