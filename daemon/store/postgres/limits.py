@@ -6,8 +6,9 @@ A claim on a queue with a limit runs in a transaction that first locks the queue
 the running tasks and the window's claims after the previous one committed (READ COMMITTED
 gives every statement a fresh snapshot). A queue without limits never takes that lock: its
 claims stay one statement. The window keeps one ``queue_claims`` row per claim for the last
-``per`` seconds, stamped with ``clock_timestamp()`` (the time after the lock was granted,
-not the transaction's start)."""
+``per`` seconds, stamped with ``clock_timestamp()`` read with the lock (the time after the
+lock was granted, not the transaction's start); the claimed tasks' ``claimed_at`` is that
+stamp too, so the window and the tasks agree."""
 
 from __future__ import annotations
 
@@ -35,25 +36,28 @@ RUNNING = (
     "status = 'running' UNION ALL SELECT n FROM count_deltas WHERE queue_id = $1 AND "
     "status = 'running') c"
 )
-PRUNE = (
-    "DELETE FROM queue_claims WHERE queue_id = $1 "
-    "AND at <= clock_timestamp() - make_interval(secs => $2)"
-)
-# (claims in the window, seconds until the claim that fills it leaves, or NULL if not full)
+PRUNE = "DELETE FROM queue_claims WHERE queue_id = $1 AND at <= $3::timestamptz - make_interval(secs => $2)"
+# (claims in the window ending at $4, seconds from $4 until the claim that fills it leaves,
+# or NULL if not full). $4: the claim's stamp, or the time of a read.
 WINDOW = """
 WITH w AS (
     SELECT at FROM queue_claims
-    WHERE queue_id = $1 AND at > clock_timestamp() - make_interval(secs => $2)
+    WHERE queue_id = $1 AND at > $4::timestamptz - make_interval(secs => $2)
 )
 SELECT (SELECT count(*) FROM w) AS n,
-       (SELECT extract(epoch FROM at + make_interval(secs => $2) - clock_timestamp())::float8
+       (SELECT extract(epoch FROM at + make_interval(secs => $2) - $4::timestamptz)::float8
         FROM w ORDER BY at OFFSET GREATEST((SELECT count(*) FROM w) - $3, 0) LIMIT 1)
         AS opens_in
 """
 
 
-async def _window(conn: asyncpg.Connection, queue: asyncpg.Record) -> tuple[int, float | None]:
-    row = await conn.fetchrow(WINDOW, queue["id"], queue["rate_per"], queue["rate_limit"])
+async def _window(
+    conn: asyncpg.Connection, queue: asyncpg.Record, at: Any = None
+) -> tuple[int, float | None]:
+    """The window ending at ``at`` (a claim's stamp; None: the database's time now)."""
+    if at is None:
+        at = await conn.fetchval("SELECT clock_timestamp()")
+    row = await conn.fetchrow(WINDOW, queue["id"], queue["rate_per"], queue["rate_limit"], at)
     n = int(row["n"])
     return n, (max(0.0, row["opens_in"]) if n >= queue["rate_limit"] else None)
 
@@ -72,6 +76,8 @@ async def claim(
         queue = await conn.fetchrow(LOCK, queue_id)
         if queue is None or queue["paused"] or queue["state"] is not None:
             return [], []
+        # Read once the lock is held (a column of the locking SELECT would be read before).
+        stamp = await conn.fetchval("SELECT clock_timestamp()")
         allowed = n
         blocked: tuple[str, float | None] | None = None
         if queue["concurrency"] is not None:
@@ -80,8 +86,8 @@ async def claim(
             if allowed <= 0:
                 blocked = ("concurrency", None)
         if blocked is None and queue["rate_limit"] is not None:
-            await conn.execute(PRUNE, queue_id, queue["rate_per"])
-            taken, opens_in = await _window(conn, queue)
+            await conn.execute(PRUNE, queue_id, queue["rate_per"], stamp)
+            taken, opens_in = await _window(conn, queue, stamp)
             allowed = min(allowed, queue["rate_limit"] - taken)
             if allowed <= 0:
                 blocked = ("rate", opens_in)
@@ -90,22 +96,31 @@ async def claim(
                 noted[queue_id] = blocked
             return [], []
         found, events = await task_store.claim(
-            conn, origin, queue_id, None, worker, tools, allowed, limited_ok=True
+            conn,
+            origin,
+            queue_id,
+            None,
+            worker,
+            tools,
+            allowed,
+            limited_ok=True,
+            stamp=stamp,
         )
         if found and queue["rate_limit"] is not None:
+            # Stamped with the claims' claimed_at: the window and the tasks agree.
             await conn.execute(
-                "INSERT INTO queue_claims (queue_id, at) "
-                "SELECT $1, clock_timestamp() FROM generate_series(1, $2)",
+                "INSERT INTO queue_claims (queue_id, at) SELECT $1, $3 FROM generate_series(1, $2)",
                 queue_id,
                 len(found),
+                stamp,
             )
-            _, opens_in = await _window(conn, queue)
+            _, opens_in = await _window(conn, queue, stamp)
             if opens_in is not None:
                 await conn.execute(
-                    "UPDATE queues SET rate_until = clock_timestamp() + make_interval(secs => $2) "
-                    "WHERE id = $1",
+                    "UPDATE queues SET rate_until = $3::timestamptz + make_interval(secs => $2) WHERE id = $1",
                     queue_id,
                     opens_in,
+                    stamp,
                 )
         return found, events
 

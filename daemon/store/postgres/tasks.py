@@ -222,6 +222,11 @@ FROM c ORDER BY c.seq
 """
 
 
+# A limited queue's claim (its row locked, ``limits.py``): claimed at the stamp its rate
+# window counts ($7, taken after the lock), not at the transaction's start.
+CLAIM_FROM_QUEUE_AT = CLAIM_FROM_QUEUE.replace("claimed_at = now()", "claimed_at = $7::timestamptz")
+
+
 def _claim_by_ref(clause: str) -> str:
     return f"""
 WITH c AS (
@@ -243,6 +248,7 @@ async def claim(
     n: int = 1,
     noted: dict[str, Any] | None = None,
     limited_ok: bool = False,
+    stamp: Any = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Hand up to ``n`` next tasks (or the named one) to ``worker``: (tasks, events).
 
@@ -250,7 +256,7 @@ async def claim(
     A task past its ``expires_at`` is never claimed (due promotion fails it). A queue with
     a limit is claimed from in a transaction of its own (``limits.py``); the limits a claim
     met are noted in ``noted`` (queue id -> (reason, seconds until a slot or None)).
-    ``limited_ok``: the caller holds the queue's lock and checked its limits."""
+    ``limited_ok``: the caller holds the queue's lock and checked its limits, at ``stamp``."""
     only = list(tools) if tools else None
     if task_ref is not None:
         clause, args = qualified_match(task_ref, first=4)
@@ -272,7 +278,12 @@ async def claim(
                     status=target["status"],
                 )
     elif queue_ref is not None:
-        found = await conn.fetch(CLAIM_FROM_QUEUE, origin, worker, queue_ref, only, n, limited_ok)
+        if limited_ok:
+            found = await conn.fetch(
+                CLAIM_FROM_QUEUE_AT, origin, worker, queue_ref, only, n, True, stamp
+            )
+        else:
+            found = await conn.fetch(CLAIM_FROM_QUEUE, origin, worker, queue_ref, only, n, False)
         if not found:
             raise NotFound(f"queue {queue_ref!r} does not exist", id=queue_ref)
         if found[0]["qlimited"] and not limited_ok:
