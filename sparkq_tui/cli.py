@@ -46,6 +46,7 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "progress": ("progress",),
     "logs": ("logs",),
     "workers": ("workers",),
+    "schedules": ("schedule", "schedules"),
 }
 _VALUE_OPTIONS = ("--socket", "--url", "--token", "--ca", "--config")
 # Options whose value may itself look like an option (`enqueue … --arg --weekly`): the value

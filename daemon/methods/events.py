@@ -9,7 +9,7 @@ from sparkq_daemon.errors import Validation
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.validation import check_choices, optional
 
-TOPICS = ("session", "queue", "task", "config", "catalog", "worker")
+TOPICS = ("session", "queue", "task", "config", "catalog", "worker", "schedule")
 # Event types that may be subscribed to alone: a runner hears of cancels without every task
 # event; a viewer follows progress or output without the rest.
 TYPE_TOPICS = ("task.cancelled", "task.progress", "task.log")

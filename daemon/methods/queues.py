@@ -6,6 +6,7 @@ from typing import Any
 
 from sparkq_daemon.context import Context
 from sparkq_daemon.methods.roles import check_model_profile, check_role
+from sparkq_daemon.policy.limits import check_concurrency, check_rate_limit
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.validation import optional, required
 
@@ -61,6 +62,8 @@ async def get(ctx: Context, queue: str) -> dict[str, Any]:
     instructions=optional("str"),
     role=optional("str"),
     model_profile=optional("str"),
+    concurrency=optional("any"),
+    rate_limit=optional("any"),
 )
 async def update(
     ctx: Context,
@@ -69,11 +72,25 @@ async def update(
     instructions: str | None = None,
     role: str | None = None,
     model_profile: str | None = None,
+    **limits: Any,
 ) -> dict[str, Any]:
-    """Rename a queue or change its instructions, role or model profile ("" clears those)."""
+    """Rename a queue, change its instructions, role or model profile ("" clears those), or set
+    its limits: ``concurrency`` (at most that many tasks running at once) and ``rate_limit``
+    ``{limit, per}`` (at most ``limit`` claims in any ``per`` seconds); null clears a limit."""
     await check_role(ctx, role)
     check_model_profile(ctx, model_profile)
-    return await ctx.store.queue_update(queue, name, instructions, role, model_profile)
+    changes: dict[str, Any] = {}
+    if "concurrency" in limits:
+        changes["concurrency"] = check_concurrency(limits["concurrency"])
+    if "rate_limit" in limits:
+        changes["rate_limit"] = check_rate_limit(limits["rate_limit"])
+    edits = (name, instructions, role, model_profile)
+    if not changes or any(value is not None for value in edits):
+        updated = await ctx.store.queue_update(queue, name, instructions, role, model_profile)
+        queue = updated["id"]
+        if not changes:
+            return updated
+    return await ctx.store.queue_set_limits(queue, changes)
 
 
 def _state_method(name: str, state: str | None, event: str) -> None:

@@ -225,8 +225,11 @@ async def claim(
     tools: list[Any] | None = None,
 ) -> dict[str, Any]:
     params = _claim_params(ctx, queue, id, worker, tools, wait)
-    task = await ctx.store.task_claim(params)
-    return {"task": await _delivered(ctx, task)}
+    task = await _delivered(ctx, await ctx.store.task_claim(params))
+    if task is None and queue is not None and id is None and not ctx.daemon.stopping.is_set():
+        # Why nothing came: paused, a limit (with when a slot opens), or nothing due.
+        return {"task": None, "blocked": await ctx.store.claim_blocked(queue)}
+    return {"task": task}
 
 
 def _claim_params(

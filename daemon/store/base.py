@@ -212,6 +212,16 @@ class Store(Protocol):
         """``ended`` / ``archived`` / None (unarchive), publishing ``event``. Unarchiving a
         queue that is not archived is a ``Conflict``."""
 
+    async def queue_set_limits(self, ref: str, changes: dict[str, Any]) -> Queue:
+        """Set (or clear with None) the ``concurrency`` and ``rate_limit`` ``{limit, per}``
+        present in ``changes`` (validated); event ``queue.updated``. Limits are counted over
+        every claimer of every daemon, checked in the claiming transaction; a claim by task id
+        is not limited. Changing them never resets a running count."""
+
+    async def claim_blocked(self, queue: str) -> dict[str, Any]:
+        """Why a claim on ``queue`` gets nothing now: ``{reason: paused | concurrency | rate |
+        empty, retry_after?}`` (seconds, for ``rate`` or a scheduled task of the queue)."""
+
     async def queue_set_paused(self, ref: str, paused: bool) -> Queue:
         """Pause or resume an open queue; an ended or archived one is a ``Conflict``."""
 
@@ -331,6 +341,29 @@ class Store(Protocol):
     async def worker_list(self) -> list[dict[str, Any]]:
         """Every runner connected now (to any daemon of the database), oldest first, each
         with the ids of the tasks running under its name."""
+
+    # -- schedules --------------------------------------------------------------------------
+    # A Schedule is ``{id, name, queue_id, queue_name, tool, cron, every, timezone, payload,
+    # task_class, timeout, priority, max_attempts, overlap, catch_up, enabled, next_run_at,
+    # last_run_at, last_task_id, runs, missed, created_at, updated_at}``; refs are an id or a
+    # name. Timing was validated (``policy.schedules``); slots come from
+    # ``policy.schedules.next_after`` and a firing follows ``policy.schedules.plan``: its task
+    # (with ``schedule_id`` and ``scheduled_for``) and the new ``next_run_at`` commit together,
+    # once per slot however many daemons try. Events ``schedule.created|updated|deleted|fired|
+    # missed`` (topic ``schedule``). The engine fires on a timer at the earliest
+    # ``next_run_at`` (on PostgreSQL the leader only), and at open with ``catch_up``.
+    async def schedule_create(self, spec: dict[str, Any]) -> dict[str, Any]: ...
+    async def schedule_list(self, queue: str | None) -> list[dict[str, Any]]: ...
+    async def schedule_get(self, ref: str) -> dict[str, Any]: ...
+    async def schedule_update(self, ref: str, changes: dict[str, Any]) -> dict[str, Any]: ...
+    async def schedule_set_enabled(self, ref: str, enabled: bool) -> dict[str, Any]: ...
+    async def schedule_delete(self, ref: str) -> dict[str, Any]: ...
+    async def schedule_run(self, ref: str) -> dict[str, Any]:
+        """Fire now, once: ``{schedule, task}``; the next slot stays."""
+
+    async def fire_schedules(self) -> int:
+        """Fire every due schedule now (the suite calls it after moving the clock); how many
+        tasks were enqueued."""
 
     # -- catalogue --------------------------------------------------------------------------
     def tools(self) -> list[dict[str, Any]]:

@@ -19,7 +19,9 @@ from typing import Literal
 
 from textual.binding import Binding
 
-Scope = Literal["everywhere", "tasks", "queues", "sessions", "detail", "workers", "failed"]
+Scope = Literal[
+    "everywhere", "tasks", "queues", "sessions", "detail", "workers", "failed", "schedules"
+]
 SCOPES: tuple[Scope, ...] = (
     "everywhere",
     "tasks",
@@ -28,6 +30,7 @@ SCOPES: tuple[Scope, ...] = (
     "detail",
     "workers",
     "failed",
+    "schedules",
 )
 SCOPE_TITLES: dict[Scope, str] = {
     "everywhere": "Everywhere",
@@ -37,6 +40,7 @@ SCOPE_TITLES: dict[Scope, str] = {
     "detail": "Task detail",
     "workers": "Workers",
     "failed": "Failed view",
+    "schedules": "Schedules",
 }
 KEY_NAMES = {
     "question_mark": "?",
@@ -152,6 +156,15 @@ ACTIONS: tuple[Action, ...] = (
         ("everywhere",),
         footer=(),
     ),
+    Action(
+        "S",
+        "app.open_schedules",
+        "Schedules",
+        "Schedules",
+        "schedules: their next runs; pause, resume, run now, delete",
+        ("everywhere",),
+        footer=(),
+    ),
     Action("question_mark", "app.help", "Help", "Help", "help: every key", ("everywhere",)),
     Action("q", "app.quit", "Quit", "Quit", "quit", ("everywhere",), palette=False),
     # ----- the task detail's own ------------------------------------------------------------
@@ -161,7 +174,7 @@ ACTIONS: tuple[Action, ...] = (
         "Back",
         "Back",
         "back to the panes (the task keys work here too)",
-        ("detail", "workers"),
+        ("detail", "workers", "schedules"),
         palette=False,
     ),
     # ----- tasks (the table and the detail) ---------------------------------------------------
@@ -240,6 +253,34 @@ ACTIONS: tuple[Action, ...] = (
         "delete with its tasks (asks first)",
         ("queues",),
         footer=(),
+    ),
+    # ----- the schedules view -----------------------------------------------------------------
+    Action(
+        "p",
+        "app.toggle_schedule",
+        "Pause/resume",
+        "Pause or resume schedule",
+        "pause / resume the schedule",
+        ("schedules",),
+        palette=False,
+    ),
+    Action(
+        "r",
+        "app.run_schedule",
+        "Run now",
+        "Run schedule now",
+        "run it now, once (its next run stays)",
+        ("schedules",),
+        palette=False,
+    ),
+    Action(
+        "x",
+        "app.delete_schedule",
+        "Delete",
+        "Delete schedule",
+        "delete the schedule (asks first; its tasks stay)",
+        ("schedules",),
+        palette=False,
     ),
     # ----- sessions ---------------------------------------------------------------------------
     Action("n", "app.new_session", "New session", "New session", "new session", ("sessions",)),

@@ -22,6 +22,7 @@ from sparkq_daemon.paths import resolve_socket
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.cockpit.actions import bindings, palette_actions
 from sparkq_tui.cockpit.failed_operations import FailedViewOperations
+from sparkq_tui.cockpit.schedule_operations import ScheduleOperations
 from sparkq_tui.cockpit.screens.help_screen import HelpScreen
 from sparkq_tui.cockpit.screens.main_screen import MainScreen
 from sparkq_tui.cockpit.screens.task_detail import TaskDetailScreen
@@ -42,14 +43,14 @@ from sparkq_tui.theme_files import builtin_theme_dir, load_themes, user_theme_di
 DEFAULT_THEME = "sparkq-dark"
 REFRESH_DELAY = 0.05  # coalesce a burst of events into one re-read
 # What the cockpit follows: the state it shows, and the catalogue quick-add offers.
-EVENT_TOPICS = ("session", "queue", "task", "catalog", "worker")
+EVENT_TOPICS = ("session", "queue", "task", "catalog", "worker", "schedule")
 # Seconds between reads of the queues' throughput (a heavier query): at most this often after
 # changes, and this often when nothing happens (the minutes move on).
 THROUGHPUT_EVERY = 5.0
 THROUGHPUT_IDLE = 15.0
 
 
-class SparkQApp(FailedViewOperations, WatchingOperations):
+class SparkQApp(ScheduleOperations, FailedViewOperations, WatchingOperations):
     """The connection to the daemon, the event pump and the themes; the main screen shows."""
 
     CSS_PATH = "app.tcss"
@@ -256,6 +257,7 @@ class SparkQApp(FailedViewOperations, WatchingOperations):
         self.refresh_detail()
         self.refresh_workers()
         self.reload_failed()
+        self.load_schedules()  # the Schedules view, when it is open
         if self._throughput_due():
             self._refresh_throughput()
 

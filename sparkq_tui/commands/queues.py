@@ -1,10 +1,10 @@
-"""``sparkq queue create|list|show|update|end|archive|unarchive|pause|resume|delete``."""
+"""``sparkq queue create|list|show|update|limit|end|archive|unarchive|pause|resume|delete``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sparkq_tui.commands import add_actions, add_command
+from sparkq_tui.commands import add_actions, add_command, queue_limits
 from sparkq_tui.commands.confirm import delete_after_asking
 from sparkq_tui.commands.context import Context, UsageError
 from sparkq_tui.commands.output import (
@@ -54,6 +54,8 @@ def register(sub: Any, common: Any) -> None:
     p.add_argument("--name", default=None)
     p.add_argument("-i", "--instructions", default=None)
     _role_options(p, clear=' ("" clears it)')
+    p = add_command(actions, common, "limit", queue_limits.limit, "set a queue's limits")
+    queue_limits.add_options(p)
     for action, (_method, _done, text) in STATE_ACTIONS.items():
         p = add_command(actions, common, action, change_state, text)
         p.add_argument("queue", help="name or id")
@@ -86,6 +88,8 @@ def render_queue(queue: dict[str, Any]) -> None:
             ("session", queue.get("session_id")),
             ("status", queue.get("status") + (" (paused)" if queue.get("paused") else "")),
             ("tasks", counts_text(queue.get("counts")) or "none"),
+            ("limits", queue_limits.describe(queue)),
+            ("blocked", queue.get("blocked") or "no"),
             ("instructions", queue.get("instructions")),
             *([("role", queue["role"])] if queue.get("role") else []),
             *([("model profile", queue["model_profile"])] if queue.get("model_profile") else []),

@@ -13,6 +13,7 @@ from sparkq_tui.cockpit.actions import ACTIONS, Action, Scope, help_lines, palet
 from sparkq_tui.cockpit.app import SparkQApp
 from sparkq_tui.cockpit.screens.failed_screen import FailedScreen
 from sparkq_tui.cockpit.screens.help_screen import HelpScreen
+from sparkq_tui.cockpit.screens.schedules_screen import SchedulesScreen
 from sparkq_tui.cockpit.screens.task_detail import TaskDetailScreen
 from tests.tui.conftest import wait_ready
 from tests.tui.screen_text import screen_text
@@ -117,6 +118,14 @@ async def test_every_action_by_key_footer_palette_and_help(make_pinned_app) -> N
         for action in BOUND:
             if "failed" in action.where or "everywhere" in action.where:
                 await _press_and_see(pilot, ran, action, "the Failed view")
+        # The Schedules view: its own keys and the keys of everywhere.
+        app.pop_screen()
+        app.push_screen(SchedulesScreen(clock=app.clock))
+        await wait_on_pilot(pilot, lambda: isinstance(app.screen, SchedulesScreen), what="view")
+        await _footer_names(pilot, app, "schedules")
+        for action in BOUND:
+            if "schedules" in action.where or "everywhere" in action.where:
+                await _press_and_see(pilot, ran, action, "the schedules view")
 
         # The command palette: one entry per action, which runs that action.
         commands = {c.title: c for c in app.get_system_commands(app.screen)}
@@ -131,4 +140,14 @@ async def test_every_action_by_key_footer_palette_and_help(make_pinned_app) -> N
             )
         # Rows left out of the palette are the ones it has no use for, each for a reason.
         left_out = {a.method for a in ACTIONS if a not in offered}
-        assert left_out == {"focus_next", "command_palette", "quit", "pop_screen", "cursor_up"}
+        # (The schedules view's keys act on its cursor row: no use outside it.)
+        assert left_out == {
+            "focus_next",
+            "command_palette",
+            "quit",
+            "pop_screen",
+            "cursor_up",
+            "toggle_schedule",
+            "run_schedule",
+            "delete_schedule",
+        }

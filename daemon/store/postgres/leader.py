@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sparkq_daemon import __version__
@@ -53,6 +54,7 @@ class Leadership:
         self._failing = False
         self.daemons: list[dict[str, Any]] = []  # as of the last round
         self._greeted = -PEER_GRACE  # monotonic time another daemon last announced itself
+        self.on_lead: Callable[[], None] = lambda: None  # called when this daemon starts leading
 
     def leads(self) -> bool:
         return time.monotonic() < self._until
@@ -78,6 +80,7 @@ class Leadership:
             self._until = sent + TTL - SAFETY if holder == self.daemon_id else 0.0
             if self.leads() and not was:
                 log.info("this daemon now leads the periodic jobs")
+                self.on_lead()
             elif was and not self.leads():
                 log.info("another daemon leads the periodic jobs now")
             self.daemons = [

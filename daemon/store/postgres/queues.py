@@ -125,6 +125,11 @@ async def list_(
     return out_
 
 
+async def touch(tx: Tx, row: asyncpg.Record, event: str) -> dict[str, Any]:
+    """The queue after a change made by another module, publishing ``event``."""
+    return await _touch(tx, row, event)
+
+
 async def _touch(tx: Tx, row: asyncpg.Record, event: str) -> dict[str, Any]:
     await tx.conn.execute("UPDATE queues SET updated_at = now() WHERE id = $1", row["id"])
     queue = await get(tx.conn, row["id"])

@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from sparkq_daemon.store import queue_limits
 from sparkq_daemon.store.values import (  # noqa: F401 - re-exported
     TASK_STATUSES,
     TERMINAL,
@@ -20,7 +21,7 @@ TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
     "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at, "
-    "unique_key, depends_on, blocked_by, dependants, progress, role"
+    "unique_key, depends_on, blocked_by, dependants, progress, role, schedule_id, scheduled_for"
 )
 _TASK_TIMES = ("created_at", "updated_at", "claimed_at", "heartbeat_at", "finished_at")
 
@@ -79,6 +80,8 @@ def task(record: asyncpg.Record) -> dict[str, Any]:
     out["blocked_by"] = list(record["blocked_by"] or ())
     out["progress"] = decode(record["progress"])
     out["role"] = record["role"]
+    out["schedule_id"] = record["schedule_id"]
+    out["scheduled_for"] = iso(record["scheduled_for"])
     out["queue_name"] = record["queue_name"] or ""
     return out
 
@@ -148,4 +151,12 @@ def queue(record: asyncpg.Record, counts: dict[str, int] | None) -> dict[str, An
         "counts": c,
         "created_at": iso(record["created_at"]),
         "updated_at": iso(record["updated_at"]),
+        **queue_limits.members(
+            bool(record["paused"]),
+            record["concurrency"],
+            record["rate_limit"],
+            record["rate_per"],
+            c["running"],
+            record["rate_until"].timestamp() if record["rate_until"] is not None else None,
+        ),
     }

@@ -382,6 +382,53 @@ MIGRATIONS: list[str] = [
     ALTER TABLE queues ADD COLUMN role text, ADD COLUMN model_profile text;
     ALTER TABLE tasks ADD COLUMN role text;
     """,
+    # 10: flow control: a queue's concurrency and rate limit (``limits.py``), and the claims
+    # of a rate-limited queue in its sliding window (pruned as the window moves); rate_until:
+    # when a full window next opens a slot, for the Queue object's ``blocked``.
+    r"""
+    ALTER TABLE queues
+        ADD COLUMN concurrency integer,
+        ADD COLUMN rate_limit integer,
+        ADD COLUMN rate_per float8,
+        ADD COLUMN rate_until timestamptz;
+    CREATE TABLE queue_claims (
+        queue_id text NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+        at timestamptz NOT NULL
+    );
+    CREATE INDEX queue_claims_window ON queue_claims(queue_id, at);
+    """,
+    # 11: schedules (``schedules.py``): each stores its next slot, advanced in the transaction
+    # that enqueues the slot's task (the leader fires; rows are taken FOR UPDATE SKIP LOCKED,
+    # so a slot fires once however many daemons try); tasks name their schedule and slot.
+    r"""
+    CREATE TABLE schedules (
+        id text PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        queue_id text NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+        tool text NOT NULL,
+        cron text,
+        every float8,
+        timezone text NOT NULL,
+        anchor float8 NOT NULL,
+        payload text,
+        task_class text,
+        timeout float8,
+        priority integer NOT NULL DEFAULT 0,
+        max_attempts integer,
+        overlap text NOT NULL,
+        catch_up text NOT NULL,
+        enabled boolean NOT NULL,
+        next_run_at timestamptz,
+        last_run_at timestamptz,
+        last_task_id text,
+        runs integer NOT NULL DEFAULT 0,
+        missed integer NOT NULL DEFAULT 0,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+    );
+    CREATE INDEX schedules_due ON schedules(next_run_at) WHERE enabled;
+    ALTER TABLE tasks ADD COLUMN schedule_id text, ADD COLUMN scheduled_for timestamptz;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

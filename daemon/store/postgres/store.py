@@ -36,11 +36,13 @@ from sparkq_daemon.store.postgres import (
     config_sync,
     due,
     flow_enqueue,
+    limits,
     logs,
     maintenance,
     progress,
     queues,
     roles,
+    schedules,
     sessions,
     settings,
     task_lookup,
@@ -114,8 +116,11 @@ class PgStore(PgWebhooks):
         self.daemon_id = new_id("dmn")
         self.db = PgDatabase(url, self.daemon_id)
         self.db.on_ready = self._woken
+        self._sink: EventSink = lambda events: None
+        self.db.on_commit = self._committed
         self.on_gap: Callable[[], None] = lambda: None
         self.waiting = Waiting(self._serve_waiter, self._give_back)
+        self.wakeups = limits.Wakeups(self.waiting.poke)
         self.listener = Listener(
             url,
             {
@@ -128,6 +133,11 @@ class PgStore(PgWebhooks):
         )
         self.leadership = Leadership(self.db, self.daemon_id)
         self.due = DueTimer(self._settle)
+        # Schedules fire on the leader only, at their next slot; a new leader first applies
+        # catch_up to the slots missed meanwhile.
+        self.schedule_timer = DueTimer(self._fire_for_timer)
+        self._caught_up = False
+        self.leadership.on_lead = self._started_leading
         self.migrated_from: int | None = None
         self._reloads: set[asyncio.Task[None]] = set()
 
@@ -137,7 +147,18 @@ class PgStore(PgWebhooks):
 
     @on_commit.setter
     def on_commit(self, sink: EventSink) -> None:
-        self.db.on_commit = sink
+        self._sink = sink
+
+    def _committed(self, events: list[dict[str, Any]]) -> None:
+        """Events of this daemon's commits and of the others': a task ending may free a
+        concurrency slot a waiting claim needs."""
+        self.wakeups.seen(events)
+        if self.leads():
+            for event in events:
+                if event.get("topic") == "schedule" and event.get("next_run_at"):
+                    wait = _unix(event["next_run_at"]) - _unix(event["at"])
+                    self.schedule_timer.note(wait)
+        self._sink(events)
 
     # -- engine -----------------------------------------------------------------------------
     async def open(self) -> None:
@@ -168,6 +189,8 @@ class PgStore(PgWebhooks):
             raise StoreUnavailable(f"cannot use PostgreSQL at {where}: {cause}") from None
 
     async def _release(self) -> None:
+        self.wakeups.close()
+        await self.schedule_timer.close()
         await self.due.close()
         await self.waiting.close()
         await self.leadership.close()
@@ -302,6 +325,12 @@ class PgStore(PgWebhooks):
     async def queue_set_state(self, ref: str, state: str | None, event: str) -> dict[str, Any]:
         return await self.db.write(queues.set_state, ref, state, event)
 
+    async def queue_set_limits(self, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(limits.configure, ref, changes)
+
+    async def claim_blocked(self, queue: str) -> dict[str, Any]:
+        return await self.db.read(limits.why_blocked, queue)
+
     async def queue_set_paused(self, ref: str, paused: bool) -> dict[str, Any]:
         return await self.db.write(queues.set_paused, ref, paused)
 
@@ -328,7 +357,11 @@ class PgStore(PgWebhooks):
     ) -> Task | None:
         if self.due.overdue():  # promoted (and expired) first, once a due time has come
             await self._settle()
-        found = await self.db.run(tasks.claim, queue, task_id, worker, tools)
+        noted: dict[str, Any] = {}
+        try:
+            found = await self.db.run(tasks.claim, queue, task_id, worker, tools, 1, noted)
+        finally:
+            self.wakeups.note(noted)
         return found[0] if found else None
 
     async def task_claim(self, params: ClaimParams) -> Task | None:
@@ -453,15 +486,17 @@ class PgStore(PgWebhooks):
         self, params: FinishParams, claim: ClaimParams
     ) -> tuple[Task, Task | None, Exception | None]:
         tools = list(claim.tools) if claim.tools is not None else None
+        noted: dict[str, Any] = {}
         try:
             done, following, refused = await self.db.run(
-                tasks.finish_and_claim, params, claim.queue, claim.worker, tools
+                tasks.finish_and_claim, params, claim.queue, claim.worker, tools, noted
             )
         except NeedsTransaction:  # others depend on it: resolved in its transaction
             done, following, refused = await self.db.write(
-                tasks.finish_and_claim_in_tx, params, claim.queue, claim.worker, tools
+                tasks.finish_and_claim_in_tx, params, claim.queue, claim.worker, tools, noted
             )
             await self._note_due()
+        self.wakeups.note(noted)
         self.due.note(next_wait([done]))
         if following is None and refused is None and claim.wait > 0:
             # Nothing claimable now: the finish is committed; wait as task.claim would.
@@ -486,6 +521,44 @@ class PgStore(PgWebhooks):
 
     async def task_events(self, ref: str) -> list[dict[str, Any]]:
         return await self.db.read(timeline.list_, ref)
+
+    def _started_leading(self) -> None:
+        self._caught_up = False
+        self.schedule_timer.note(0.0)
+
+    async def _fire_for_timer(self) -> float | None:
+        if not self.leads():
+            return None  # the leader fires; this daemon's timer wakes again if it leads
+        done = await self.db.write(schedules.fire_due, not self._caught_up)
+        self._caught_up = True
+        return done["next_in"]
+
+    async def fire_schedules(self) -> int:
+        done = await self.db.write(schedules.fire_due, False)
+        self.schedule_timer.note(done["next_in"])
+        return done["fired"]
+
+    # -- schedules --------------------------------------------------------------------------
+    async def schedule_create(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(schedules.create, spec)
+
+    async def schedule_list(self, queue: str | None) -> list[dict[str, Any]]:
+        return await self.db.read(schedules.list_, queue)
+
+    async def schedule_get(self, ref: str) -> dict[str, Any]:
+        return await self.db.read(schedules.get, ref)
+
+    async def schedule_update(self, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(schedules.update, ref, changes)
+
+    async def schedule_set_enabled(self, ref: str, enabled: bool) -> dict[str, Any]:
+        return await self.db.write(schedules.set_enabled, ref, enabled)
+
+    async def schedule_delete(self, ref: str) -> dict[str, Any]:
+        return await self.db.write(schedules.delete, ref)
+
+    async def schedule_run(self, ref: str) -> dict[str, Any]:
+        return await self.db.write(schedules.run_now, ref)
 
     async def promote_due(self) -> int:
         return len((await self._settle_now())["promoted"])

@@ -20,7 +20,7 @@ import asyncpg
 from sparkq_daemon.errors import Conflict, NotFound, RpcError, Validation
 from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.store.base import EnqueueItem, FinishParams
-from sparkq_daemon.store.postgres import dependencies, rows, timeline, timing
+from sparkq_daemon.store.postgres import dependencies, limits, rows, timeline, timing
 from sparkq_daemon.store.postgres import queues as queue_store
 from sparkq_daemon.store.postgres.db import Catalog, Tx
 from sparkq_daemon.store.postgres.dependencies import NeedsTransaction
@@ -186,18 +186,20 @@ _CLAIM_TAIL = (
 
 CLAIM_FROM_QUEUE = f"""
 WITH q AS (
-    SELECT id, paused, state FROM queues WHERE id = $3 OR name = $3
+    SELECT id, paused, state, (concurrency IS NOT NULL OR rate_limit IS NOT NULL) AS limited
+    FROM queues WHERE id = $3 OR name = $3
     ORDER BY id = $3 DESC LIMIT 1
 ), next AS MATERIALIZED (
     SELECT t.seq FROM tasks t
     WHERE t.queue_id = (SELECT id FROM q) AND t.status = 'queued' AND {_NOT_EXPIRED}
-      AND EXISTS (SELECT 1 FROM q WHERE NOT q.paused AND q.state IS DISTINCT FROM 'archived')
+      AND EXISTS (SELECT 1 FROM q WHERE NOT q.paused AND q.state IS DISTINCT FROM 'archived'
+                  AND ($6 OR NOT q.limited))
       AND ($4::text[] IS NULL OR t.tool = ANY($4::text[]))
     ORDER BY t.priority DESC, t.seq LIMIT $5
     FOR UPDATE SKIP LOCKED
 ), c AS (
     {_CLAIM_SET} FROM next WHERE t.seq = next.seq AND t.status = 'queued' RETURNING {_RETURN}
-), {_CLAIM_TAIL.format(head="q.id AS qid, ")}
+), {_CLAIM_TAIL.format(head="q.id AS qid, q.limited AS qlimited, ")}
 FROM q LEFT JOIN c ON true ORDER BY c.seq
 """
 
@@ -211,6 +213,7 @@ WITH next AS MATERIALIZED (
             ORDER BY priority DESC, seq LIMIT {ALL_QUEUE_HEADS}
         ) h
         WHERE NOT q.paused AND q.state IS NULL
+          AND q.concurrency IS NULL AND q.rate_limit IS NULL
     ) AND t.status = 'queued' AND {_NOT_EXPIRED}
     ORDER BY t.priority DESC, t.seq LIMIT $4
     FOR UPDATE SKIP LOCKED
@@ -219,6 +222,11 @@ WITH next AS MATERIALIZED (
 ), {_CLAIM_TAIL.format(head="")}
 FROM c ORDER BY c.seq
 """
+
+
+# A limited queue's claim (its row locked, ``limits.py``): claimed at the stamp its rate
+# window counts ($7, taken after the lock), not at the transaction's start.
+CLAIM_FROM_QUEUE_AT = CLAIM_FROM_QUEUE.replace("claimed_at = now()", "claimed_at = $7::timestamptz")
 
 
 def _claim_by_ref(clause: str) -> str:
@@ -240,11 +248,17 @@ async def claim(
     worker: str | None,
     tools: list[str] | None,
     n: int = 1,
+    noted: dict[str, Any] | None = None,
+    limited_ok: bool = False,
+    stamp: Any = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Hand up to ``n`` next tasks (or the named one) to ``worker``: (tasks, events).
 
     ``tools`` limits the claim to tasks of those tools (a runner that only runs some).
-    A task past its ``expires_at`` is never claimed (due promotion fails it)."""
+    A task past its ``expires_at`` is never claimed (due promotion fails it). A queue with
+    a limit is claimed from in a transaction of its own (``limits.py``); the limits a claim
+    met are noted in ``noted`` (queue id -> (reason, seconds until a slot or None)).
+    ``limited_ok``: the caller holds the queue's lock and checked its limits, at ``stamp``."""
     only = list(tools) if tools else None
     if task_ref is not None:
         clause, args = qualified_match(task_ref, first=4)
@@ -266,12 +280,24 @@ async def claim(
                     status=target["status"],
                 )
     elif queue_ref is not None:
-        found = await conn.fetch(CLAIM_FROM_QUEUE, origin, worker, queue_ref, only, n)
+        if limited_ok:
+            found = await conn.fetch(
+                CLAIM_FROM_QUEUE_AT, origin, worker, queue_ref, only, n, True, stamp
+            )
+        else:
+            found = await conn.fetch(CLAIM_FROM_QUEUE, origin, worker, queue_ref, only, n, False)
         if not found:
             raise NotFound(f"queue {queue_ref!r} does not exist", id=queue_ref)
+        if found[0]["qlimited"] and not limited_ok:
+            return await limits.claim(conn, origin, found[0]["qid"], worker, tools, n, noted)
         found = [r for r in found if r["id"] is not None]
     else:
         found = await conn.fetch(CLAIM_ANY, origin, worker, only, n)
+        if not found:  # the queues with limits, each under its lock
+            for queue_id in await conn.fetch(limits.OPEN_LIMITED_WITH_WORK):
+                got = await limits.claim(conn, origin, queue_id[0], worker, tools, n, noted)
+                if got[0]:
+                    return got
     tasks = [rows.task(r) for r in found]
     return tasks, [rows.task_event("task.claimed", t) for t in tasks]
 
@@ -437,12 +463,13 @@ async def finish_and_claim_in_tx(
     queue_ref: str | None,
     worker: str | None,
     tools: list[str] | None,
+    noted: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None, RpcError | None]:
     """``finish_and_claim`` of a task others depend on, in one transaction."""
     done = await finish_in_tx(tx, p)
     try:
         async with tx.conn.transaction():  # a savepoint
-            found, claimed = await claim(tx.conn, None, queue_ref, None, worker, tools)
+            found, claimed = await claim(tx.conn, None, queue_ref, None, worker, tools, 1, noted)
     except RpcError as exc:
         return done, None, exc
     tx.events.extend(claimed)
@@ -662,6 +689,7 @@ async def finish_and_claim(
     queue_ref: str | None,
     worker: str | None,
     tools: list[str] | None,
+    noted: dict[str, Any] | None = None,
 ) -> tuple[tuple[dict[str, Any], dict[str, Any] | None, RpcError | None], list[dict[str, Any]]]:
     """Finish a running task and claim the next for ``worker`` in one transaction:
     ((finished, next or None, the claim's refusal or None), events). A refused finish raises
@@ -670,7 +698,7 @@ async def finish_and_claim(
         done, events = await finish(conn, origin, p)
         try:
             async with conn.transaction():  # a savepoint
-                found, claimed = await claim(conn, origin, queue_ref, None, worker, tools)
+                found, claimed = await claim(conn, origin, queue_ref, None, worker, tools, 1, noted)
         except RpcError as exc:
             return (done, None, exc), events
     return (done, found[0] if found else None, None), events + claimed

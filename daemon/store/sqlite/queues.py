@@ -127,6 +127,11 @@ def update(
     return _touch(tx, row, "queue.updated")
 
 
+def touch(tx: Tx, ref: str, event: str) -> dict[str, Any]:
+    """The queue after a change made by another module, publishing ``event``."""
+    return _touch(tx, find(tx.conn, ref), event)
+
+
 def _touch(tx: Tx, row: sqlite3.Row, event: str) -> dict[str, Any]:
     tx.conn.execute("UPDATE queues SET updated_at = ? WHERE id = ?", (tx.now, row["id"]))
     tx.flush_counts()  # the queue object carries counts: make them current

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from sparkq_daemon.store import queue_limits
 from sparkq_daemon.store.values import (  # noqa: F401 - re-exported
     TASK_STATUSES,
     TERMINAL,
@@ -18,7 +19,7 @@ TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
     "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
     "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at, "
-    "unique_key, depends_on, blocked_by, dependants, progress, role"
+    "unique_key, depends_on, blocked_by, dependants, progress, role, schedule_id, scheduled_for"
 )
 
 
@@ -71,4 +72,12 @@ def queue(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
         "counts": c,
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
+        **queue_limits.members(
+            bool(row["paused"]),
+            row["concurrency"],
+            row["rate_limit"],
+            row["rate_per"],
+            c["running"],
+            row["rate_until"],
+        ),
     }

@@ -265,6 +265,52 @@ MIGRATIONS: list[str] = [
     ALTER TABLE queues ADD COLUMN model_profile TEXT;
     ALTER TABLE tasks ADD COLUMN role TEXT;
     """,
+    # 12: flow control: a queue's concurrency and rate limit (``limits.py``), and the claims
+    # of a rate-limited queue in its sliding window (pruned as the window moves); rate_until:
+    # when a full window next opens a slot (unix seconds), for the Queue object's ``blocked``.
+    """
+    ALTER TABLE queues ADD COLUMN concurrency INTEGER;
+    ALTER TABLE queues ADD COLUMN rate_limit INTEGER;
+    ALTER TABLE queues ADD COLUMN rate_per REAL;
+    ALTER TABLE queues ADD COLUMN rate_until REAL;
+    CREATE TABLE queue_claims (
+        queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+        at REAL NOT NULL
+    );
+    CREATE INDEX queue_claims_window ON queue_claims(queue_id, at);
+    """,
+    # 13: schedules (``schedules.py``): each stores its next slot, advanced in the transaction
+    # that enqueues the slot's task; tasks name the schedule and slot that made them.
+    """
+    CREATE TABLE schedules (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+        tool TEXT NOT NULL,
+        cron TEXT,
+        every REAL,
+        timezone TEXT NOT NULL,
+        anchor REAL NOT NULL,
+        payload TEXT,
+        task_class TEXT,
+        timeout REAL,
+        priority INTEGER NOT NULL DEFAULT 0,
+        max_attempts INTEGER,
+        overlap TEXT NOT NULL,
+        catch_up TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        next_run_at TEXT,
+        last_run_at TEXT,
+        last_task_id TEXT,
+        runs INTEGER NOT NULL DEFAULT 0,
+        missed INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX schedules_due ON schedules(next_run_at) WHERE enabled = 1;
+    ALTER TABLE tasks ADD COLUMN schedule_id TEXT;
+    ALTER TABLE tasks ADD COLUMN scheduled_for TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

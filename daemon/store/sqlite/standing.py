@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,12 @@ WAKING_EVENTS = frozenset(
 )
 
 
+# A task of a queue at its concurrency limit ended: a slot is free for its waiting claims.
+FREEING_EVENTS = frozenset(
+    {"task.completed", "task.failed", "task.retrying", "task.cancelled", "task.deleted"}
+)
+
+
 @dataclass(slots=True)
 class Standing:
     queue: str | None
@@ -42,8 +49,35 @@ class Standing:
 class StandingClaims:
     """Claimers waiting for work, first come first served."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_slot: Callable[[float], None] = lambda at: None) -> None:
+        """``on_slot(at)``: a rate-limited queue opens a slot at ``at`` (unix seconds): the
+        store arms a timer that calls ``kick``."""
         self._waiting: deque[Standing] = deque()
+        self._on_slot = on_slot
+        self._kicked = False
+        self._freeing: set[str] = set()  # queues found at their concurrency limit
+
+    def kick(self) -> None:
+        """Serve the standing claims in the next group commit, whatever it writes."""
+        self._kicked = True
+
+    def _woken(self, events: list[dict[str, Any]]) -> bool:
+        if self._kicked:
+            return True
+        for e in events:
+            if e["type"] in WAKING_EVENTS:
+                return True
+            if e["type"] in FREEING_EVENTS and e.get("queue_id") in self._freeing:
+                return True
+        return False
+
+    def _note_limits(self, tx: Tx) -> None:
+        """Remember the limits claims met in this group: a freed slot or a timer wakes them."""
+        for queue_id, (reason, opens) in tx.group.limited.items():
+            if reason == "concurrency":
+                self._freeing.add(queue_id)
+            elif opens is not None and self._waiting:
+                self._on_slot(opens)
 
     def add(self, queue: str | None, worker: str | None, tools: list[str] | None) -> Standing:
         """Register a claimer; its future gets the task (or an error) when one is handed over."""
@@ -67,9 +101,15 @@ class StandingClaims:
         """Hand claimable tasks to standing claims inside the caller's transaction.
 
         Returns (future, task or exception) pairs to resolve once the transaction commits."""
-        if not self._waiting or not any(e["type"] in WAKING_EVENTS for e in events):
-            return []
         served: list[tuple[asyncio.Future, Any]] = []
+        if self._waiting and self._woken(events):
+            self._kicked = False
+            self._freeing.clear()  # the claims below note again what still blocks them
+            self._serve(tx, served)
+        self._note_limits(tx)
+        return served
+
+    def _serve(self, tx: Tx, served: list[tuple[asyncio.Future, Any]]) -> None:
         exhausted: set[tuple[str | None, tuple[str, ...] | None]] = set()
         for standing in list(self._waiting):
             key = (standing.queue, standing.tools)
@@ -89,4 +129,3 @@ class StandingClaims:
                 continue
             self._waiting.remove(standing)
             served.append((standing.future, task))
-        return served

@@ -31,11 +31,13 @@ from sparkq_daemon.store.sqlite import (
     catalog,
     config_sync,
     due,
+    limits,
     logs,
     maintenance,
     progress,
     queues,
     roles,
+    schedules,
     sessions,
     settings,
     task_lookup,
@@ -63,7 +65,9 @@ class SqliteStore(SqliteWebhooks):
         self.path = path
         self.clock = clock or wall.now  # looked up now: a test may pin sparkq_daemon.clock.now
         self.db = Database(path, synchronous, self.clock)
-        self.standing = StandingClaims()
+        self.standing = StandingClaims(on_slot=self._slot_at)
+        self.slot_timer: DueTimer | None = None  # wakes waiting claims when a rate slot opens
+        self.schedule_timer: DueTimer | None = None  # fires schedules at their next slot
         self.db.handoff = self.standing.serve
         self._sink: EventSink = lambda events: None
         self.db.on_commit = self._committed
@@ -83,6 +87,8 @@ class SqliteStore(SqliteWebhooks):
             for event in events:
                 if event.get("status") == "scheduled" and "run_at" in event:
                     self.due_timer.note(due.unix(event["run_at"]))
+                elif event.get("topic") == "schedule" and event.get("next_run_at"):
+                    self._schedule_at(due.unix(event["next_run_at"]))
         self._sink(events)
 
     # -- engine -----------------------------------------------------------------------------
@@ -91,14 +97,68 @@ class SqliteStore(SqliteWebhooks):
         await self.db.write(workers.forget_all)
         self.due_timer = DueTimer(self.clock, self._promote_for_timer)
         self.due_timer.note(await self.db.read(due.earliest))
+        self.slot_timer = DueTimer(self.clock, self._slot_open)
+        # Schedules due while the daemon was down fire once now (or are skipped: catch_up).
+        fired = await self.db.write(schedules.fire_due, True)
+        self.schedule_timer = DueTimer(self.clock, self._fire_for_timer)
+        self.schedule_timer.note(fired["next"])
 
     async def close(self) -> None:
         if self.due_timer is not None:
             await self.due_timer.close()
+        if self.slot_timer is not None:
+            await self.slot_timer.close()
+        if self.schedule_timer is not None:
+            await self.schedule_timer.close()
         await self.db.close()
 
     async def _promote_for_timer(self) -> float | None:
         return (await self.db.write(due.promote_now))["next"]
+
+    def _slot_at(self, at: float) -> None:
+        if self.slot_timer is not None:
+            self.slot_timer.note(at)
+
+    async def _slot_open(self) -> None:
+        """A rate-limited queue has a free slot: serve the waiting claims (they note the
+        next slot again if they still wait)."""
+        self.standing.kick()
+        await self.db.write(_nothing)
+
+    def _schedule_at(self, at: float) -> None:
+        if self.schedule_timer is not None:
+            self.schedule_timer.note(at)
+
+    async def _fire_for_timer(self) -> float | None:
+        return (await self.db.write(schedules.fire_due))["next"]
+
+    async def fire_schedules(self) -> int:
+        done = await self.db.write(schedules.fire_due)
+        if done["next"] is not None:
+            self._schedule_at(done["next"])
+        return done["fired"]
+
+    # -- schedules --------------------------------------------------------------------------
+    async def schedule_create(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(schedules.create, spec)
+
+    async def schedule_list(self, queue: str | None) -> list[dict[str, Any]]:
+        return (await self.db.read(schedules.list_, queue))["schedules"]
+
+    async def schedule_get(self, ref: str) -> dict[str, Any]:
+        return await self.db.read(schedules.get, ref)
+
+    async def schedule_update(self, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(schedules.update, ref, changes)
+
+    async def schedule_set_enabled(self, ref: str, enabled: bool) -> dict[str, Any]:
+        return await self.db.write(schedules.set_enabled, ref, enabled)
+
+    async def schedule_delete(self, ref: str) -> dict[str, Any]:
+        return await self.db.write(schedules.delete, ref)
+
+    async def schedule_run(self, ref: str) -> dict[str, Any]:
+        return await self.db.write(schedules.run_now, ref)
 
     async def promote_due(self) -> int:
         done = await self.db.write(due.promote_now)
@@ -185,6 +245,16 @@ class SqliteStore(SqliteWebhooks):
 
     async def queue_set_state(self, ref: str, state: str | None, event: str) -> dict[str, Any]:
         return await self.db.write(queues.set_state, ref, state, event)
+
+    async def queue_set_limits(self, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
+        def configure(tx: Tx) -> dict[str, Any]:
+            limits.configure(tx, ref, changes)
+            return queues.touch(tx, ref, "queue.updated")
+
+        return await self.db.write(configure)
+
+    async def claim_blocked(self, queue: str) -> dict[str, Any]:
+        return await self.db.read(limits.why_blocked, queue, self.clock()[0])
 
     async def queue_set_paused(self, ref: str, paused: bool) -> dict[str, Any]:
         return await self.db.write(queues.set_paused, ref, paused)
@@ -472,3 +542,7 @@ class SqliteStore(SqliteWebhooks):
 
     async def oldest_queued(self) -> dict[str, str]:
         return await self.db.read(maintenance.oldest_queued)
+
+
+def _nothing(tx: Tx) -> None:
+    """An empty write: its group commit serves the standing claims."""

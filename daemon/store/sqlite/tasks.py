@@ -16,7 +16,7 @@ from sparkq_daemon.ids import friendly_id, task_ids
 from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.store import flow
 from sparkq_daemon.store.base import EnqueueItem, FinishParams
-from sparkq_daemon.store.sqlite import dependencies, due, rows, timeline
+from sparkq_daemon.store.sqlite import dependencies, due, limits, rows, timeline
 from sparkq_daemon.store.sqlite import queues as queue_store
 from sparkq_daemon.store.sqlite.task_lookup import RETURNING, SELECT, find, match, out
 from sparkq_daemon.store.sqlite.tx import Tx
@@ -227,6 +227,8 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
             "blocked_by": blocked_by,
             "progress": None,
             "role": item.role,
+            "schedule_id": None,
+            "scheduled_for": None,
         }
         made[index] = task
         seqs[index] = seq
@@ -348,6 +350,7 @@ def claim(
 
     ``tools`` limits the claim to tasks of those tools (a runner that only runs some)."""
     args = (worker, tx.now, tx.ts, tx.now)
+    limited: dict[str, sqlite3.Row] = {}  # the limited queues this claim may take from
     due.settle(tx)  # due tasks promoted and expired ones failed first, at this group's time
     if task_ref is not None:
         target = find(tx.conn, task_ref)
@@ -373,6 +376,10 @@ def claim(
         queue = queue_store.cached(tx, queue_ref)  # a group's claims read their queue once
         if queue["paused"] or queue["state"] == "archived":
             return None
+        if limits.is_limited(queue):
+            if limits.check(tx, queue) is not None:
+                return None
+            limited = {queue["id"]: queue}
         only, tool_args = _tool_filter(tools)
         row = tx.conn.execute(
             _CLAIM_SET + "WHERE seq = (SELECT seq FROM tasks WHERE queue_id = ? AND "
@@ -382,11 +389,14 @@ def claim(
     else:
         # The head of each active queue (one index probe each), then the best of those.
         only, tool_args = _tool_filter(tools)
+        full, limited = limits.blocked_queues(tx)
+        skip = f" AND q.id NOT IN ({', '.join('?' * len(full))})" if full else ""
         best = tx.conn.execute(
             "SELECT t.seq FROM queues q JOIN tasks t ON t.seq = (SELECT seq FROM tasks WHERE "
             f"queue_id = q.id AND status = 'queued'{only} ORDER BY priority DESC, seq LIMIT 1) "
-            "WHERE q.paused = 0 AND q.state IS NULL ORDER BY t.priority DESC, t.seq LIMIT 1",
-            tool_args,
+            f"WHERE q.paused = 0 AND q.state IS NULL{skip} ORDER BY t.priority DESC, t.seq "
+            "LIMIT 1",
+            (*tool_args, *full),
         ).fetchone()
         if best is None:
             return None
@@ -396,6 +406,8 @@ def claim(
     if row is None:
         return None
     task = out(row)
+    if task["queue_id"] in limited:  # (a claim by id is the caller's choice: not limited)
+        limits.taken(tx, limited[task["queue_id"]])
     tx.moved(task["queue_id"], "queued", "running")
     _emit(tx, "task.claimed", task)
     timeline.record(tx, row["seq"], "claimed", task["attempts"], worker)

@@ -63,6 +63,9 @@ class Group:
     numbers: dict[str, int] = field(default_factory=dict)
     counts: dict[CountKey, int] = field(default_factory=dict)
     due_settled: bool = False  # due promotion and expiry already ran at this group's time
+    # Queues a claim found at a limit: queue id -> (reason, when a slot opens or None);
+    # read after the group to wake its waiting claims then (``standing.py``).
+    limited: dict[str, tuple[str, float | None]] = field(default_factory=dict)
 
     def add_counts(self, deltas: dict[CountKey, int]) -> None:
         """Take in the count changes of an operation that succeeded."""

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.binding import BindingType
 
 from sparkq_tui.cockpit.actions import bindings
+from sparkq_tui.cockpit.queue_limits import limit_text
 from sparkq_tui.cockpit.widgets.entity_list import EntityList
 
 STATE_MARKS = {
@@ -21,7 +22,8 @@ STATE_MARKS = {
 
 
 class QueueList(EntityList):
-    """Queues: name, a state mark (‖ when paused), and queued/running counts."""
+    """Queues: name, a state mark (‖ when paused), queued/running counts, and why a claim
+    would wait (paused, its concurrency, its rate) or its limits."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("queues")
 
@@ -32,6 +34,7 @@ class QueueList(EntityList):
         self.add_column("Name", key="name")
         self.add_column("", key="state")
         self.add_column("Q/R", key="counts")
+        self.add_column("Limit", key="limit")
 
     def row_cells(self, entity: dict[str, Any]) -> Sequence[str | Text]:
         status = entity.get("status", "")
@@ -43,4 +46,5 @@ class QueueList(EntityList):
             Text(entity.get("name", ""), style="dim" if closed else ""),
             Text(mark, style="dim" if closed else ""),
             Text(numbers, style="dim"),
+            limit_text(entity),
         ]
