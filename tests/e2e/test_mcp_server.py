@@ -70,6 +70,13 @@ async def test_mcp_round_trip(daemon: DaemonProcess, short_dir: Path) -> None:
             "task_enqueue",
             {"queue": "inbox", "tool": "run-bash", "payload": {"script": "echo from an agent"}},
         )
+        task_id = enqueued.structured_content["id"]
+        waited = await session.call_tool("task_wait", {"id": task_id, "timeout": 0})
+        scheduled = await session.call_tool(
+            "schedule_create",
+            {"name": "hourly", "queue": "inbox", "tool": "run-bash", "cron": "@hourly"},
+        )
+        schedules = await session.call_tool("schedule_list", {})
         missing = await session.call_tool("task_get", {"id": "NOPE-0001"})
         bad = await session.call_tool("task_enqueue", {"queue": "no-such-queue", "tool": "x"})
         unknown = await session.call_tool("task_claim", {"queue": "inbox"})
@@ -98,6 +105,11 @@ async def test_mcp_round_trip(daemon: DaemonProcess, short_dir: Path) -> None:
         listed = client.call("task.list", queue="inbox")["tasks"]
     assert [t["id"] for t in listed] == [task["id"]]
     assert listed[0]["payload"] == {"script": "echo from an agent"}
+    waited = got["waited"].structured_content
+    assert waited["done"] is False and waited["task"]["id"] == task["id"]
+    assert not got["scheduled"].is_error
+    names = [s["name"] for s in got["schedules"].structured_content["schedules"]]
+    assert names == ["hourly"]
 
     for name, words in (
         ("missing", "task.get refused (NotFound"),
