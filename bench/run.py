@@ -28,6 +28,7 @@ GROUPS = {
     "store": "bench.big_store",
     "cockpit": "bench.cockpit",
     "flood": "bench.flood",
+    "cockpit_flood": "bench.cockpit_flood",
 }
 
 

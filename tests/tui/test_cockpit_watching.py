@@ -133,3 +133,21 @@ async def test_sparkline_of_completions_and_the_overdue_mark(make_app, seeded, p
         assert app.main.throughput.overdue() == {flash["id"]}
         text = screen_text(app)
         assert "Done / min" in text and "⏰flash" in text
+
+
+async def test_updates_reaching_a_closed_detail_are_dropped(make_app, seeded, peer) -> None:
+    # A live update in flight when the detail closes (or the cockpit quits) draws nothing.
+    task = await _running(peer)
+    app = make_app()
+    async with app.run_test(size=(110, 30)) as pilot:
+        await wait_ready(pilot)
+        app.open_task(task)
+        screen = await wait_on_pilot(
+            pilot, lambda: isinstance(app.screen, TaskDetailScreen) and app.screen
+        )
+        await pilot.press("escape")
+        await wait_on_pilot(pilot, lambda: not isinstance(app.screen, TaskDetailScreen))
+        screen.show_task({**task, "status": "succeeded"})
+        screen.add_output([{"seq": 1, "at": task["claimed_at"], "stream": "stdout", "text": "x"}])
+        assert screen.task_data["status"] == "succeeded"
+        assert app.is_running

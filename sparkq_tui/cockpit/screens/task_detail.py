@@ -126,6 +126,9 @@ class TaskDetailScreen(Screen[None]):
         self.query_one("#detail-body").focus()
         self.post_message(self.Opened(self))
 
+    def on_unmount(self) -> None:
+        self._composed = False  # live updates still on their way find nothing to draw
+
     def show_task(self, task: Task, events: list[dict[str, Any]] | None = None) -> None:
         """Redraw with a fresh copy of the task (and of its timeline, when given)."""
         self.task_data = task
