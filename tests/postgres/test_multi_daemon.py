@@ -309,3 +309,22 @@ def test_a_tool_added_on_one_daemon_is_usable_on_the_other(pg_daemons) -> None:
             5,
             "B to refuse the deleted tool",
         )
+
+
+def test_workers_of_every_daemon_are_listed_by_each_until_they_go(pg_daemons) -> None:
+    a, b = pg_daemons("a"), pg_daemons("b")
+    with Wire(a.socket) as wa, Wire(b.socket) as wb:
+        wa.call("worker.hello", name="runner-a", host="host-a", pid=11)
+        wb.call("worker.hello", name="runner-b", host="host-b", pid=22, concurrency=4)
+        for w in (wa, wb):  # each daemon lists the workers connected to either
+            listed = {x["name"]: x for x in w.call("worker.list")["workers"]}
+            assert set(listed) == {"runner-a", "runner-b"}
+            assert (listed["runner-b"]["host"], listed["runner-b"]["concurrency"]) == ("host-b", 4)
+    with Wire(a.socket) as wa:  # both connections closed: both workers left
+        wait_for(lambda: wa.call("worker.list")["workers"] == [], 10, "the workers to leave")
+        wb = Wire(b.socket)
+        wb.call("worker.hello", name="runner-b2", host="host-b", pid=23)
+        assert [x["name"] for x in wa.call("worker.list")["workers"]] == ["runner-b2"]
+        b.stop()  # a daemon that stops takes its workers with it
+        wait_for(lambda: wa.call("worker.list")["workers"] == [], 10, "b's worker to go")
+        wb.close()
