@@ -3,6 +3,7 @@ columns, and seconds as the protocol prints them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -40,3 +41,37 @@ def encode(value: Any) -> str | None:
 def seconds(value: float) -> float | int:
     """A whole number of seconds prints as an integer, like the config it came from."""
     return int(value) if float(value).is_integer() else value
+
+
+SCHEDULE_TIMES = ("next_run_at", "last_run_at", "created_at", "updated_at")
+
+
+def schedule_object(row: Any, time: Callable[[Any], str | None]) -> dict[str, Any]:
+    """A schedules row (either engine's) as the protocol's Schedule object; ``time`` turns the
+    engine's stored times into protocol times."""
+    out = {
+        key: row[key]
+        for key in (
+            "id",
+            "name",
+            "queue_id",
+            "tool",
+            "cron",
+            "timezone",
+            "task_class",
+            "priority",
+            "max_attempts",
+            "overlap",
+            "catch_up",
+            "last_task_id",
+            "runs",
+            "missed",
+        )
+    }
+    out["queue_name"] = row["queue_name"] or ""
+    out["every"] = seconds(row["every"]) if row["every"] is not None else None
+    out["timeout"] = seconds(row["timeout"]) if row["timeout"] is not None else None
+    out["payload"] = decode(row["payload"])
+    out["enabled"] = bool(row["enabled"])
+    out.update({key: time(row[key]) for key in SCHEDULE_TIMES})
+    return out

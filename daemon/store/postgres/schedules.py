@@ -20,6 +20,7 @@ from sparkq_daemon.store.postgres import rows
 from sparkq_daemon.store.postgres import tasks as task_store
 from sparkq_daemon.store.postgres.db import Tx
 from sparkq_daemon.store.postgres.task_lookup import find as find_task
+from sparkq_daemon.store.values import schedule_object
 
 SELECT = (
     "SELECT s.*, (SELECT name FROM queues WHERE queues.id = s.queue_id) AS queue_name "
@@ -52,31 +53,7 @@ def _ts(value: datetime | str) -> float:
 
 def out(row: asyncpg.Record) -> dict[str, Any]:
     """A schedule record as the protocol's Schedule object."""
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "queue_id": row["queue_id"],
-        "queue_name": row["queue_name"] or "",
-        "tool": row["tool"],
-        "cron": row["cron"],
-        "every": rows.seconds(row["every"]) if row["every"] is not None else None,
-        "timezone": row["timezone"],
-        "payload": rows.decode(row["payload"]),
-        "task_class": row["task_class"],
-        "timeout": rows.seconds(row["timeout"]) if row["timeout"] is not None else None,
-        "priority": row["priority"],
-        "max_attempts": row["max_attempts"],
-        "overlap": row["overlap"],
-        "catch_up": row["catch_up"],
-        "enabled": row["enabled"],
-        "next_run_at": rows.iso(row["next_run_at"]),
-        "last_run_at": rows.iso(row["last_run_at"]),
-        "last_task_id": row["last_task_id"],
-        "runs": row["runs"],
-        "missed": row["missed"],
-        "created_at": rows.iso(row["created_at"]),
-        "updated_at": rows.iso(row["updated_at"]),
-    }
+    return schedule_object(row, rows.iso)
 
 
 async def find(conn: asyncpg.Connection, ref: str, lock: bool = False) -> asyncpg.Record:

@@ -18,6 +18,7 @@ from sparkq_daemon.store.sqlite import tasks as task_store
 from sparkq_daemon.store.sqlite.due import unix
 from sparkq_daemon.store.sqlite.task_lookup import find as find_task
 from sparkq_daemon.store.sqlite.tx import Tx
+from sparkq_daemon.store.values import schedule_object
 
 SELECT = (
     "SELECT s.*, (SELECT name FROM queues WHERE queues.id = s.queue_id) AS queue_name "
@@ -38,31 +39,7 @@ CHANGEABLE = (
 
 def out(row: sqlite3.Row) -> dict[str, Any]:
     """A schedule row as the protocol's Schedule object."""
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "queue_id": row["queue_id"],
-        "queue_name": row["queue_name"] or "",
-        "tool": row["tool"],
-        "cron": row["cron"],
-        "every": rows.seconds(row["every"]) if row["every"] is not None else None,
-        "timezone": row["timezone"],
-        "payload": rows.decode(row["payload"]),
-        "task_class": row["task_class"],
-        "timeout": rows.seconds(row["timeout"]) if row["timeout"] is not None else None,
-        "priority": row["priority"],
-        "max_attempts": row["max_attempts"],
-        "overlap": row["overlap"],
-        "catch_up": row["catch_up"],
-        "enabled": bool(row["enabled"]),
-        "next_run_at": row["next_run_at"],
-        "last_run_at": row["last_run_at"],
-        "last_task_id": row["last_task_id"],
-        "runs": row["runs"],
-        "missed": row["missed"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-    }
+    return schedule_object(row, lambda value: value)
 
 
 def find(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
