@@ -79,9 +79,10 @@ def test_a_signed_closure_round_trips_and_any_change_is_refused_unpickled(
 def test_pickle_true_needs_a_function(key_file: Path) -> None:
     with pytest.raises(ValueError, match="pickle=True takes a function, not 'm:f'"):
         build_payload("m:f", (), {}, pickle=True)
-    assert pickle_call(len, ["ab"], None, b"k" * 32)["sig"] != pickle_call(
-        len, ["ab"], None, b"j" * 32
-    )["sig"]
+    assert (
+        pickle_call(len, ["ab"], None, b"k" * 32)["sig"]
+        != pickle_call(len, ["ab"], None, b"j" * 32)["sig"]
+    )
 
 
 def test_the_daemon_checks_the_shape_and_where_pickles_may_go() -> None:
