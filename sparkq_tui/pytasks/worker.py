@@ -21,10 +21,11 @@ import os
 import sys
 import time
 import traceback
+from pathlib import Path
 from typing import IO, Any
 
 from sparkq_tui.pytasks.json_values import NotJSONError, check_json
-from sparkq_tui.pytasks.pickle_key import PickleKeyError, read_key
+from sparkq_tui.pytasks.pickle_key import PickleKeyError, key_path, read_key
 from sparkq_tui.pytasks.pickled import SignatureError, unpickle_call
 from sparkq_tui.pytasks.references import load
 
@@ -42,9 +43,11 @@ def main(argv: list[str]) -> int:
     requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     loop = asyncio.new_event_loop()
+    # Where the key is, fixed before any call runs: a call changing os.environ cannot move it.
+    key_file = key_path()
     for line in requests:
         if line.strip():
-            _reply(replies, _call(json.loads(line), loop))
+            _reply(replies, _call(json.loads(line), loop, key_file))
     return 0
 
 
@@ -53,14 +56,16 @@ def _reply(out: IO[str], reply: dict[str, Any]) -> None:
     out.flush()
 
 
-def _call(request: dict[str, Any], loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
+def _call(
+    request: dict[str, Any], loop: asyncio.AbstractEventLoop, key_file: Path
+) -> dict[str, Any]:
     stdout, stderr = io.StringIO(), io.StringIO()
     started = time.monotonic()
     os.environ.update(request.get("env") or {})  # this task's SPARKQ_TASK_ID …
     reply: dict[str, Any]
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         try:
-            function, args, kwargs = _target(request)
+            function, args, kwargs = _target(request, key_file)
         except (SignatureError, PickleKeyError) as exc:
             reply = {"ok": False, "kind": "signature", "error": str(exc), "traceback": ""}
         except BaseException as exc:  # an import error of any sort: the task cannot run
@@ -72,11 +77,11 @@ def _call(request: dict[str, Any], loop: asyncio.AbstractEventLoop) -> dict[str,
     return reply
 
 
-def _target(request: dict[str, Any]) -> tuple[Any, Any, Any]:
+def _target(request: dict[str, Any], key_file: Path) -> tuple[Any, Any, Any]:
     """The function and its arguments: imported by reference, or a signed pickled call
     unpickled after its signature verified with the runner's pickle key."""
     if "pickle" in request:
-        return unpickle_call(request["pickle"], read_key())
+        return unpickle_call(request["pickle"], read_key(key_file))
     return load(request["function"]), request.get("args") or (), request.get("kwargs") or {}
 
 

@@ -116,3 +116,24 @@ def test_the_pickle_setting_stands_alone() -> None:
     ):
         with pytest.raises(SettingsError, match=re.escape(problem)):
             with_pickle(settings, command, value)
+
+
+def test_the_worker_verifies_with_its_key_file_and_replies_signature(
+    key_file: Path, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from sparkq_tui.pytasks.worker import _call
+
+    payload = pickle_call(lambda n: n * 2, [21], {}, signing_key())
+    loop = asyncio.new_event_loop()
+    try:
+        assert _call({"pickle": payload}, loop, key_file)["value"] == 42
+        missing = _call({"pickle": payload}, loop, tmp_path / "elsewhere.key")
+        forged = _call({"pickle": {**payload, "sig": "f" * 64}}, loop, key_file)
+    finally:
+        loop.close()
+    assert (missing["ok"], missing["kind"]) == (False, "signature")
+    assert missing["error"].startswith("no pickle key at ")
+    assert (forged["kind"], forged["traceback"]) == ("signature", "")
+    assert "did not verify" in forged["error"]
