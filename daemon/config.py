@@ -18,7 +18,14 @@ from sparkq_daemon.errors import Validation
 from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.roles_config import SectionError, load_model_profiles, load_roles
 from sparkq_daemon.tcp_config import TcpSettings, parse_tcp, split_listen
-from sparkq_daemon.tool_settings import LLM_KEYS, SettingsError, check_settings, pack
+from sparkq_daemon.tool_settings import (
+    LLM_KEYS,
+    PICKLE,
+    SettingsError,
+    check_settings,
+    pack,
+    with_pickle,
+)
 from sparkq_daemon.validation import is_name
 
 DEFAULT_TASK_CLASSES: dict[str, dict[str, Any]] = {
@@ -288,7 +295,7 @@ def _load_task_classes(source: Path, data: Any, config: Config) -> None:
 
 
 def _load_tools(source: Path, data: Any, config: Config) -> None:
-    allowed = {"task_class", "command", *LLM_KEYS}
+    allowed = {"task_class", "command", PICKLE, *LLM_KEYS}
     for name, key, spec, description in _entries(source, "tools", data, allowed):
         default_class = "LLM_LITE" if spec.get("provider") is not None else "MEDIUM_SCRIPT"
         task_class = spec.get("task_class", default_class)
@@ -302,7 +309,7 @@ def _load_tools(source: Path, data: Any, config: Config) -> None:
         ):
             raise _fail(source, f"{key}.command", f"expected a list of strings, got {command!r}")
         try:
-            settings = check_settings(spec, command)
+            settings = with_pickle(check_settings(spec, command), command, spec.get(PICKLE))
         except SettingsError as exc:
             raise _fail(source, f"{key}.{exc.key}", exc.problem) from None
         config.tools[name] = {

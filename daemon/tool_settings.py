@@ -1,7 +1,9 @@
-"""Provider settings of an LLM tool (``provider: anthropic`` / ``provider: openai``).
+"""Provider settings of an LLM tool (``provider: anthropic`` / ``provider: openai``), and the
+``pickle`` setting of a tool that runs signed pickled Python calls.
 
-A tool runs either a ``command`` (an argv) or a provider. The store keeps either in the tool's
-``command`` JSON value: an argv list, or an object holding the provider settings. ``pack`` and
+A tool runs either a ``command`` (an argv), a provider, or with ``pickle: true`` Python calls
+(pickled or by reference, as ``python-call``). The store keeps any of them in the tool's
+``command`` JSON value: an argv list, or an object holding the settings. ``pack`` and
 ``unpack`` convert; ``tool_view`` gives the flat shape the protocol shows."""
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ LLM_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "api_key_env": (str, "an environment variable name"),
     "stream": (bool, "true or false"),
 }
+PICKLE = "pickle"
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -77,6 +80,20 @@ def check_settings(values: dict[str, Any], command: Any = None) -> dict[str, Any
     return {key: given[key] for key in LLM_KEYS if key in given}
 
 
+def with_pickle(settings: dict[str, Any] | None, command: Any, value: Any) -> dict[str, Any] | None:
+    """``settings`` with ``pickle: true`` when ``value`` is true (alone: such a tool runs
+    Python calls, not a command or a provider). Raises ``SettingsError`` naming ``pickle``."""
+    if value is None or value is False:
+        return settings
+    if value is not True:
+        raise SettingsError(PICKLE, f"expected true or false, got {value!r}")
+    if command is not None or settings:
+        raise SettingsError(
+            PICKLE, "a tool with pickle: true runs Python calls: it takes no command or provider"
+        )
+    return {PICKLE: True}
+
+
 def pack(command: list[str] | None, settings: dict[str, Any] | None) -> Any:
     """The value the store keeps in the tool's ``command``."""
     return dict(settings) if settings else command
@@ -90,10 +107,18 @@ def unpack(stored: Any) -> tuple[list[str] | None, dict[str, Any] | None]:
 
 
 def tool_view(tool: dict[str, Any]) -> dict[str, Any]:
-    """A tool as the protocol shows it: ``command`` an argv or null, and every provider
-    setting as its own member (null when unset; ``provider`` null for a command tool)."""
+    """A tool as the protocol shows it: ``command`` an argv or null, every provider setting
+    as its own member (null when unset; ``provider`` null for a command tool), and
+    ``pickle`` (true for a tool that takes signed pickled calls)."""
     command, settings = unpack(tool.get("command"))
     out = {**tool, "command": command}
     for key in LLM_KEYS:
         out[key] = (settings or {}).get(key)
+    out[PICKLE] = takes_pickles(tool)
     return out
+
+
+def takes_pickles(tool: dict[str, Any]) -> bool:
+    """Whether a stored tool has ``pickle: true``."""
+    _, settings = unpack(tool.get("command"))
+    return bool(settings and settings.get(PICKLE) is True)

@@ -8,7 +8,13 @@ from sparkq_daemon.context import Context
 from sparkq_daemon.errors import Validation
 from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.registry import rpc
-from sparkq_daemon.tool_settings import SettingsError, check_settings, pack, tool_view
+from sparkq_daemon.tool_settings import (
+    SettingsError,
+    check_settings,
+    pack,
+    tool_view,
+    with_pickle,
+)
 from sparkq_daemon.validation import optional, required, show
 
 
@@ -45,6 +51,7 @@ def _command(value: Any) -> list[str] | None:
     base_url=optional("str"),
     api_key_env=optional("str"),
     stream=optional("bool"),
+    pickle=optional("bool"),
 )
 async def tool_upsert(
     ctx: Context,
@@ -52,13 +59,15 @@ async def tool_upsert(
     task_class: str,
     description: str | None = None,
     command: list | None = None,
+    pickle: bool | None = None,
     **llm: Any,
 ) -> dict[str, Any]:
-    """Create or replace a tool (an argv ``command`` or a ``provider`` with its settings); an
-    omitted description keeps the tool's current one."""
+    """Create or replace a tool (an argv ``command``, a ``provider`` with its settings, or
+    ``pickle: true`` for signed pickled Python calls); an omitted description keeps the
+    tool's current one."""
     argv = _command(command)
     try:
-        settings = check_settings(llm, argv)
+        settings = with_pickle(check_settings(llm, argv), argv, pickle)
     except SettingsError as exc:
         raise Validation(f"{exc.key}: {exc.problem}", field=exc.key) from None
     tool = await ctx.store.tool_upsert(name, task_class, description, pack(argv, settings))

@@ -15,6 +15,7 @@ from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.registry import rpc
 from sparkq_daemon.store.base import ClaimParams, EnqueueItem, FinishParams, TaskFilter
 from sparkq_daemon.store.values import MAX_UNIQUE_KEY, TASK_STATUSES
+from sparkq_daemon.tool_settings import takes_pickles
 from sparkq_daemon.validation import Field, check_name, check_params, optional, required, show
 
 MAX_PAYLOAD = 1024 * 1024
@@ -134,10 +135,12 @@ def _depends_on(value: list[Any] | None, index: int | None) -> tuple[str | int, 
     return tuple(dict.fromkeys(value))
 
 
-def _item(params: dict[str, Any], index: int | None = None) -> EnqueueItem:
+def _item(
+    params: dict[str, Any], index: int | None = None, pickle_tools: frozenset[str] = frozenset()
+) -> EnqueueItem:
     payload = params.get("payload")
-    if params["tool"] == python_call.TOOL:
-        python_call.check_payload(payload)
+    tool = params["tool"]
+    python_call.check_tool_payload(tool, tool in pickle_tools, payload)
     delay, run_at = due_members(params)
     one_of(params, "ttl", "expires_at")
     ttl = params.get("ttl")
@@ -171,8 +174,13 @@ async def enqueue(ctx: Context, queue: str, **item: Any) -> dict[str, Any]:
     returns the task (with ``duplicate: true`` when a live task of the queue already holds its
     ``unique_key``)."""
     await check_role(ctx, item.get("role"))
-    tasks = await ctx.store.task_enqueue(queue, [_item(item)])
+    tasks = await ctx.store.task_enqueue(queue, [_item(item, pickle_tools=_pickle_tools(ctx))])
     return _with_duplicate(tasks[0])
+
+
+def _pickle_tools(ctx: Context) -> frozenset[str]:
+    """The tools with ``pickle: true`` (from the store's catalogue cache)."""
+    return frozenset(t["name"] for t in ctx.store.tools() if takes_pickles(t))
 
 
 def _with_duplicate(task: dict[str, Any]) -> dict[str, Any]:
@@ -190,11 +198,12 @@ async def enqueue_batch(ctx: Context, queue: str, tasks: list[Any]) -> dict[str,
             f"tasks holds {len(tasks)} items; a batch takes 1 to {MAX_BATCH}", field="tasks"
         )
     items = []
+    pickle_tools = _pickle_tools(ctx)
     for index, raw in enumerate(tasks):
         if not isinstance(raw, dict):
             raise Validation(f"tasks[{index}] must be an object, not {show(raw)}", field="tasks")
         try:
-            items.append(_item(check_params(ITEM, raw), index))
+            items.append(_item(check_params(ITEM, raw), index, pickle_tools))
         except Validation as exc:
             raise Validation(f"tasks[{index}]: {exc.message}", field="tasks", index=index) from None
     for role in sorted({item.role for item in items if item.role}):

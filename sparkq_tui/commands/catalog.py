@@ -32,6 +32,12 @@ def _register_tools(sub: Any, common: Any) -> None:
         default=None,
         help="the argv an LLM tool runs, as one shell-quoted string ({prompt}, {prompt_file})",
     )
+    p.add_argument(
+        "--pickle",
+        action="store_true",
+        default=None,
+        help="a tool for Python calls that takes signed pickled ones (lambdas, closures)",
+    )
     llm = p.add_argument_group("an LLM tool that calls a provider's API (instead of --command)")
     llm.add_argument("--provider", choices=("anthropic", "openai"), default=None)
     llm.add_argument("--model", default=None, help="the provider's model name")
@@ -110,6 +116,8 @@ def list_tools(ctx: Context) -> int:
 
 def _runs(tool: dict[str, Any]) -> str:
     """What a tool runs: its command line, or its provider and model."""
+    if tool.get("pickle"):
+        return "Python calls, pickled (signed) or by reference"
     if tool.get("provider"):
         where = f" at {tool['base_url']}" if tool.get("base_url") else ""
         return f"{tool['provider']} {tool.get('model') or '?'}{where}"
@@ -137,6 +145,7 @@ def upsert_tool(ctx: Context) -> int:
         temperature=args.temperature,
         system=args.system,
         api_key_env=args.api_key_env,
+        pickle=args.pickle,
     )
     emit(ctx.json, tool, lambda: say(f"saved tool {tool.get('name', args.name)}"))
     return 0

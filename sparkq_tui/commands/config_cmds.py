@@ -154,6 +154,7 @@ def live_config(ctx: Context) -> dict[str, Any]:
                     "description": t.get("description"),
                     "task_class": t.get("task_class"),
                     "command": t.get("command"),
+                    "pickle": t.get("pickle") or None,
                 }
             )
             for t in tools

@@ -5,7 +5,10 @@ for a task and returns its ``Result``. Async first; each has a ``*_sync`` twin.
 A task is a ``python-call`` task with the payload ``{function: "pkg.mod:qualname", args,
 kwargs}``: arguments and return values are JSON (checked here, before anything is sent). A
 runner started where the module can be imported (its working folder or ``--import-path``)
-runs it."""
+runs it. With ``pickle=True`` the call (a lambda or closure too, with any picklable
+arguments) is pickled with cloudpickle and signed with the pickle key (``pickle_key``) for a
+tool with ``pickle: true`` (``python-pickle`` unless ``tool=`` names another); the return
+value is still JSON."""
 
 from __future__ import annotations
 
@@ -16,10 +19,13 @@ from typing import Any
 from sparkq_tui.client import AsyncClient
 from sparkq_tui.pytasks.connection import current_client, run_sync
 from sparkq_tui.pytasks.json_values import check_json
+from sparkq_tui.pytasks.pickle_key import signing_key
+from sparkq_tui.pytasks.pickled import pickle_call
 from sparkq_tui.pytasks.references import reference_of
 from sparkq_tui.pytasks.results import TERMINAL, Result, ResultTimeout
 
 TOOL = "python-call"
+PICKLE_TOOL = "python-pickle"  # the tool pickled calls go to unless ``tool=`` names another
 TaskRef = dict[str, Any] | str  # a Task as enqueue returns it, or its id / friendly id
 WAIT_CHUNK = 600.0  # the longest one task.wait may wait
 
@@ -44,6 +50,17 @@ def call_payload(function: Callable[..., Any] | str, args: Any, kwargs: Any) -> 
     return {"function": reference, "args": args, "kwargs": kwargs}
 
 
+def build_payload(
+    function: Callable[..., Any] | str, args: Any, kwargs: Any, pickle: bool
+) -> dict[str, Any]:
+    """The payload of the call: by reference (JSON arguments), or pickled and signed."""
+    if not pickle:
+        return call_payload(function, args, kwargs)
+    if isinstance(function, str) or not callable(function):
+        raise ValueError(f"pickle=True takes a function, not {function!r}")
+    return pickle_call(function, args, kwargs, signing_key())
+
+
 async def enqueue_call(
     function: Callable[..., Any] | str,
     args: tuple[Any, ...] | list[Any] = (),
@@ -58,23 +75,36 @@ async def enqueue_call(
     timeout: float | None = None,
     priority: int | None = None,
     unique_key: str | None = None,
+    pickle: bool = False,
+    tool: str | None = None,
     client: AsyncClient | None = None,
 ) -> dict[str, Any]:
     """Enqueue ``function(*args, **kwargs)`` (a function or ``"pkg.mod:func"``) on
-    ``queue``; returns the Task. ``delay`` (seconds) or ``run_at`` (ISO time) defer it."""
-    payload = call_payload(function, args, kwargs)
-    options = {
-        "delay": delay,
-        "run_at": run_at,
-        "task_class": task_class,
-        "max_attempts": max_attempts,
-        "backoff": _backoff(backoff),
-        "timeout": timeout,
-        "priority": priority,
-        "unique_key": unique_key,
-    }
+    ``queue``; returns the Task. ``delay`` (seconds) or ``run_at`` (ISO time) defer it.
+    ``pickle=True`` sends the function itself, pickled and signed, to a tool with
+    ``pickle: true`` (``tool``, default ``python-pickle``)."""
+    payload = build_payload(function, args, kwargs, pickle)
+    return await _send(
+        payload,
+        queue=queue,
+        tool=tool or (PICKLE_TOOL if pickle else TOOL),
+        client=client,
+        delay=delay,
+        run_at=run_at,
+        task_class=task_class,
+        max_attempts=max_attempts,
+        backoff=_backoff(backoff),
+        timeout=timeout,
+        priority=priority,
+        unique_key=unique_key,
+    )
+
+
+async def _send(
+    payload: dict[str, Any], *, queue: str, tool: str, client: AsyncClient | None, **options: Any
+) -> dict[str, Any]:
     return await (client or current_client()).call(
-        "task.enqueue", queue=queue, tool=TOOL, payload=payload, **options
+        "task.enqueue", queue=queue, tool=tool, payload=payload, **options
     )
 
 
@@ -82,11 +112,17 @@ def enqueue_call_sync(
     function: Callable[..., Any] | str,
     args: tuple[Any, ...] | list[Any] = (),
     kwargs: dict[str, Any] | None = None,
+    *,
+    pickle: bool = False,
+    tool: str | None = None,
+    backoff: dict[str, Any] | str | None = None,
     **options: Any,
 ) -> dict[str, Any]:
-    """``enqueue_call`` for sync code."""
-    payload = call_payload(function, args, kwargs)  # refused here, in the caller's thread
-    return run_sync(enqueue_call(payload["function"], args, kwargs, **options))
+    """``enqueue_call`` for sync code (the same options)."""
+    payload = build_payload(function, args, kwargs, pickle)  # refused here, in this thread
+    tool = tool or (PICKLE_TOOL if pickle else TOOL)
+    options.setdefault("client", None)
+    return run_sync(_send(payload, tool=tool, backoff=_backoff(backoff), **options))
 
 
 async def result(
@@ -114,8 +150,14 @@ class TaskFunction:
     def __init__(self, function: Callable[..., Any], defaults: dict[str, Any]) -> None:
         functools.update_wrapper(self, function)
         self.function = function
-        self.reference = reference_of(function)
         self.defaults = defaults
+        # A pickled task travels by value: it needs no importable reference.
+        self.pickled = bool(defaults.get("pickle"))
+        self.reference = (
+            f"{function.__module__}:{function.__qualname__}"
+            if self.pickled
+            else reference_of(function)
+        )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.function(*args, **kwargs)
@@ -139,18 +181,18 @@ class TaskFunction:
         """Enqueue a call with these arguments; the Task. ``delay`` and ``run_at`` are
         SparkQ's, not the function's."""
         options = self._options(args, kwargs)
-        return await enqueue_call(
-            self.reference, args, kwargs, delay=delay, run_at=run_at, **options
-        )
+        return await enqueue_call(self._target, args, kwargs, delay=delay, run_at=run_at, **options)
 
     def enqueue_sync(
         self, *args: Any, delay: float | None = None, run_at: str | None = None, **kwargs: Any
     ) -> dict[str, Any]:
         """``enqueue`` for sync code."""
         options = self._options(args, kwargs)
-        return enqueue_call_sync(
-            self.reference, args, kwargs, delay=delay, run_at=run_at, **options
-        )
+        return enqueue_call_sync(self._target, args, kwargs, delay=delay, run_at=run_at, **options)
+
+    @property
+    def _target(self) -> Callable[..., Any] | str:
+        return self.function if self.pickled else self.reference
 
     def __repr__(self) -> str:
         return f"<task {self.reference}>"
@@ -166,12 +208,18 @@ def task(
     timeout: float | None = None,
     priority: int | None = None,
     unique: Callable[..., Any] | None = None,
+    pickle: bool | None = None,
+    tool: str | None = None,
 ) -> Any:
     """Register a top-level function as a task: ``@task(queue="work", max_attempts=3)``.
 
     ``unique(*args, **kwargs)`` gives the task's ``unique_key``: while a task with that key
-    is unfinished in the queue, enqueue returns it instead of adding another."""
+    is unfinished in the queue, enqueue returns it instead of adding another. ``pickle=True``
+    sends the function pickled and signed (a nested function too) to ``tool``, a tool with
+    ``pickle: true`` (default ``python-pickle``)."""
     defaults = {
+        "pickle": pickle,
+        "tool": tool,
         "queue": queue,
         "task_class": task_class,
         "max_attempts": max_attempts,

@@ -26,7 +26,8 @@ def reference_of(function: Callable[..., Any] | str) -> str:
     if "<" in qualname:
         raise ValueError(
             f"{module}.{qualname} is a lambda or nested function; a runner cannot import it: "
-            "define it at the top level of a module"
+            "define it at the top level of a module, or send it pickled (pickle=True, to a "
+            "tool with pickle: true)"
         )
     if module == "__main__":
         raise ValueError(

@@ -252,9 +252,13 @@ class Runner:
         if task["tool"] == PYTHON_CALL_TOOL:
             running.execution = PyCallExecution(self.pycalls, task)
             return self._report(running, await self._run(running))
+        tool = await self._tool_of(task)
+        if tool is not None and tool.get("pickle"):
+            running.execution = PyCallExecution(self.pycalls, task, pickles=True)
+            return self._report(running, await self._run(running))
         with tempfile.TemporaryDirectory(prefix="sparkq-task-") as workdir:
             try:
-                command = await self._command_for(task, Path(workdir))
+                command = await self._command_for(task, Path(workdir), tool)
             except TaskSetupError as exc:
                 return self._report_failure(running, str(exc), "", "")
             live: LiveOutput | None = None
@@ -296,13 +300,19 @@ class Runner:
         finally:
             beat.cancel()
 
-    async def _command_for(self, task: dict[str, Any], workdir: Path) -> Command | LlmRequest:
+    async def _tool_of(self, task: dict[str, Any]) -> dict[str, Any] | None:
+        """The daemon's tool of ``task`` (None for the built-in script tools)."""
+        if task["tool"] in BUILTIN_TOOLS:
+            return None
+        tools = (await self.client.call("tool.list"))["tools"]
+        return next((t for t in tools if t.get("name") == task["tool"]), None)
+
+    async def _command_for(
+        self, task: dict[str, Any], workdir: Path, tool: dict[str, Any] | None
+    ) -> Command | LlmRequest:
         """The process to start, or for a tool with a ``provider`` the request to send."""
-        tool = None
         instructions = None
         if task["tool"] not in BUILTIN_TOOLS:
-            tools = (await self.client.call("tool.list"))["tools"]
-            tool = next((t for t in tools if t.get("name") == task["tool"]), None)
             instructions = await instructions_for(self.client, task)
         env = dict(os.environ)
         env.update(self.client.endpoint.environment())  # the task reaches the same daemon

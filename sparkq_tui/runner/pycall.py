@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from sparkq_tui.pytasks.pickled import MEMBERS
 from sparkq_tui.runner.execute import Outcome
 
 PYTHON_CALL_TOOL = "python-call"
@@ -114,9 +115,10 @@ class PyCallPool:
 class PyCallExecution:
     """One python-call task on a pool worker, with ``Execution``'s ``run()`` / ``stop()``."""
 
-    def __init__(self, pool: PyCallPool, task: dict[str, Any]) -> None:
+    def __init__(self, pool: PyCallPool, task: dict[str, Any], *, pickles: bool = False) -> None:
         self.pool = pool
         self.task = task
+        self.pickles = pickles  # the task's tool has `pickle: true`: it may carry a pickled call
         timeout = task.get("timeout")
         self.timeout = timeout if timeout and timeout > 0 else None
         self._stop_requested = asyncio.Event()
@@ -130,18 +132,14 @@ class PyCallExecution:
 
     async def run(self) -> Outcome:
         started = time.monotonic()
-        payload = self.task.get("payload")
-        if not isinstance(payload, dict) or not isinstance(payload.get("function"), str):
-            return _failed(started, "a python-call task needs a payload with a `function`")
-        request = {
-            "function": payload["function"],
-            "args": payload.get("args") or [],
-            "kwargs": payload.get("kwargs") or {},
-            "env": {
-                "SPARKQ_TASK_ID": str(self.task.get("id", "")),
-                "SPARKQ_TASK_FRIENDLY_ID": str(self.task.get("friendly_id", "")),
-                "SPARKQ_QUEUE": str(self.task.get("queue_name", "")),
-            },
+        try:
+            request = self._request(self.task.get("payload"))
+        except ValueError as exc:
+            return _failed(started, str(exc), retry=False)
+        request["env"] = {
+            "SPARKQ_TASK_ID": str(self.task.get("id", "")),
+            "SPARKQ_TASK_FRIENDLY_ID": str(self.task.get("friendly_id", "")),
+            "SPARKQ_QUEUE": str(self.task.get("queue_name", "")),
         }
         worker = await self.pool.acquire()
         call = asyncio.ensure_future(worker.call(request))
@@ -172,6 +170,25 @@ class PyCallExecution:
         self.pool.release(worker)
         return _outcome(reply, started)
 
+    def _request(self, payload: Any) -> dict[str, Any]:
+        """The worker's request for ``payload``; ValueError when it cannot be one. A pickled
+        call goes on only from a tool with ``pickle: true`` (the worker checks its signature
+        before it unpickles)."""
+        if isinstance(payload, dict) and "pickle" in payload:
+            if not self.pickles:
+                raise ValueError(
+                    f"tool {self.task.get('tool')} does not take pickled calls (only a tool "
+                    "with `pickle: true` does); the payload was not unpickled"
+                )
+            return {"pickle": {key: payload.get(key) for key in MEMBERS}}
+        if not isinstance(payload, dict) or not isinstance(payload.get("function"), str):
+            raise ValueError("a python-call task needs a payload with a `function`")
+        return {
+            "function": payload["function"],
+            "args": payload.get("args") or [],
+            "kwargs": payload.get("kwargs") or {},
+        }
+
 
 def _failed(started: float, error: str, retry: bool = True) -> Outcome:
     return Outcome(
@@ -198,5 +215,5 @@ def _outcome(reply: dict[str, Any], started: float) -> Outcome:
         return outcome
     trace = reply.get("traceback") or ""
     outcome.failure = f"{reply['error']}\n\n{trace}".rstrip() if trace else reply["error"]
-    outcome.retry = reply.get("kind") not in ("import", "result")
+    outcome.retry = reply.get("kind") not in ("import", "result", "signature")
     return outcome
