@@ -66,18 +66,22 @@ def make_daemon(
     """Start daemons with a given config (a dict written as sparkq.yml) and extra args; on
     the PostgreSQL engine each daemon gets a fresh database of the test server."""
     started: list[DaemonProcess] = []
+    databases: list[tuple[PgServer, str]] = []
 
     def make(config: dict[str, Any] | None = None, *args: str, start: bool = True):
         d = DaemonProcess(short_dir, dict(config or {}), list(args))
         if daemon_engine == "postgresql":
             server: PgServer = request.getfixturevalue("pg_server_session")
             d.extra_env["SPARKQ_DATABASE_URL"] = server.create_database()
+            databases.append((server, d.extra_env["SPARKQ_DATABASE_URL"]))
         started.append(d)
         return d.start() if start else d
 
     yield make
     for d in started:
         d.stop()
+    for server, url in databases:  # each daemon's database goes with it
+        server.drop_database(url)
 
 
 @pytest.fixture

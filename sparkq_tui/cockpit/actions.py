@@ -102,7 +102,8 @@ ACTIONS: tuple[Action, ...] = (
         ("everywhere",),
         more=(
             "text → the tool shown · /name text → prompt template",
-            "!script → run-bash · Tab / shift+Tab: tool · Esc closes",
+            "!script → run-bash · #key text → with that unique key",
+            "Tab / shift+Tab: tool · Esc closes",
         ),
     ),
     Action(

@@ -349,12 +349,21 @@ class CockpitOperations(App[int]):
             tool=request.tool,
             payload=request.payload,
             role=request.role,
+            unique_key=request.unique_key,
         )
         if task is None:
             return  # the toast said why; the line stays in the input
         bar = self.quick_add_bar
         if bar.input.value == line:
             bar.input.value = ""
+        if task.get("duplicate"):
+            self.notify(
+                f"not enqueued: {self._label(task)} holds key {request.unique_key}",
+                title="duplicate",
+                severity="warning",
+                timeout=6,
+            )
+            return
         self._done(f"{self._label(task)} enqueued ({request.tool})")
 
     async def refresh_task(self, task_id: str) -> Task | None:

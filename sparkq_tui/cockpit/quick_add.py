@@ -1,6 +1,7 @@
 """Quick-add parsing: turn the one line typed in the cockpit into a tool and a payload.
 
-``@role rest`` gives the task that agent role, then ``rest`` is read as below; ``/command
+``@role rest`` gives the task that agent role and ``#key rest`` that unique key (either first,
+or both), then ``rest`` is read as below; ``/command
 rest`` expands the prompt template ``command`` with ``rest``; ``!script`` is a run-bash
 script; anything else goes to the selected tool (``prompt`` for llm-* tools, ``script`` for
 run-* tools)."""
@@ -22,11 +23,13 @@ class QuickAddError(ValueError):
 
 @dataclass(frozen=True)
 class QuickAddRequest:
-    """What to enqueue: the tool, its payload and the agent role (None: the queue's)."""
+    """What to enqueue: the tool, its payload, the agent role (None: the queue's) and the
+    unique key (None: none)."""
 
     tool: str
     payload: dict[str, Any]
     role: str | None = None
+    unique_key: str | None = None
 
 
 def payload_for(tool: str, text: str) -> dict[str, Any]:
@@ -52,6 +55,10 @@ def parse_quick_add(
             raise QuickAddError(f"no active role @{key} (known: {known})")
         request = parse_quick_add(rest, tool=tool, prompts=prompts, project=project)
         return replace(request, role=key)
+    if text.startswith("#") and text[1:2].strip():  # "# heading" stays plain text
+        key, _, rest = text[1:].partition(" ")
+        request = parse_quick_add(rest, tool=tool, prompts=prompts, roles=roles, project=project)
+        return replace(request, unique_key=key)
     if not text:
         raise QuickAddError("type a prompt, /template text or !script first")
     if text.startswith("!"):

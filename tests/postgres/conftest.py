@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,11 @@ from tests.pg_cluster import PgServer
 
 
 @pytest.fixture
-def fresh_pg_url(pg_server_session: PgServer) -> str:
-    """A new, empty PostgreSQL database for this test: its URL."""
-    return pg_server_session.create_database("pgt")
+def fresh_pg_url(pg_server_session: PgServer) -> Iterator[str]:
+    """A new, empty PostgreSQL database for this test: its URL (dropped after it)."""
+    url = pg_server_session.create_database("pgt")
+    yield url
+    pg_server_session.drop_database(url)
 
 
 class Recorded:

@@ -51,12 +51,14 @@ async def make_pg_store(env: EngineEnv) -> AsyncIterator[Store]:
     from sparkq_daemon.store.postgres.store import PgStore
 
     server = env.request.getfixturevalue("pg_server_session")
-    store = PgStore(server.create_database("conf"))
+    url = server.create_database("conf")
+    store = PgStore(url)
     await store.open()
     try:
         yield store
     finally:
         await store.close()
+        server.drop_database(url)
 
 
 ENGINES: dict[str, EngineFactory] = {

@@ -164,3 +164,26 @@ def test_quick_add_role_and_project_placeholders() -> None:
     )
     with pytest.raises(QuickAddError, match=r"no active role @ghost \(known: @reviewer\)"):
         parse_quick_add("@ghost hi", tool="llm-haiku", prompts={}, roles=["reviewer"])
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("#nightly report", QuickAddRequest("llm-haiku", {"prompt": "report"}, None, "nightly")),
+        (
+            "#reindex !make reindex",
+            QuickAddRequest("run-bash", {"script": "make reindex"}, None, "reindex"),
+        ),
+        ("@reviewer #k1 look", QuickAddRequest("llm-haiku", {"prompt": "look"}, "reviewer", "k1")),
+        ("#k1 @reviewer look", QuickAddRequest("llm-haiku", {"prompt": "look"}, "reviewer", "k1")),
+        ("# a heading", QuickAddRequest("llm-haiku", {"prompt": "# a heading"})),
+    ],
+)
+def test_quick_add_unique_key(line: str, expected: QuickAddRequest) -> None:
+    got = parse_quick_add(line, tool="llm-haiku", prompts=PROMPTS, roles=["reviewer"])
+    assert got == expected
+
+
+def test_quick_add_key_needs_text() -> None:
+    with pytest.raises(QuickAddError, match="type a prompt"):
+        parse_quick_add("#lonely", tool="llm-haiku", prompts=PROMPTS)

@@ -83,6 +83,7 @@ class TaskDetailScreen(Screen[None]):
         # A task id as shown: its friendly id when the owner knows it (the Tasks table's).
         self.name_of: Callable[[str], str] = str
         self.live_after = 0  # the last live output line shown (task.logs' seq)
+        self._streamed_reply: list[str] = []  # an LLM task's stdout chunks: its reply so far
 
     @property
     def task_id(self) -> str:
@@ -101,7 +102,7 @@ class TaskDetailScreen(Screen[None]):
                 yield Static("Prompt", classes="section")
                 yield Static(id="detail-prompt", classes="block", markup=False)
                 yield Static("Reply", classes="section")
-                with VerticalScroll(classes="output"):
+                with VerticalScroll(classes="output", id="detail-reply-scroll"):
                     yield Static(id="detail-reply", classes="block", markup=False)
                 yield Static(id="detail-usage", markup=False)
             yield Static("Payload", classes="section")
@@ -177,13 +178,23 @@ class TaskDetailScreen(Screen[None]):
             message.update(str(progress.get("message")))
 
     def add_output(self, lines: list[dict[str, Any]]) -> None:
-        """Append live output lines (those after ``live_after``, in order)."""
+        """Append live output lines (those after ``live_after``, in order); an LLM task's
+        stdout is its reply streaming in, shown under Reply instead."""
         fresh = [line for line in lines if line["seq"] > self.live_after]
         if not fresh or not self._composed:
             return
+        self.live_after = fresh[-1]["seq"]
+        if llm_view(self.task_data) is not None:
+            reply = [line["text"] for line in fresh if line.get("stream") == "stdout"]
+            fresh = [line for line in fresh if line.get("stream") != "stdout"]
+            if reply:
+                self._streamed_reply += reply
+                self._show_llm(self.task_data)
+                self.query_one("#detail-reply-scroll", VerticalScroll).scroll_end(animate=False)
+        if not fresh:
+            return
         log = self.query_one("#detail-live", Log)
         log.write("".join(line["text"] for line in fresh))
-        self.live_after = fresh[-1]["seq"]
         if not log.display:
             log.display = True
             self.query_one("#detail-live-title").display = True
@@ -195,8 +206,15 @@ class TaskDetailScreen(Screen[None]):
             return ""
         return "\n".join(self.query_one("#detail-live", Log).lines)
 
+    @property
+    def reply_text(self) -> str:
+        """The Reply shown for an LLM task ("" for another task or before it is drawn)."""
+        if not self._composed or not self.query_one("#detail-llm").display:
+            return ""
+        return str(self.query_one("#detail-reply", Static).content)
+
     def _show_llm(self, task: Task) -> None:
-        view = llm_view(task)
+        view = llm_view(task, "".join(self._streamed_reply))
         self.query_one("#detail-llm").display = view is not None
         if view is None:
             return

@@ -72,7 +72,7 @@ class QuickAddBar(Horizontal):
         yield Label("", id="quick-add-target")
         yield Label("", id="quick-add-tool")
         yield QuickAddInput(
-            placeholder="prompt · /template text · !bash script   (Tab: tool, Esc: close)",
+            placeholder="prompt · /template text · !bash script · #key text   (Tab: tool, Esc: close)",
             id="quick-add-input",
         )
 
