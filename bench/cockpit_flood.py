@@ -26,6 +26,7 @@ from sparkq_tui.theme_files import builtin_theme_dir
 GROUP = "flood"
 SIZE = (120, 40)
 REPAINT_HZ = 60
+MIN_WINDOW = 1.0  # seconds of frames counted at the least
 BOUND = 60.0  # seconds: a cockpit that never gets ready is a failure, not a hang
 
 
@@ -39,8 +40,9 @@ async def _frames_while(app: SparkQApp, runner: subprocess.Popen[str], task: str
                 raise RuntimeError("the cockpit did not get ready")
             await pilot.pause(0.01)
         app.open_task(await app.client.call("task.get", id=task))
-        while not isinstance(app.screen, TaskDetailScreen):
+        while not (isinstance(app.screen, TaskDetailScreen) and app.screen.is_mounted):
             await pilot.pause(0.01)
+        await pilot.pause()  # drawn once before the count starts
         display = app._display  # each call with a renderable is one frame composed and drawn
 
         def counted(screen: Any, renderable: Any) -> None:
@@ -50,7 +52,9 @@ async def _frames_while(app: SparkQApp, runner: subprocess.Popen[str], task: str
 
         app._display = counted  # type: ignore[method-assign]
         app.set_interval(1 / REPAINT_HZ, lambda: app.screen.refresh())
-        while runner.poll() is None:
+        counting = time.perf_counter()
+        # Until the flood ends, and at least MIN_WINDOW (a tiny flood may end before it starts).
+        while runner.poll() is None or time.perf_counter() - counting < MIN_WINDOW:
             await pilot.pause(0.05)
     return frames
 
