@@ -32,6 +32,7 @@ from sparkq_daemon.store.base import (
 )
 from sparkq_daemon.store.live import Hello
 from sparkq_daemon.store.postgres import (
+    batching,
     catalog,
     config_sync,
     due,
@@ -116,6 +117,9 @@ class PgStore(PgWebhooks):
         self.daemon_id = new_id("dmn")
         self.db = PgDatabase(url, self.daemon_id)
         self.db.on_ready = self._woken
+        self.enqueues = batching.Batcher(
+            lambda queue, requests: batching.enqueue_together(self.db, queue, requests)
+        )
         self._sink: EventSink = lambda events: None
         self.db.on_commit = self._committed
         self.on_gap: Callable[[], None] = lambda: None
@@ -343,7 +347,7 @@ class PgStore(PgWebhooks):
         if flow_enqueue.needs_transaction(items):
             found = await self.db.write(flow_enqueue.enqueue, queue, list(items))
         else:
-            found = await self.db.run(tasks.enqueue, self.db.catalog, queue, list(items))
+            found = await self.enqueues.submit(queue, list(items))
         if any(t["status"] == "queued" for t in found):
             self.waiting.poke({found[0]["queue_id"]})
         self.due.note(next_wait(found))
