@@ -41,6 +41,7 @@ class Batcher:
         self.max_batch = max_batch
         self._lanes: dict[Hashable, _Lane] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self.largest = 0  # the most requests one statement carried so far
 
     async def submit(self, key: Hashable, request: Any) -> Any:
         """The answer to ``request``, run alone or together with others of ``key``."""
@@ -62,6 +63,7 @@ class Batcher:
                 batch = [
                     lane.pending.popleft() for _ in range(min(len(lane.pending), self.max_batch))
                 ]
+                self.largest = max(self.largest, len(batch))
                 try:
                     answers: Sequence[Any] = await self.fn(key, [r for r, _ in batch])
                 except Exception as exc:  # every caller of the batch gets it

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import orjson
 
-from sparkq_daemon.errors import Conflict
+from sparkq_daemon.errors import Conflict, RpcError
 from sparkq_daemon.ids import new_id
 from sparkq_daemon.store.base import (
     ClaimParams,
@@ -32,6 +32,7 @@ from sparkq_daemon.store.base import (
 )
 from sparkq_daemon.store.live import Hello
 from sparkq_daemon.store.postgres import (
+    batched_finish,
     batching,
     catalog,
     config_sync,
@@ -119,6 +120,10 @@ class PgStore(PgWebhooks):
         self.db.on_ready = self._woken
         self.enqueues = batching.Batcher(
             lambda queue, requests: batching.enqueue_together(self.db, queue, requests)
+        )
+        self.reports = batching.Batcher(
+            lambda key, reports: batched_finish.finish_and_claim_together(self.db, key, reports),
+            in_flight=batched_finish.IN_FLIGHT,
         )
         self._sink: EventSink = lambda events: None
         self.db.on_commit = self._committed
@@ -490,6 +495,13 @@ class PgStore(PgWebhooks):
         self, params: FinishParams, claim: ClaimParams
     ) -> tuple[Task, Task | None, Exception | None]:
         tools = list(claim.tools) if claim.tools is not None else None
+        if claim.queue is not None and batched_finish.combinable(params):
+            answer = await self.reports.submit(
+                (claim.queue, tuple(tools) if tools else None),
+                batched_finish.Report(params, claim.worker),
+            )
+            if answer is not None:
+                return await self._after_finish(claim, tools, *answer)
         noted: dict[str, Any] = {}
         try:
             done, following, refused = await self.db.run(
@@ -501,7 +513,18 @@ class PgStore(PgWebhooks):
             )
             await self._note_due()
         self.wakeups.note(noted)
+        return await self._after_finish(claim, tools, done, following, refused)
+
+    async def _after_finish(
+        self, claim: ClaimParams, tools: Any, done: Task, following: Any, refused: Any
+    ) -> tuple[Task, Task | None, Exception | None]:
         self.due.note(next_wait([done]))
+        if following is batched_finish.CLAIM_SEPARATELY:  # a queue with limits
+            following = None
+            try:
+                following = await self._claim_once(claim.queue, None, claim.worker, tools)
+            except RpcError as exc:
+                refused = exc
         if following is None and refused is None and claim.wait > 0:
             # Nothing claimable now: the finish is committed; wait as task.claim would.
             following = await self.task_claim(claim)
