@@ -124,3 +124,37 @@ async def test_a_concurrent_enqueue_into_an_ended_queue_is_refused_alone(
     assert all(not isinstance(a, BaseException) for i, a in enumerate(answers) if i != 3)
     with pytest.raises(Conflict):
         await store.task_enqueue("other", [EnqueueItem(tool="run-bash")])
+
+
+async def test_concurrent_plain_completes_each_get_their_answer(store: Store, queue: Queue) -> None:
+    await enqueue(store, "q", RUNNERS)
+    held = [await store.task_claim(ClaimParams(queue="q", worker=f"w{i}")) for i in range(RUNNERS)]
+    intruder_at = 3  # a report from a worker that does not hold the task
+    answers = await asyncio.gather(
+        *(
+            store.task_finish(
+                FinishParams(
+                    ref=t["id"],
+                    status="succeeded",
+                    worker="intruder" if i == intruder_at else f"w{i}",
+                    result_json=str(i),
+                )
+            )
+            for i, t in enumerate(held)
+        ),
+        return_exceptions=True,
+    )
+    refusal = answers[intruder_at]
+    assert isinstance(refusal, Conflict) and "intruder" in refusal.message
+    for i, answer in enumerate(answers):
+        if i != intruder_at:
+            assert not isinstance(answer, BaseException), answer
+            assert (answer["id"], answer["status"], answer["result"]) == (
+                held[i]["id"],
+                "succeeded",
+                i,
+            )
+    assert (await store.task_get(held[intruder_at]["id"]))["status"] == "running"
+    counts = (await store.queue_get("q"))["counts"]
+    assert (counts["succeeded"], counts["running"]) == (RUNNERS - 1, 1)
+    await assert_counts_equal_rows(store)

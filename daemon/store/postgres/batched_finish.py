@@ -1,11 +1,13 @@
-"""Completions with ``claim_next`` combined: the reports of several runners of one queue in
-one transaction of two statements, one guarded ``UPDATE … FROM unnest`` completing them all
-and one ``FOR UPDATE SKIP LOCKED LIMIT n`` claim for those that completed, handed out in order.
+"""Completions combined: the reports of several runners in ONE statement (one round trip, one
+commit), a guarded ``UPDATE … FROM unnest`` completing them all and, for ``claim_next`` of
+one queue, a ``FOR UPDATE SKIP LOCKED LIMIT n`` claim for those that completed, the rows
+handed out to their workers in order.
 
 Only the plain case is combined: a completion (not a failure) naming its task by id, of a
-task no other depends on, claiming from a queue without limits. Every other request, and a
-request whose completion the batch's guards refused, gets ``None``: it takes the one-request
-path, which gives its precise answer (refusal, dependants' resolution, the limiter)."""
+task no other depends on. Every other request, and a request whose completion the batch's
+guards refused, gets ``None``: it takes the one-request path, which gives its precise
+answer (the refusal, or the dependants' resolution in one transaction). A queue with limits
+is claimed from afterwards, through the limiter (``CLAIM_SEPARATELY``)."""
 
 from __future__ import annotations
 
@@ -165,7 +167,7 @@ async def _finish_and_claim_many(
 async def finish_and_claim_together(
     db: PgDatabase, key: Hashable, reports: list[Report]
 ) -> list[Any]:
-    """The batch function of ``key`` = (queue, tools): one transaction for the reports of
+    """The batch function of ``key`` = (queue, tools): one statement for the reports of
     distinct tasks; a report repeating a task already in the batch takes the one-request
     path (``None``)."""
     queue, tools = key  # type: ignore[misc]
