@@ -1,4 +1,5 @@
-"""Where the daemon's time goes on one workload: ``python bench/profile.py enqueue_8|drain_4|drain_next_4``.
+"""Where the daemon's time goes on one workload: ``python bench/profile.py enqueue_8|drain_4|drain_next_4``
+(``--postgres``: on the PostgreSQL engine, a throwaway durable server).
 
 Samples the daemon with py-spy (``pip install py-spy``) while the workload runs and prints the
 top functions by own time and by inclusive time, per thread; ``--svg`` also writes a flame graph."""
@@ -8,11 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -64,6 +67,21 @@ def summarize(raw: Path, top: int) -> str:
     return "\n".join(out)
 
 
+@contextlib.contextmanager
+def _daemon(postgres: bool) -> Iterator[BenchDaemon]:
+    """A bench daemon on SQLite, or on a new database of a throwaway PostgreSQL server."""
+    if not postgres:
+        with BenchDaemon() as daemon:
+            yield daemon
+        return
+    from tests.pg_cluster import pg_server
+
+    with pg_server(durable=True) as server:
+        url = server.create_database("prof")
+        with BenchDaemon(config={"database": {"url": url}}) as daemon:
+            yield daemon
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/profile.py", description=__doc__)
     parser.add_argument("workload", choices=list(WORKLOADS))
@@ -75,16 +93,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--gil", action="store_true", help="only samples holding the GIL: Python CPU, not waits"
     )
+    parser.add_argument("--postgres", action="store_true", help="the PostgreSQL engine")
     args = parser.parse_args(argv)
     if shutil.which("py-spy") is None:
         sys.exit("py-spy is not installed: pip install py-spy")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    raw = out / f"{args.workload}{'-gil' if args.gil else ''}.txt"
+    engine = "-pg" if args.postgres else ""
+    raw = out / f"{args.workload}{engine}{'-gil' if args.gil else ''}.txt"
     fmt = ["--format", "raw", "-o", str(raw)]
     if args.svg:
         fmt = ["--format", "flamegraph", "-o", str(out / f"{args.workload}.svg")]
-    with BenchDaemon() as daemon:
+    with _daemon(args.postgres) as daemon:
         spy = subprocess.Popen(
             [
                 "py-spy",
@@ -95,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                 "--rate",
                 "250",
                 "--nonblocking",
+                *(["--gil"] if args.gil else []),
                 *fmt,
             ],
             stdout=subprocess.DEVNULL,

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import orjson
 
-from sparkq_daemon.errors import Conflict
+from sparkq_daemon.errors import Conflict, RpcError
 from sparkq_daemon.ids import new_id
 from sparkq_daemon.store.base import (
     ClaimParams,
@@ -32,6 +32,8 @@ from sparkq_daemon.store.base import (
 )
 from sparkq_daemon.store.live import Hello
 from sparkq_daemon.store.postgres import (
+    batched_finish,
+    batching,
     catalog,
     config_sync,
     due,
@@ -116,6 +118,13 @@ class PgStore(PgWebhooks):
         self.daemon_id = new_id("dmn")
         self.db = PgDatabase(url, self.daemon_id)
         self.db.on_ready = self._woken
+        self.enqueues = batching.Batcher(
+            lambda queue, requests: batching.enqueue_together(self.db, queue, requests)
+        )
+        self.reports = batching.Batcher(
+            lambda key, reports: batched_finish.finish_and_claim_together(self.db, key, reports),
+            in_flight=batched_finish.IN_FLIGHT,
+        )
         self._sink: EventSink = lambda events: None
         self.db.on_commit = self._committed
         self.on_gap: Callable[[], None] = lambda: None
@@ -343,7 +352,7 @@ class PgStore(PgWebhooks):
         if flow_enqueue.needs_transaction(items):
             found = await self.db.write(flow_enqueue.enqueue, queue, list(items))
         else:
-            found = await self.db.run(tasks.enqueue, self.db.catalog, queue, list(items))
+            found = await self.enqueues.submit(queue, list(items))
         if any(t["status"] == "queued" for t in found):
             self.waiting.poke({found[0]["queue_id"]})
         self.due.note(next_wait(found))
@@ -486,6 +495,13 @@ class PgStore(PgWebhooks):
         self, params: FinishParams, claim: ClaimParams
     ) -> tuple[Task, Task | None, Exception | None]:
         tools = list(claim.tools) if claim.tools is not None else None
+        if claim.queue is not None and batched_finish.combinable(params):
+            answer = await self.reports.submit(
+                (claim.queue, tuple(tools) if tools else None),
+                batched_finish.Report(params, claim.worker),
+            )
+            if answer is not None:
+                return await self._after_finish(claim, tools, *answer)
         noted: dict[str, Any] = {}
         try:
             done, following, refused = await self.db.run(
@@ -497,7 +513,18 @@ class PgStore(PgWebhooks):
             )
             await self._note_due()
         self.wakeups.note(noted)
+        return await self._after_finish(claim, tools, done, following, refused)
+
+    async def _after_finish(
+        self, claim: ClaimParams, tools: Any, done: Task, following: Any, refused: Any
+    ) -> tuple[Task, Task | None, Exception | None]:
         self.due.note(next_wait([done]))
+        if following is batched_finish.CLAIM_SEPARATELY:  # a queue with limits
+            following = None
+            try:
+                following = await self._claim_once(claim.queue, None, claim.worker, tools)
+            except RpcError as exc:
+                refused = exc
         if following is None and refused is None and claim.wait > 0:
             # Nothing claimable now: the finish is committed; wait as task.claim would.
             following = await self.task_claim(claim)
