@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -182,6 +183,15 @@ async def _serve_echo(path: str) -> None:
         await server.serve_forever()
 
 
+def _accepts(path: str) -> bool:
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(path)
+        except OSError:
+            return False
+    return True
+
+
 @contextlib.contextmanager
 def echo_server() -> Iterator[str]:
     """An echo server in a subprocess; yields its socket path."""
@@ -192,7 +202,8 @@ def echo_server() -> Iterator[str]:
     proc = subprocess.Popen([sys.executable, "-m", "bench.limits", "--echo-server", path], env=env)
     try:
         deadline = time.monotonic() + 15
-        while not os.path.exists(path):
+        # Ready once it accepts a connection: the socket file exists a moment before listen().
+        while not _accepts(path):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the echo server did not start")
             time.sleep(0.01)
