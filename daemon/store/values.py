@@ -44,6 +44,21 @@ def seconds(value: float) -> float | int:
 
 
 SCHEDULE_TIMES = ("next_run_at", "last_run_at", "created_at", "updated_at")
+SCHEDULE_SELECT = (
+    "SELECT s.*, (SELECT name FROM queues WHERE queues.id = s.queue_id) AS queue_name "
+    "FROM schedules s"
+)
+SCHEDULE_TIMING = ("cron", "every", "timezone")  # members whose change moves the next run
+SCHEDULE_CHANGEABLE = (
+    "tool",
+    "payload",
+    "task_class",
+    "timeout",
+    "priority",
+    "max_attempts",
+    "overlap",
+    "catch_up",
+)
 
 
 def schedule_object(row: Any, time: Callable[[Any], str | None]) -> dict[str, Any]:

@@ -9,11 +9,12 @@ from typing import Any
 import asyncpg
 
 from sparkq_daemon.errors import Conflict
+from sparkq_daemon.store.guards import check_running
 from sparkq_daemon.store.live import LOG_TAIL_BYTES, log_event
 from sparkq_daemon.store.postgres import rows
 from sparkq_daemon.store.postgres.db import Tx
 from sparkq_daemon.store.postgres.task_lookup import find
-from sparkq_daemon.store.postgres.tasks import _check_running, _guard
+from sparkq_daemon.store.postgres.tasks import _guard
 
 APPEND = """
 WITH c AS (
@@ -58,7 +59,7 @@ async def append(
     clause, held, args = _guard(ref, worker, 4, attempt)
     row = await tx.conn.fetchrow(APPEND.format(clause=clause, held=held), size, stream, text, *args)
     if row is None:
-        _check_running(await find(tx.conn, ref), worker, "given output", attempt)
+        check_running(await find(tx.conn, ref), worker, "given output", attempt)
         raise Conflict(f"task {ref!r} cannot be given output")
     if row["kept"] > cap:
         await tx.conn.execute(TRIM, row["task_seq"], row["seq"], row["kept"] - cap)

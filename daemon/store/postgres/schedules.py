@@ -20,23 +20,11 @@ from sparkq_daemon.store.postgres import rows
 from sparkq_daemon.store.postgres import tasks as task_store
 from sparkq_daemon.store.postgres.db import Tx
 from sparkq_daemon.store.postgres.task_lookup import find as find_task
+from sparkq_daemon.store.values import SCHEDULE_CHANGEABLE as CHANGEABLE
+from sparkq_daemon.store.values import SCHEDULE_SELECT as SELECT
+from sparkq_daemon.store.values import SCHEDULE_TIMING as TIMING
 from sparkq_daemon.store.values import schedule_object
 
-SELECT = (
-    "SELECT s.*, (SELECT name FROM queues WHERE queues.id = s.queue_id) AS queue_name "
-    "FROM schedules s"
-)
-TIMING = ("cron", "every", "timezone")
-CHANGEABLE = (
-    "tool",
-    "payload",
-    "task_class",
-    "timeout",
-    "priority",
-    "max_attempts",
-    "overlap",
-    "catch_up",
-)
 NEXT_IN = (
     "SELECT extract(epoch FROM MIN(next_run_at) - clock_timestamp())::float8 "
     "FROM schedules WHERE enabled"

@@ -20,6 +20,7 @@ import asyncpg
 from sparkq_daemon.errors import Conflict, NotFound, RpcError, Validation
 from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.store.base import EnqueueItem, FinishParams
+from sparkq_daemon.store.guards import check_running
 from sparkq_daemon.store.postgres import dependencies, limits, rows, timeline, timing
 from sparkq_daemon.store.postgres import queues as queue_store
 from sparkq_daemon.store.postgres.db import Catalog, Tx
@@ -320,33 +321,6 @@ SELECT {notify}c.*, {_QUEUE_NAME} FROM c
 """
 
 
-def _check_running(
-    row: asyncpg.Record, worker: str | None, action: str, attempt: int | None
-) -> None:
-    """``Conflict`` unless ``row`` is running (held by ``worker``, at ``attempt``, when
-    given)."""
-    if row["status"] != "running":
-        raise Conflict(
-            f"task {row['friendly_id']} is {row['status']}, not running; it cannot be {action}",
-            id=row["id"],
-            status=row["status"],
-        )
-    if worker is not None and row["worker"] not in (None, worker):
-        raise Conflict(
-            f"task {row['friendly_id']} is held by {row['worker']!r}, not {worker!r}",
-            id=row["id"],
-            status=row["status"],
-        )
-    if attempt is not None and row["attempts"] != attempt:
-        raise Conflict(
-            f"task {row['friendly_id']} is running attempt {row['attempts']}, not attempt "
-            f"{attempt}; it cannot be {action}",
-            id=row["id"],
-            status=row["status"],
-            attempt=row["attempts"],
-        )
-
-
 async def _refuse_running(
     conn: asyncpg.Connection,
     ref: str,
@@ -358,7 +332,7 @@ async def _refuse_running(
     """The precise refusal for a guarded update of a running task that matched nothing;
     ``NeedsTransaction`` when the update would end (``ends``) a task others depend on."""
     row = await find(conn, ref)
-    _check_running(row, worker, action, attempt)
+    check_running(row, worker, action, attempt)
     if ends and row["dependants"]:
         raise NeedsTransaction(ref)
     raise Conflict(f"task {ref!r} cannot be {action}")
@@ -410,7 +384,7 @@ async def finish(
     with attempts left and ``p.retry`` is scheduled for its next attempt instead."""
     if p.status == "failed":
         row = await find(conn, p.ref)
-        _check_running(row, p.worker, "failed", p.attempt)
+        check_running(row, p.worker, "failed", p.attempt)
         return await fail_attempt(
             conn, origin, row, p.error or "", p.reason, p.retry, p.stdout, p.stderr
         )
@@ -440,7 +414,7 @@ async def finish_in_tx(tx: Tx, p: FinishParams) -> dict[str, Any]:
     one transaction."""
     row = await find(tx.conn, p.ref, lock=True)
     action = "completed" if p.status == "succeeded" else "failed"
-    _check_running(row, p.worker, action, p.attempt)
+    check_running(row, p.worker, action, p.attempt)
     if p.status == "failed":
         task, events = await fail_attempt(
             tx.conn, None, row, p.error or "", p.reason, p.retry, p.stdout, p.stderr, False
@@ -580,7 +554,7 @@ async def requeue(
     claimed again since."""
     row = await find(tx.conn, ref, lock=True)
     if worker is not None or attempt is not None:
-        _check_running(row, worker, "requeued", attempt)
+        check_running(row, worker, "requeued", attempt)
     if row["status"] == "queued":
         raise Conflict(
             f"task {row['friendly_id']} is already queued", id=row["id"], status="queued"

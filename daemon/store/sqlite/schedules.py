@@ -18,23 +18,10 @@ from sparkq_daemon.store.sqlite import tasks as task_store
 from sparkq_daemon.store.sqlite.due import unix
 from sparkq_daemon.store.sqlite.task_lookup import find as find_task
 from sparkq_daemon.store.sqlite.tx import Tx
+from sparkq_daemon.store.values import SCHEDULE_CHANGEABLE as CHANGEABLE
+from sparkq_daemon.store.values import SCHEDULE_SELECT as SELECT
+from sparkq_daemon.store.values import SCHEDULE_TIMING as TIMING
 from sparkq_daemon.store.values import schedule_object
-
-SELECT = (
-    "SELECT s.*, (SELECT name FROM queues WHERE queues.id = s.queue_id) AS queue_name "
-    "FROM schedules s"
-)
-TIMING = ("cron", "every", "timezone")
-CHANGEABLE = (
-    "tool",
-    "payload",
-    "task_class",
-    "timeout",
-    "priority",
-    "max_attempts",
-    "overlap",
-    "catch_up",
-)
 
 
 def out(row: sqlite3.Row) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sparkq_daemon.ids import friendly_id, task_ids
 from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.store import flow
 from sparkq_daemon.store.base import EnqueueItem, FinishParams
+from sparkq_daemon.store.guards import check_running
 from sparkq_daemon.store.sqlite import dependencies, due, limits, rows, timeline
 from sparkq_daemon.store.sqlite import queues as queue_store
 from sparkq_daemon.store.sqlite.task_lookup import RETURNING, SELECT, find, match, out
@@ -418,26 +419,7 @@ def _running(
     tx: Tx, ref: str, worker: str | None, action: str, attempt: int | None = None
 ) -> sqlite3.Row:
     row = find(tx.conn, ref)
-    if row["status"] != "running":
-        raise Conflict(
-            f"task {row['friendly_id']} is {row['status']}, not running; it cannot be {action}",
-            id=row["id"],
-            status=row["status"],
-        )
-    if worker is not None and row["worker"] not in (None, worker):
-        raise Conflict(
-            f"task {row['friendly_id']} is held by {row['worker']!r}, not {worker!r}",
-            id=row["id"],
-            status=row["status"],
-        )
-    if attempt is not None and row["attempts"] != attempt:
-        raise Conflict(
-            f"task {row['friendly_id']} is running attempt {row['attempts']}, not attempt "
-            f"{attempt}; it cannot be {action}",
-            id=row["id"],
-            status=row["status"],
-            attempt=row["attempts"],
-        )
+    check_running(row, worker, action, attempt)
     return row
 
 
