@@ -22,6 +22,7 @@ STREAMS = ("stdout", "stderr", "log")
     text=required("str"),
     worker=optional("str"),
     attempt=optional("int", min=1),
+    lease=optional("int", min=1),
 )
 async def log(
     ctx: Context,
@@ -30,6 +31,7 @@ async def log(
     text: str,
     worker: str | None = None,
     attempt: int | None = None,
+    lease: int | None = None,
 ) -> dict[str, Any]:
     """Append a chunk of a running task's live output (at most 64 KiB); the line
     ``{seq, at, stream, text}``."""
@@ -39,7 +41,7 @@ async def log(
             f"text of {size} bytes is over the 64 KiB ({MAX_CHUNK} bytes) a chunk may hold",
             field="text",
         )
-    return await ctx.store.task_log(id, worker, attempt, stream, text)
+    return await ctx.store.task_log(id, worker, attempt, stream, text, lease)
 
 
 @rpc(

@@ -44,6 +44,7 @@ THROTTLE = Throttle()
     message=optional("str"),
     worker=optional("str"),
     attempt=optional("int", min=1),
+    lease=optional("int", min=1),
 )
 async def progress(
     ctx: Context,
@@ -52,6 +53,7 @@ async def progress(
     message: str | None = None,
     worker: str | None = None,
     attempt: int | None = None,
+    lease: int | None = None,
 ) -> dict[str, Any]:
     """Report how far a running task is (percent 0–100, a message); counts as a heartbeat."""
     if message is not None and len(message) > MAX_MESSAGE:
@@ -60,4 +62,4 @@ async def progress(
             field="message",
         )
     announce = THROTTLE.allows(id, percent is not None and percent >= 100)
-    return await ctx.store.task_progress(id, worker, attempt, percent, message, announce)
+    return await ctx.store.task_progress(id, worker, attempt, percent, message, announce, lease)

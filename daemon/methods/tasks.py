@@ -43,6 +43,7 @@ ITEM = {
 }
 MAX_DEPENDENCIES = 1000
 ATTEMPT = optional("int", min=1)
+LEASE = optional("int", min=1)  # v2: the claim's lease, a fence that never repeats
 
 
 def parse_time(value: str, field: str) -> float:
@@ -304,11 +305,21 @@ async def _finish(ctx: Context, finish: FinishParams, claim_next: Any) -> dict[s
     return reply
 
 
-@rpc("task.heartbeat", id=required("ref"), worker=optional("str"), attempt=ATTEMPT)
+@rpc(
+    "task.heartbeat",
+    id=required("ref"),
+    worker=optional("str"),
+    attempt=ATTEMPT,
+    lease=LEASE,
+)
 async def heartbeat(
-    ctx: Context, id: str, worker: str | None = None, attempt: int | None = None
+    ctx: Context,
+    id: str,
+    worker: str | None = None,
+    attempt: int | None = None,
+    lease: int | None = None,
 ) -> dict[str, Any]:
-    return await ctx.store.task_heartbeat(id, worker, attempt)
+    return await ctx.store.task_heartbeat(id, worker, attempt, lease)
 
 
 @rpc(
@@ -320,6 +331,7 @@ async def heartbeat(
     worker=optional("str"),
     claim_next=optional("any"),
     attempt=ATTEMPT,
+    lease=LEASE,
 )
 async def complete(
     ctx: Context,
@@ -330,10 +342,11 @@ async def complete(
     worker: str | None = None,
     claim_next: Any = None,
     attempt: int | None = None,
+    lease: int | None = None,
 ) -> dict[str, Any]:
     result_json = encode_json(result, "result", limit=None)
     finish = FinishParams(
-        id, "succeeded", result_json, None, stdout, stderr, worker, attempt=attempt
+        id, "succeeded", result_json, None, stdout, stderr, worker, attempt=attempt, lease=lease
     )
     return await _finish(ctx, finish, claim_next)
 
@@ -347,6 +360,7 @@ async def complete(
     worker=optional("str"),
     claim_next=optional("any"),
     attempt=ATTEMPT,
+    lease=LEASE,
     retry=optional("bool", True),
     reason=optional("str", "error", choices=FAIL_REASONS),
 )
@@ -361,6 +375,7 @@ async def fail(
     worker: str | None = None,
     claim_next: Any = None,
     attempt: int | None = None,
+    lease: int | None = None,
 ) -> dict[str, Any]:
     finish = FinishParams(
         id,
@@ -371,19 +386,31 @@ async def fail(
         stderr,
         worker,
         attempt=attempt,
+        lease=lease,
         retry=retry,
         reason=reason,
     )
     return await _finish(ctx, finish, claim_next)
 
 
-@rpc("task.requeue", id=required("ref"), worker=optional("name"), attempt=ATTEMPT)
+@rpc(
+    "task.requeue",
+    id=required("ref"),
+    worker=optional("name"),
+    attempt=ATTEMPT,
+    lease=LEASE,
+)
 async def requeue(
-    ctx: Context, id: str, worker: str | None = None, attempt: int | None = None
+    ctx: Context,
+    id: str,
+    worker: str | None = None,
+    attempt: int | None = None,
+    lease: int | None = None,
 ) -> dict[str, Any]:
     """Put a task back to queued to run again (a failed or cancelled one gets all its
-    attempts again); with ``worker``/``attempt``, only the claim they name."""
-    return await ctx.store.task_requeue(id, worker, attempt)
+    attempts again; a running one's claim does not count); with ``worker``, ``attempt`` or
+    ``lease``, only the claim they name."""
+    return await ctx.store.task_requeue(id, worker, attempt, lease)
 
 
 @rpc("task.cancel", id=required("ref"), message=optional("str"))

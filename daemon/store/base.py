@@ -24,8 +24,9 @@ Time and failure (PROTOCOL.md v2), kept by every engine:
   claimable, and never in the way of a due task), ``blocked`` (waits for its ``depends_on``;
   ``blocked_by`` lists those not succeeded yet), ``running``, and
   the terminal ``succeeded``, ``failed`` and ``cancelled``. Counts carry all seven.
-- ``attempts`` counts claims. A report that names an ``attempt`` is ``Conflict`` unless the
-  task is running that attempt.
+- ``attempts`` counts claims; a claim given back (a running task requeued) does not count.
+  ``lease`` counts every claim and never goes back. A report that names an ``attempt`` or a
+  ``lease`` is ``Conflict`` unless the task is running that claim.
 - A failed attempt with ``retry`` and ``attempts < max_attempts`` becomes ``scheduled`` at
   now + ``policy.backoff.delay_before(backoff, attempts)`` (event ``task.retrying``);
   otherwise ``failed`` with its ``reason`` (``error``, ``timeout``, ``stale``, ``expired``).
@@ -119,6 +120,7 @@ class FinishParams:
     # v2: the claim's fence (``Conflict`` unless running this attempt); for ``failed``,
     # whether the task may retry (when attempts remain) and the ``reason`` if it ends.
     attempt: int | None = None
+    lease: int | None = None  # the claim's lease: a fence that never repeats
     retry: bool = True
     reason: str = "error"
 
@@ -241,10 +243,10 @@ class Store(Protocol):
         polls the database: the engine is woken by the writes that make a task claimable."""
 
     async def task_heartbeat(
-        self, ref: str, worker: str | None, attempt: int | None = None
+        self, ref: str, worker: str | None, attempt: int | None = None, lease: int | None = None
     ) -> Task:
         """Restart a running task's stale clock (by its holder when ``worker`` is given, of
-        that claim when ``attempt`` is); publishes no event."""
+        that claim when ``attempt`` or ``lease`` is); publishes no event."""
 
     async def task_progress(
         self,
@@ -254,13 +256,20 @@ class Store(Protocol):
         percent: float | None,
         message: str | None,
         announce: bool,
+        lease: int | None = None,
     ) -> Task:
         """Set a running task's ``progress`` to ``{percent, message, at}`` (a member not
         given keeps its last value; a claim clears it); counts as a heartbeat. Fenced as
         ``task_heartbeat``. With ``announce``, publishes ``task.progress``."""
 
     async def task_log(
-        self, ref: str, worker: str | None, attempt: int | None, stream: str, text: str
+        self,
+        ref: str,
+        worker: str | None,
+        attempt: int | None,
+        stream: str,
+        text: str,
+        lease: int | None = None,
     ) -> dict[str, Any]:
         """Append a chunk of a running task's live output (fenced as ``task_heartbeat``);
         the line ``{seq, at, stream, text}``, ``seq`` counting 1, 2, 3 … per task. Beyond
@@ -280,13 +289,17 @@ class Store(Protocol):
         claim does not undo the finish."""
 
     async def task_requeue(
-        self, ref: str, worker: str | None = None, attempt: int | None = None
+        self,
+        ref: str,
+        worker: str | None = None,
+        attempt: int | None = None,
+        lease: int | None = None,
     ) -> Task:
         """Back to ``queued`` (``run_at`` and ``expires_at`` cleared) from running, scheduled,
-        succeeded, failed
-        or cancelled; a finished task's ``attempts`` and ``reason`` are reset too (a running
-        task's claim stays counted: ``attempts`` is the claim's fence and never goes back). With
-        ``worker`` (and ``attempt``), only a running task that worker holds (that claim).
+        succeeded, failed or cancelled; a finished task's ``attempts`` and ``reason`` are reset
+        too, and a running task's claim is given back (``attempts`` one less, never below 0:
+        it does not count; ``lease`` keeps counting). With ``worker`` (and ``attempt`` or
+        ``lease``), only a running task that worker holds (that claim).
         A task whose dependencies have not all succeeded goes to ``blocked`` instead; a failed
         or cancelled one brings back its dependency-cancelled dependants to ``blocked``.
         ``Conflict`` while another live task holds its unique key, or a dependency of it is

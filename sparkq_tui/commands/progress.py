@@ -59,9 +59,11 @@ def progress(ctx: Context) -> int:
     params: dict[str, Any] = {"id": ref, "percent": percent}
     if message is not None:
         params["message"] = message
-    attempt = os.environ.get("SPARKQ_ATTEMPT", "")
-    if ref == env_id and attempt.isdigit():
-        params["attempt"] = int(attempt)  # the claim's fence: a late report of an old attempt
+    if ref == env_id:  # the claim's fence: a late report of an old claim is refused
+        for member, name in (("attempt", "SPARKQ_ATTEMPT"), ("lease", "SPARKQ_LEASE")):
+            value = os.environ.get(name, "")
+            if value.isdigit():
+                params[member] = int(value)
     task = checked_call(ctx, "task.progress", ("percent", "message"), **params)
     shown = task.get("progress") or {}
     text = f"{task['friendly_id']}: {shown.get('percent', percent):g} %"

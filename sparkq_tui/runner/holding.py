@@ -12,11 +12,14 @@ from sparkq_tui.errors import NotFoundError
 
 
 def fenced(params: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
-    """``params`` with the claim's ``attempt`` (the daemon refuses a report of another)."""
-    attempts = task.get("attempts")
-    if isinstance(attempts, int) and attempts > 0:
-        return {**params, "attempt": attempts}
-    return params
+    """``params`` with the claim's ``attempt`` and ``lease`` (the daemon refuses a report of
+    another claim); ``lease`` only when the daemon gave one."""
+    out = dict(params)
+    for member, key in (("attempt", "attempts"), ("lease", "lease")):
+        value = task.get(key)
+        if isinstance(value, int) and value > 0:
+            out[member] = value
+    return out
 
 
 def holder_of(task: dict[str, Any], worker: str) -> dict[str, Any]:

@@ -132,6 +132,7 @@ def _task_env(task: dict[str, Any]) -> dict[str, str]:
         "SPARKQ_TASK_FRIENDLY_ID": str(task.get("friendly_id", "")),
         "SPARKQ_QUEUE": str(task.get("queue_name", "")),
         "SPARKQ_ATTEMPT": str(task.get("attempts") or ""),  # the claim's fence, for reports
+        "SPARKQ_LEASE": str(task.get("lease") or ""),  # the fence that never repeats
     }
 
 

@@ -5,7 +5,8 @@ and daemon SIGKILLs with restarts, over the real socket of a subprocess daemon, 
 checked against a model of what every task must be.
 
 After every step: every acknowledged task is there and no other (none lost, none doubled),
-each has the status, attempts and holder the model says, the queue's counts equal its rows,
+each has the status, attempts, lease and holder the model says (``attempts`` never above
+``max_attempts``: a claim given back does not count), the queue's counts equal its rows,
 and a claim hands out exactly the task the claim order names — never a terminal or running
 one, never one task to two claimers. Delays and backoffs are either 0 or an hour, so no due
 time races the model. Bounded: the ``ci`` profile runs in seconds; set
@@ -70,8 +71,15 @@ class ModelTask:
     status: str
     priority: int = 0
     attempts: int = 0
+    lease: int = 0  # every claim's number: it never goes back
     worker: str | None = None
-    claims: list[tuple[str, int]] = field(default_factory=list)  # (worker, attempt) per claim
+    claims: list[tuple[str, int, int]] = field(default_factory=list)  # (worker, attempt, lease)
+
+    def claimed_by(self, worker: str) -> None:
+        self.status, self.worker = "running", worker
+        self.attempts += 1
+        self.lease += 1
+        self.claims.append((worker, self.attempts, self.lease))
 
     @property
     def claim_order(self) -> tuple[int, int]:
@@ -109,8 +117,9 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
 
         def check_task(self, answer: dict[str, Any], task: ModelTask) -> None:
             assert answer["id"] == task.id
-            seen = (answer["status"], answer["attempts"])
-            assert seen == (task.status, task.attempts), (answer, task)
+            seen = (answer["status"], answer["attempts"], answer["lease"])
+            assert seen == (task.status, task.attempts, task.lease), (answer, task)
+            assert answer["attempts"] <= answer["max_attempts"], answer
             if task.status == "running":
                 assert answer["worker"] == task.worker, (answer, task)
 
@@ -181,9 +190,7 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
                 assert answer is None, answer
                 return None
             assert answer is not None and answer["id"] == expected.id, (answer, expected)
-            expected.status, expected.worker = "running", worker
-            expected.attempts += 1
-            expected.claims.append((worker, expected.attempts))
+            expected.claimed_by(worker)
             self.check_task(answer, expected)
             return expected
 
@@ -209,6 +216,7 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
                     id=task.id,
                     worker=worker,
                     attempt=task.attempts,
+                    lease=task.lease,
                     claim_next={"queue": self.queue},
                 )
                 task.status, task.worker = "succeeded", None
@@ -242,9 +250,7 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
             assert set(ids) == {t.id for t in queued[: len(WORKERS)]}, (ids, queued)
             for worker, answer in got.items():
                 task = self.model[answer["id"]]
-                task.status, task.worker = "running", worker
-                task.attempts += 1
-                task.claims.append((worker, task.attempts))
+                task.claimed_by(worker)
                 self.check_task(answer, task)
 
         @precondition(
@@ -306,7 +312,11 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
 
         def _complete(self, task: ModelTask) -> None:
             answer = self.call(
-                "task.complete", id=task.id, worker=task.worker, attempt=task.attempts
+                "task.complete",
+                id=task.id,
+                worker=task.worker,
+                attempt=task.attempts,
+                lease=task.lease,
             )
             task.status, task.worker = "succeeded", None
             self.check_task(answer, task)
@@ -328,6 +338,7 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
                 error="boom",
                 worker=task.worker,
                 attempt=task.attempts,
+                lease=task.lease,
                 retry=retry,
             )
             again = retry and task.attempts < task.max_attempts
@@ -337,7 +348,7 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
                 assert answer["reason"] == "error", answer
 
         @staticmethod
-        def _old_claims(task: ModelTask) -> list[tuple[str, int]]:
+        def _old_claims(task: ModelTask) -> list[tuple[str, int, int]]:
             """The claims of ``task`` before its current one (how many does not depend on
             which racing claimer got it, so the draws below replay the same)."""
             return task.claims[:-1] if task.status == "running" else task.claims
@@ -345,15 +356,14 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
         @precondition(lambda self: any(self._old_claims(t) for t in self.model.values()))
         @rule(data=st.data())
         def late_report(self, data: st.DataObject) -> None:
-            """The holder of an earlier claim reports: refused, and nothing changes."""
+            """The holder of an earlier claim reports as a runner does (worker, attempt and
+            lease): refused, and nothing changes, even when the same worker holds the task
+            again at the same attempt number (a requeue gave the claim back or a redrive
+            started the attempts again): the lease tells the claims apart."""
             reported = [t for t in self.model.values() if self._old_claims(t)]
             task = data.draw(st.sampled_from(sorted(reported, key=lambda t: t.seq)))
-            worker, attempt = data.draw(st.sampled_from(self._old_claims(task)))
-            if task.status == "running" and (worker, attempt) == (task.worker, task.attempts):
-                # The same worker claimed it again after a requeue reset its attempts: this
-                # report is indistinguishable from the current holder's.
-                return
-            self.refused("task.complete", id=task.id, worker=worker, attempt=attempt)
+            worker, attempt, lease = data.draw(st.sampled_from(self._old_claims(task)))
+            self.refused("task.complete", id=task.id, worker=worker, attempt=attempt, lease=lease)
 
         @precondition(has_tasks)
         @rule(data=st.data())
@@ -382,6 +392,8 @@ def make_machine(daemon: DaemonProcess) -> type[RuleBasedStateMachine]:
             answer = self.call("task.requeue", id=task_id)
             if task.status in TERMINAL:
                 task.attempts = 0  # a finished task gets all its attempts again
+            elif task.status == "running":
+                task.attempts = max(task.attempts - 1, 0)  # a claim given back does not count
             task.status, task.worker = "queued", None
             self.check_task(answer, task)
 

@@ -97,14 +97,16 @@ def test_a_final_timeout_fails_with_reason_timeout(rdaemon: DaemonProcess, clien
         runner.wait(20)
 
 
-def test_reports_carry_the_claims_attempt() -> None:
+def test_reports_carry_the_claims_attempt_and_lease() -> None:
     from sparkq_tui.runner.holding import fenced
 
-    assert fenced({"id": "t", "worker": "w"}, {"attempts": 3}) == {
+    assert fenced({"id": "t", "worker": "w"}, {"attempts": 3, "lease": 5}) == {
         "id": "t",
         "worker": "w",
         "attempt": 3,
+        "lease": 5,
     }
+    assert fenced({"id": "t"}, {"attempts": 1}) == {"id": "t", "attempt": 1}  # an older daemon
     assert fenced({"id": "t"}, {}) == {"id": "t"}  # a daemon that does not count attempts
 
 

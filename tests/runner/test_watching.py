@@ -18,7 +18,7 @@ def test_sparkq_progress_from_a_script_is_seen_in_the_task_and_as_an_event(
 ) -> None:
     queue = make_queue(client)
     script = (
-        'test -n "$SPARKQ_URL" && test "$SPARKQ_ATTEMPT" = 1 || exit 9\n'
+        'test -n "$SPARKQ_URL" && test "$SPARKQ_ATTEMPT" = 1 && test "$SPARKQ_LEASE" = 1 || exit 9\n'
         'sparkq progress 40 "reading input" || exit 8\n'
         'sparkq progress "$SPARKQ_TASK_ID" 75 || exit 7\n'
     )

@@ -2,9 +2,9 @@
 retries), claim, pause, complete, fail (with or without retry), cancel, requeue, delete,
 heartbeat and sweep (with the clock moved) against a plain Python model of what each task's
 status must be. After every step: statuses match the model, counts equal rows, no task was
-handed to two claimers, no task was handed out from a terminal status, and ``attempts`` never
-exceeds ``max_attempts`` (plus the claims a runner gave back, which stay counted: ``attempts``
-is the claim's fence)."""
+handed to two claimers (each claim's ``lease`` is new), no task was handed out from a terminal
+status, and ``attempts`` is what the model counts (a claim given back by a requeue does not
+count; a redrive starts again at 0) and never exceeds ``max_attempts``."""
 
 from __future__ import annotations
 
@@ -60,11 +60,10 @@ class StoreModel(RuleBasedStateMachine):
         self.beat: dict[str, int] = {}  # running task → clock moves before its last word
         self.warned: set[str] = set()
         self.moves = 0
-        self.handed: set[tuple[str, int, int]] = set()  # (task, life, attempt) handed out
-        self.life: dict[str, int] = {}  # task → how many times it was requeued from an end
+        self.handed: set[tuple[str, int]] = set()  # (task, lease) handed out
         self.due: dict[str, float] = {}  # scheduled task → when it is due (clock seconds)
         self.max_attempts: dict[str, int] = {}
-        self.given_back: dict[str, int] = {}  # running task → claims given back by requeue
+        self.attempts: dict[str, int] = {}  # task → the attempts that count
         self.paused = False
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
@@ -90,9 +89,11 @@ class StoreModel(RuleBasedStateMachine):
         assert self.status[task["id"]] == "queued", (
             f"{task['friendly_id']} was handed out while {self.status[task['id']]}"
         )
-        key = (task["id"], self.life[task["id"]], task["attempts"])
+        key = (task["id"], task["lease"])
         assert key not in self.handed, f"{task['friendly_id']} was handed out twice"
         self.handed.add(key)
+        self.attempts[task["id"]] += 1
+        assert task["attempts"] == self.attempts[task["id"]]
         self.status[task["id"]] = "running"
         self.beat[task["id"]] = self.moves
         self.warned.discard(task["id"])
@@ -121,8 +122,7 @@ class StoreModel(RuleBasedStateMachine):
             self.rank[task["id"]] = (-priority, len(self.rank))
             self.friendly[task["id"]] = task["friendly_id"]
             self.max_attempts[task["id"]] = attempts
-            self.life[task["id"]] = 0
-            self.given_back[task["id"]] = 0
+            self.attempts[task["id"]] = 0
 
     @rule(claimers=st.integers(1, 3))
     def claim(self, claimers: int) -> None:
@@ -152,11 +152,14 @@ class StoreModel(RuleBasedStateMachine):
     )
     def finish(self, data: st.DataObject, status: str, retry: bool, stale_attempt: bool) -> None:
         ref = data.draw(st.sampled_from(self.with_status("running")))
-        attempts = self.run(self.store.task_get(ref))["attempts"]
-        if stale_attempt and attempts > 1:  # a report from an earlier claim is fenced off
+        held = self.run(self.store.task_get(ref))
+        attempts, lease = held["attempts"], held["lease"]
+        if stale_attempt and lease > 1:  # a report from an earlier claim is fenced off
             with pytest.raises(Conflict):
-                self.run(self.store.task_finish(FinishParams(ref, status, attempt=attempts - 1)))
-        params = FinishParams(ref=ref, status=status, error="x", attempt=attempts, retry=retry)
+                self.run(self.store.task_finish(FinishParams(ref, status, lease=lease - 1)))
+        params = FinishParams(
+            ref=ref, status=status, error="x", attempt=attempts, lease=lease, retry=retry
+        )
         done = self.run(self.store.task_finish(params))
         self.end_attempt(ref, done, status == "failed" and retry, attempts)
 
@@ -164,7 +167,7 @@ class StoreModel(RuleBasedStateMachine):
         """The model's side of an attempt that ended (a report, or the sweeper's 2×)."""
         if done["status"] == "succeeded":
             self.status[ref] = "succeeded"
-        elif retry and attempts < self.max_attempts[ref] + self.given_back[ref]:
+        elif retry and attempts < self.max_attempts[ref]:
             assert done["status"] == "scheduled"
             self.status[ref] = "scheduled"
             self.due[ref] = self.clock.time() + RETRY_WAIT
@@ -198,11 +201,10 @@ class StoreModel(RuleBasedStateMachine):
         back = self.run(self.store.task_requeue(ref))
         assert back["status"] == "queued"
         if self.status[ref] in TERMINAL:  # all its attempts again
-            assert back["attempts"] == 0
-            self.life[ref] += 1
-            self.given_back[ref] = 0
-        elif self.status[ref] == "running":  # the claim stays counted (the fence)
-            self.given_back[ref] += 1
+            self.attempts[ref] = 0
+        elif self.status[ref] == "running":  # the claim is given back: it does not count
+            self.attempts[ref] = max(self.attempts[ref] - 1, 0)
+        assert back["attempts"] == self.attempts[ref]
         self.status[ref] = "queued"
 
     @precondition(lambda self: self.status)
@@ -238,10 +240,10 @@ class StoreModel(RuleBasedStateMachine):
         self.run(assert_counts_equal_rows(self.store))
 
     @invariant()
-    def attempts_stay_within_max_attempts(self) -> None:
+    def attempts_follow_the_model_within_max_attempts(self) -> None:
         for task in self.run(all_tasks(self.store)):
-            budget = task["max_attempts"] + self.given_back[task["id"]]
-            assert task["attempts"] <= budget, f"{task['friendly_id']}: {task['attempts']} tries"
+            assert task["attempts"] == self.attempts[task["id"]], task["friendly_id"]
+            assert task["attempts"] <= task["max_attempts"], f"{task['friendly_id']}: too many"
 
 
 async def _gather(claims: list[Coroutine[Any, Any, T]]) -> list[T]:

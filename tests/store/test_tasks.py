@@ -276,9 +276,11 @@ async def test_requeue_puts_a_task_back(store: Store, queue: Queue, ended: str) 
     assert back["status"] == "queued"
     for cleared in ("worker", "claimed_at", "finished_at", "result", "error"):
         assert back[cleared] is None
-    # v2: a finished task gets all its attempts again; a running one's claim stays counted
-    assert back["attempts"] == (1 if ended == "running" else 0)
-    assert (await claim(store))["attempts"] == back["attempts"] + 1
+    # v2: a finished task gets all its attempts again; a running one gives its claim back
+    # (it does not count), while its lease keeps counting claims
+    assert (back["attempts"], back["lease"]) == (0, 1)
+    again = await claim(store)
+    assert (again["attempts"], again["lease"]) == (1, 2)
     await assert_counts_equal_rows(store)
 
 

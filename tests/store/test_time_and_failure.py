@@ -188,6 +188,48 @@ async def test_a_report_of_another_attempt_is_refused(
     assert done["status"] == "succeeded"
 
 
+async def test_a_claim_given_back_does_not_count_but_its_lease_does(
+    store: Store, queue: Queue
+) -> None:
+    [task] = await enqueue(store, "q", max_attempts=2)
+    for _ in range(3):  # claimed and given back three times: never past max_attempts
+        got = await claim(store)
+        assert got["attempts"] == 1
+        back = await store.task_requeue(task["id"], "w", got["attempts"], got["lease"])
+        assert (back["status"], back["attempts"], back["lease"]) == ("queued", 0, got["lease"])
+    last = await claim(store)
+    assert (last["attempts"], last["lease"]) == (1, 4)
+    assert last["attempts"] <= last["max_attempts"]
+
+
+async def test_a_report_of_an_earlier_claim_with_the_same_attempt_is_refused_by_its_lease(
+    store: Store, queue: Queue
+) -> None:
+    """A running task requeued from outside and claimed again by the same worker runs the
+    same attempt number: only the lease tells the old claim's late report from the new."""
+    [task] = await enqueue(store, "q", max_attempts=3)
+    old = await claim(store, "w")
+    await store.task_requeue(task["id"])  # from the cockpit, say
+    new = await claim(store, "w")
+    assert (old["attempts"], new["attempts"]) == (1, 1) and new["lease"] == old["lease"] + 1
+    late = {"attempt": old["attempts"], "lease": old["lease"]}
+    for call in (
+        store.task_finish(FinishParams(ref=task["id"], status="succeeded", worker="w", **late)),
+        fail(store, task["id"], worker="w", **late),
+        store.task_heartbeat(task["id"], "w", late["attempt"], late["lease"]),
+        store.task_progress(task["id"], "w", 1, 50.0, None, False, old["lease"]),
+        store.task_log(task["id"], "w", 1, "stdout", "late\n", old["lease"]),
+        store.task_requeue(task["id"], "w", late["attempt"], late["lease"]),
+    ):
+        with pytest.raises(Conflict, match=f"claimed again since lease {old['lease']}"):
+            await call
+    assert (await store.task_get(task["id"]))["status"] == "running"
+    done = await store.task_finish(
+        FinishParams(ref=task["id"], status="succeeded", worker="w", lease=new["lease"])
+    )
+    assert done["status"] == "succeeded"
+
+
 async def test_fail_with_claim_next_retries_too(store: Store, queue: Queue) -> None:
     [task] = await enqueue(store, "q", max_attempts=2, backoff=FLAT)
     await claim(store)

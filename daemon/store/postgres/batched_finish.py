@@ -29,15 +29,15 @@ _CLAIMED = rows.task_event_sql("'task.claimed'", "c")
 _SENT = "(SELECT n FROM sent) AS _sent"
 
 # One statement, one commit: the completions, with the same guards as the one-request
-# completion (``tasks._complete`` with ``_guard``: running, that holder or none, that attempt,
-# no dependants); then ``tasks.CLAIM_FROM_QUEUE`` for as many as completed ($9 the queue,
-# $10 the tools), the claimed rows in queue order going to the completers' workers in order;
+# completion (``tasks._complete`` with ``_guard``: running, that holder or none, that attempt
+# and lease, no dependants); then ``tasks.CLAIM_FROM_QUEUE`` for as many as completed ($10 the
+# queue, $11 the tools), the claimed rows in queue order going to the completers' workers in order;
 # count deltas, timeline rows and the events (``sparkq_notify_events``) of both.
 FINISH_AND_CLAIM_MANY = f"""
 WITH r AS (
     SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
-                         $7::text[], $8::int[]) WITH ORDINALITY
-        AS r(seq, id, result, stdout, stderr, worker, attempt, ord)
+                         $7::text[], $8::int[], $9::int[]) WITH ORDINALITY
+        AS r(seq, id, result, stdout, stderr, worker, attempt, lease, ord)
 ), d AS (
     UPDATE tasks t SET status = 'succeeded', result = r.result, error = NULL,
         stdout = COALESCE(r.stdout, t.stdout), stderr = COALESCE(r.stderr, t.stderr),
@@ -45,7 +45,8 @@ WITH r AS (
     FROM r
     WHERE t.seq = r.seq AND t.id = r.id AND t.status = 'running'
       AND (r.worker IS NULL OR t.worker IS NULL OR t.worker = r.worker)
-      AND (r.attempt IS NULL OR t.attempts = r.attempt) AND NOT t.dependants
+      AND (r.attempt IS NULL OR t.attempts = r.attempt)
+      AND (r.lease IS NULL OR t.lease = r.lease) AND NOT t.dependants
     RETURNING {_RETURN}
 ), dk AS (
     INSERT INTO count_deltas (queue_id, status, n)
@@ -58,14 +59,14 @@ WITH r AS (
     SELECT array_agg(r.worker ORDER BY r.ord) AS names FROM r JOIN d ON d.seq = r.seq
 ), q AS (
     SELECT id, paused, state, (concurrency IS NOT NULL OR rate_limit IS NOT NULL) AS limited
-    FROM queues WHERE id = $9 OR name = $9
-    ORDER BY id = $9 DESC LIMIT 1
+    FROM queues WHERE id = $10 OR name = $10
+    ORDER BY id = $10 DESC LIMIT 1
 ), next AS MATERIALIZED (
     SELECT t.seq FROM tasks t
     WHERE t.queue_id = (SELECT id FROM q) AND t.status = 'queued' AND {_NOT_EXPIRED}
       AND EXISTS (SELECT 1 FROM q WHERE NOT q.paused AND q.state IS DISTINCT FROM 'archived'
                   AND NOT q.limited)
-      AND ($10::text[] IS NULL OR t.tool = ANY($10::text[]))
+      AND ($11::text[] IS NULL OR t.tool = ANY($11::text[]))
     ORDER BY t.priority DESC, t.seq LIMIT (SELECT count(*) FROM d)
     FOR UPDATE SKIP LOCKED
 ), c AS (
@@ -134,6 +135,7 @@ async def _finish_and_claim_many(
         [p.stderr for p in ps],
         [p.worker for p in ps],
         [p.attempt for p in ps],
+        [p.lease for p in ps],
         queue,
         tools,
     )

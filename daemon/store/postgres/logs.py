@@ -52,14 +52,15 @@ async def append(
     attempt: int | None,
     stream: str,
     text: str,
+    lease: int | None = None,
     cap: int = LOG_TAIL_BYTES,
 ) -> dict[str, Any]:
     """Add ``text`` to the running task's output; the line ``{seq, at, stream, text}``."""
     size = len(text.encode())
-    clause, held, args = _guard(ref, worker, 4, attempt)
+    clause, held, args = _guard(ref, worker, 4, attempt, lease)
     row = await tx.conn.fetchrow(APPEND.format(clause=clause, held=held), size, stream, text, *args)
     if row is None:
-        check_running(await find(tx.conn, ref), worker, "given output", attempt)
+        check_running(await find(tx.conn, ref), worker, "given output", attempt, lease)
         raise Conflict(f"task {ref!r} cannot be given output")
     if row["kept"] > cap:
         await tx.conn.execute(TRIM, row["task_seq"], row["seq"], row["kept"] - cap)

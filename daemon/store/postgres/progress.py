@@ -29,12 +29,13 @@ async def report(
     attempt: int | None,
     percent: float | None,
     message: str | None,
+    lease: int | None = None,
 ) -> dict[str, Any]:
     """Record the progress of a running task (no event)."""
-    clause, held, args = _guard(ref, worker, 3, attempt)
+    clause, held, args = _guard(ref, worker, 3, attempt, lease)
     row = await conn.fetchrow(_update_running(clause, _ASSIGN, held, None), percent, message, *args)
     if row is None:
-        await _refuse_running(conn, ref, worker, "given progress", attempt)
+        await _refuse_running(conn, ref, worker, "given progress", attempt, lease=lease)
     return rows.task(row)
 
 
@@ -45,8 +46,9 @@ async def announce(
     attempt: int | None,
     percent: float | None,
     message: str | None,
+    lease: int | None = None,
 ) -> dict[str, Any]:
     """``report``, publishing its ``task.progress`` event when the transaction commits."""
-    task = await report(tx.conn, ref, worker, attempt, percent, message)
+    task = await report(tx.conn, ref, worker, attempt, percent, message, lease)
     tx.events.append(progress_event(task, task["updated_at"]))
     return task

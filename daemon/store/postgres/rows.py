@@ -19,8 +19,8 @@ from sparkq_daemon.store.values import (  # noqa: F401 - re-exported
 
 TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
-    "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
-    "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at, "
+    "lease, worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, "
+    "heartbeat_at, finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at, "
     "unique_key, depends_on, blocked_by, dependants, progress, role, schedule_id, scheduled_for"
 )
 _TASK_TIMES = ("created_at", "updated_at", "claimed_at", "heartbeat_at", "finished_at")
@@ -61,6 +61,7 @@ def task(record: asyncpg.Record) -> dict[str, Any]:
         "priority": record["priority"],
         "timeout": seconds(record["timeout"]),
         "attempts": record["attempts"],
+        "lease": record["lease"],
         "worker": record["worker"],
         "result": decode(record["result"]),
         "error": record["error"],

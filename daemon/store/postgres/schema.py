@@ -429,6 +429,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX schedules_due ON schedules(next_run_at) WHERE enabled;
     ALTER TABLE tasks ADD COLUMN schedule_id text, ADD COLUMN scheduled_for timestamptz;
     """,
+    # 12: a claim's lease: counts every claim of the task and never goes back, even when
+    # attempts does (a requeue gives a claim back; a redrive starts attempts again), so a report
+    # naming it can never land on a later claim.
+    r"""
+    ALTER TABLE tasks ADD COLUMN lease integer NOT NULL DEFAULT 0;
+    UPDATE tasks SET lease = attempts;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

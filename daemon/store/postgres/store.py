@@ -434,9 +434,9 @@ class PgStore(PgWebhooks):
         await self.task_requeue(task["id"])
 
     async def task_heartbeat(
-        self, ref: str, worker: str | None, attempt: int | None = None
+        self, ref: str, worker: str | None, attempt: int | None = None, lease: int | None = None
     ) -> Task:
-        return await self.db.read(tasks.heartbeat, ref, worker, attempt)
+        return await self.db.read(tasks.heartbeat, ref, worker, attempt, lease)
 
     async def task_progress(
         self,
@@ -446,10 +446,13 @@ class PgStore(PgWebhooks):
         percent: float | None,
         message: str | None,
         announce: bool,
+        lease: int | None = None,
     ) -> Task:
         if announce:
-            return await self.db.write(progress.announce, ref, worker, attempt, percent, message)
-        return await self.db.read(progress.report, ref, worker, attempt, percent, message)
+            return await self.db.write(
+                progress.announce, ref, worker, attempt, percent, message, lease
+            )
+        return await self.db.read(progress.report, ref, worker, attempt, percent, message, lease)
 
     async def task_log(
         self,
@@ -458,8 +461,9 @@ class PgStore(PgWebhooks):
         attempt: int | None,
         stream: str,
         text: str,
+        lease: int | None = None,
     ) -> dict[str, Any]:
-        return await self.db.write(logs.append, ref, worker, attempt, stream, text)
+        return await self.db.write(logs.append, ref, worker, attempt, stream, text, lease)
 
     async def task_logs(self, ref: str, after: int, limit: int) -> dict[str, Any]:
         return await self.db.read(logs.page, ref, after, limit)
@@ -531,9 +535,13 @@ class PgStore(PgWebhooks):
         return done, following, refused
 
     async def task_requeue(
-        self, ref: str, worker: str | None = None, attempt: int | None = None
+        self,
+        ref: str,
+        worker: str | None = None,
+        attempt: int | None = None,
+        lease: int | None = None,
     ) -> Task:
-        return await self.db.write(tasks.requeue, ref, worker, attempt)
+        return await self.db.write(tasks.requeue, ref, worker, attempt, lease)
 
     async def task_cancel(self, ref: str, message: str | None) -> Task:
         return await self.db.write(tasks.cancel, ref, message)

@@ -20,7 +20,7 @@ import asyncpg
 from sparkq_daemon.errors import Conflict, NotFound, RpcError, Validation
 from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.store.base import EnqueueItem, FinishParams
-from sparkq_daemon.store.guards import check_running
+from sparkq_daemon.store.guards import check_running, fence_columns
 from sparkq_daemon.store.postgres import dependencies, limits, rows, timeline, timing
 from sparkq_daemon.store.postgres import queues as queue_store
 from sparkq_daemon.store.postgres.db import Catalog, Tx
@@ -172,7 +172,8 @@ async def enqueue(
 
 _CLAIM_SET = (
     "UPDATE tasks t SET status = 'running', worker = $2, claimed_at = now(), "
-    "heartbeat_at = NULL, beat = now(), attempts = t.attempts + 1, updated_at = now(), "
+    "heartbeat_at = NULL, beat = now(), attempts = t.attempts + 1, lease = t.lease + 1, "
+    "updated_at = now(), "
     "stale_warned_at = NULL, finished_at = NULL, result = NULL, error = NULL, "
     "progress = NULL, events = t.events + 1 "
 )
@@ -328,11 +329,12 @@ async def _refuse_running(
     action: str,
     attempt: int | None,
     ends: bool = False,
+    lease: int | None = None,
 ):
     """The precise refusal for a guarded update of a running task that matched nothing;
     ``NeedsTransaction`` when the update would end (``ends``) a task others depend on."""
     row = await find(conn, ref)
-    check_running(row, worker, action, attempt)
+    check_running(row, worker, action, attempt, lease)
     if ends and row["dependants"]:
         raise NeedsTransaction(ref)
     raise Conflict(f"task {ref!r} cannot be {action}")
@@ -347,24 +349,32 @@ def qualified_match(ref: str, first: int) -> tuple[str, tuple[Any, ...]]:
 
 
 def _guard(
-    ref: str, worker: str | None, first: int, attempt: int | None = None
+    ref: str,
+    worker: str | None,
+    first: int,
+    attempt: int | None = None,
+    lease: int | None = None,
 ) -> tuple[str, str, tuple[Any, ...]]:
-    """The match of ``ref``, and the holder and attempt fence, inside the guarded statement."""
+    """The match of ``ref``, and the holder and claim fence, inside the guarded statement."""
     clause, args = qualified_match(ref, first)
     held = ""
     if worker is not None:
         held = f" AND (t.worker IS NULL OR t.worker = ${first + len(args)})"
         args = (*args, worker)
-    if attempt is not None:
-        held += f" AND t.attempts = ${first + len(args)}"
-        args = (*args, attempt)
+    for column, value in fence_columns(attempt, lease):
+        held += f" AND t.{column} = ${first + len(args)}"
+        args = (*args, value)
     return clause, held, args
 
 
 async def heartbeat(
-    conn: asyncpg.Connection, ref: str, worker: str | None, attempt: int | None = None
+    conn: asyncpg.Connection,
+    ref: str,
+    worker: str | None,
+    attempt: int | None = None,
+    lease: int | None = None,
 ) -> dict[str, Any]:
-    clause, held, args = _guard(ref, worker, 1, attempt)
+    clause, held, args = _guard(ref, worker, 1, attempt, lease)
     sql = _update_running(
         clause,
         "heartbeat_at = now(), beat = now(), stale_warned_at = NULL, updated_at = now()",
@@ -373,7 +383,7 @@ async def heartbeat(
     )
     row = await conn.fetchrow(sql, *args)
     if row is None:
-        await _refuse_running(conn, ref, worker, "heartbeated", attempt)
+        await _refuse_running(conn, ref, worker, "heartbeated", attempt, lease=lease)
     return rows.task(row)
 
 
@@ -384,13 +394,13 @@ async def finish(
     with attempts left and ``p.retry`` is scheduled for its next attempt instead."""
     if p.status == "failed":
         row = await find(conn, p.ref)
-        check_running(row, p.worker, "failed", p.attempt)
+        check_running(row, p.worker, "failed", p.attempt, p.lease)
         return await fail_attempt(
             conn, origin, row, p.error or "", p.reason, p.retry, p.stdout, p.stderr
         )
     row = await _complete(conn, origin, p, " AND NOT t.dependants")
     if row is None:
-        await _refuse_running(conn, p.ref, p.worker, "completed", p.attempt, ends=True)
+        await _refuse_running(conn, p.ref, p.worker, "completed", p.attempt, True, p.lease)
     task = rows.task(row)
     return task, [rows.task_event("task.completed", task)]
 
@@ -398,7 +408,7 @@ async def finish(
 async def _complete(
     conn: asyncpg.Connection, origin: str | None, p: FinishParams, guard: str
 ) -> asyncpg.Record | None:
-    clause, held, args = _guard(p.ref, p.worker, 5, p.attempt)
+    clause, held, args = _guard(p.ref, p.worker, 5, p.attempt, p.lease)
     sql = _update_running(
         clause,
         "status = 'succeeded', result = $2, error = NULL, stdout = COALESCE($3, t.stdout), "
@@ -414,7 +424,7 @@ async def finish_in_tx(tx: Tx, p: FinishParams) -> dict[str, Any]:
     one transaction."""
     row = await find(tx.conn, p.ref, lock=True)
     action = "completed" if p.status == "succeeded" else "failed"
-    check_running(row, p.worker, action, p.attempt)
+    check_running(row, p.worker, action, p.attempt, p.lease)
     if p.status == "failed":
         task, events = await fail_attempt(
             tx.conn, None, row, p.error or "", p.reason, p.retry, p.stdout, p.stderr, False
@@ -422,7 +432,7 @@ async def finish_in_tx(tx: Tx, p: FinishParams) -> dict[str, Any]:
     else:
         done = await _complete(tx.conn, None, p, "")
         if done is None:
-            await _refuse_running(tx.conn, p.ref, p.worker, action, p.attempt)
+            await _refuse_running(tx.conn, p.ref, p.worker, action, p.attempt, lease=p.lease)
         task = rows.task(done)
         events = [rows.task_event("task.completed", task)]
     tx.events.extend(events)
@@ -471,7 +481,7 @@ WITH c AS (
         stale_warned_at = CASE WHEN $2 = 'scheduled' THEN NULL ELSE t.stale_warned_at END,
         finished_at = CASE WHEN $2 = 'scheduled' THEN NULL ELSE now() END,
         updated_at = now(), events = t.events + 1
-    WHERE t.seq = $9 AND t.status = 'running' AND t.attempts = $10
+    WHERE t.seq = $9 AND t.status = 'running' AND t.lease = $10
       AND t.worker IS NOT DISTINCT FROM $8{{guard}}
     RETURNING {_RETURN}
 ), {_MOVED.format(old="'running'", new="$2")},
@@ -517,10 +527,11 @@ async def fail_attempt(
     if retry and attempts < row["max_attempts"]:
         backoff = rows.decode(row["backoff"]) or backoff_policy.DEFAULT
         wait, status = backoff_policy.delay_before(backoff, attempts), "scheduled"
-    args = (origin, status, wait, reason, error, stdout, stderr, worker, row["seq"], attempts)
+    lease = row["lease"]  # the claim read: a requeue and claim since is refused
+    args = (origin, status, wait, reason, error, stdout, stderr, worker, row["seq"], lease)
     updated = await conn.fetchrow(FAIL_ATTEMPT_GUARDED if guarded else FAIL_ATTEMPT, *args)
     if updated is None:
-        await _refuse_running(conn, row["id"], worker, "failed", attempts, ends=guarded)
+        await _refuse_running(conn, row["id"], worker, "failed", None, guarded, lease)
     task = rows.task(updated)
     if status == "scheduled":
         event = rows.task_event("task.retrying", task)
@@ -536,9 +547,10 @@ _REQUEUE = (
     "heartbeat_at = NULL, beat = NULL, finished_at = NULL, stale_warned_at = NULL, "
     "result = NULL, error = NULL, run_at = NULL, reason = NULL, expires_at = NULL, "
     "updated_at = now(), "
-    # A finished task gets all its attempts again; a running one's claim stays counted.
+    # A finished task gets all its attempts again; a running one gives its claim back (it does
+    # not count, so attempts never passes max_attempts); the lease alone names claims.
     "attempts = CASE WHEN $2::text IN ('succeeded', 'failed', 'cancelled') THEN 0 "
-    "ELSE attempts END, "
+    "WHEN $2::text = 'running' THEN GREATEST(attempts - 1, 0) ELSE attempts END, "
     "blocked_by = CASE WHEN depends_on IS NULL THEN NULL ELSE $4::text[] END "
     "WHERE seq = $1 AND status = $2 "
     f"RETURNING seq, {rows.TASK_COLUMNS}, "
@@ -547,14 +559,18 @@ _REQUEUE = (
 
 
 async def requeue(
-    tx: Tx, ref: str, worker: str | None = None, attempt: int | None = None
+    tx: Tx,
+    ref: str,
+    worker: str | None = None,
+    attempt: int | None = None,
+    lease: int | None = None,
 ) -> dict[str, Any]:
-    """Put a task back in its queue; with ``worker`` (and ``attempt``), only a running task
-    that worker holds (that claim): a runner giving back its own task never requeues one
-    claimed again since."""
+    """Put a task back in its queue; with ``worker`` (and ``attempt`` or ``lease``), only a
+    running task that worker holds (that claim): a runner giving back its own task never
+    requeues one claimed again since."""
     row = await find(tx.conn, ref, lock=True)
-    if worker is not None or attempt is not None:
-        check_running(row, worker, "requeued", attempt)
+    if worker is not None or attempt is not None or lease is not None:
+        check_running(row, worker, "requeued", attempt, lease)
     if row["status"] == "queued":
         raise Conflict(
             f"task {row['friendly_id']} is already queued", id=row["id"], status="queued"

@@ -10,7 +10,7 @@ from sparkq_daemon.errors import Conflict
 from sparkq_daemon.store.live import LOG_TAIL_BYTES, log_event
 from sparkq_daemon.store.sqlite.database import telemetry
 from sparkq_daemon.store.sqlite.task_lookup import find, match
-from sparkq_daemon.store.sqlite.tasks import _running
+from sparkq_daemon.store.sqlite.tasks import _running, held_by
 from sparkq_daemon.store.sqlite.tx import Tx
 
 
@@ -22,16 +22,14 @@ def append(
     attempt: int | None,
     stream: str,
     text: str,
+    lease: int | None = None,
     cap: int = LOG_TAIL_BYTES,
 ) -> dict[str, Any]:
     """Add ``text`` to the running task's output; the line ``{seq, at, stream, text}``."""
     size = len(text.encode())
     clause, args = match(ref)
-    held = ""
-    if worker is not None:
-        held, args = " AND (worker IS NULL OR worker = ?)", (*args, worker)
-    if attempt is not None:
-        held, args = held + " AND attempts = ?", (*args, attempt)
+    held, held_args = held_by(worker, attempt, lease)
+    args = (*args, *held_args)
     row = tx.conn.execute(
         "UPDATE tasks SET log_seq = log_seq + 1, log_bytes = log_bytes + ? "
         f"WHERE {clause} AND status = 'running'{held} "
@@ -39,7 +37,7 @@ def append(
         (size, *args),
     ).fetchone()
     if row is None:
-        _running(tx, ref, worker, "given output", attempt)  # raises NotFound or Conflict
+        _running(tx, ref, worker, "given output", attempt, lease)  # raises NotFound or Conflict
         raise Conflict(f"task {ref!r} cannot be given output")
     task_seq, seq, kept = row[0], row[1], row[2]
     tx.conn.execute(

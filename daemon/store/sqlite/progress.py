@@ -28,6 +28,7 @@ def report(
     percent: float | None,
     message: str | None,
     announce: bool,
+    lease: int | None = None,
 ) -> dict[str, Any]:
     """Record the progress of a running task; with ``announce``, its ``task.progress`` event."""
     row = _update_running(
@@ -38,6 +39,7 @@ def report(
         _ASSIGN,
         (percent, message, tx.now, tx.now, tx.ts, tx.now),
         attempt,
+        lease,
     )
     task = out(row)
     if announce:

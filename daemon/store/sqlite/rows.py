@@ -17,8 +17,8 @@ from sparkq_daemon.store.values import (  # noqa: F401 - re-exported
 
 TASK_COLUMNS = (
     "id, friendly_id, queue_id, tool, task_class, payload, status, priority, timeout, attempts, "
-    "worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, heartbeat_at, "
-    "finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at, "
+    "lease, worker, result, error, stdout, stderr, created_at, updated_at, claimed_at, "
+    "heartbeat_at, finished_at, stale_warned_at, run_at, max_attempts, backoff, reason, expires_at, "
     "unique_key, depends_on, blocked_by, dependants, progress, role, schedule_id, scheduled_for"
 )
 

@@ -311,6 +311,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE tasks ADD COLUMN schedule_id TEXT;
     ALTER TABLE tasks ADD COLUMN scheduled_for TEXT;
     """,
+    # 14: a claim's lease: counts every claim of the task and never goes back, even when
+    # attempts does (a requeue gives a claim back; a redrive starts attempts again), so a report
+    # naming it can never land on a later claim.
+    """
+    ALTER TABLE tasks ADD COLUMN lease INTEGER NOT NULL DEFAULT 0;
+    UPDATE tasks SET lease = attempts;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

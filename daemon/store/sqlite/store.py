@@ -339,9 +339,9 @@ class SqliteStore(SqliteWebhooks):
         return standing.future.result()
 
     async def task_heartbeat(
-        self, ref: str, worker: str | None, attempt: int | None = None
+        self, ref: str, worker: str | None, attempt: int | None = None, lease: int | None = None
     ) -> Task:
-        return await self.db.write(tasks.heartbeat, ref, worker, attempt)
+        return await self.db.write(tasks.heartbeat, ref, worker, attempt, lease)
 
     async def task_progress(
         self,
@@ -351,9 +351,10 @@ class SqliteStore(SqliteWebhooks):
         percent: float | None,
         message: str | None,
         announce: bool,
+        lease: int | None = None,
     ) -> Task:
         return await self.db.write(
-            progress.report, ref, worker, attempt, percent, message, announce
+            progress.report, ref, worker, attempt, percent, message, announce, lease
         )
 
     async def task_log(
@@ -363,8 +364,9 @@ class SqliteStore(SqliteWebhooks):
         attempt: int | None,
         stream: str,
         text: str,
+        lease: int | None = None,
     ) -> dict[str, Any]:
-        return await self.db.write(logs.append, ref, worker, attempt, stream, text)
+        return await self.db.write(logs.append, ref, worker, attempt, stream, text, lease)
 
     async def task_logs(self, ref: str, after: int, limit: int) -> dict[str, Any]:
         return await self.db.read(logs.page, ref, after, limit)
@@ -386,9 +388,13 @@ class SqliteStore(SqliteWebhooks):
         return await self.db.write(tasks.finish, params)
 
     async def task_requeue(
-        self, ref: str, worker: str | None = None, attempt: int | None = None
+        self,
+        ref: str,
+        worker: str | None = None,
+        attempt: int | None = None,
+        lease: int | None = None,
     ) -> Task:
-        return await self.db.write(tasks.requeue, ref, worker, attempt)
+        return await self.db.write(tasks.requeue, ref, worker, attempt, lease)
 
     async def task_cancel(self, ref: str, message: str | None) -> Task:
         return await self.db.write(tasks.cancel, ref, message)

@@ -16,7 +16,7 @@ from sparkq_daemon.ids import friendly_id, task_ids
 from sparkq_daemon.policy import backoff as backoff_policy
 from sparkq_daemon.store import flow
 from sparkq_daemon.store.base import EnqueueItem, FinishParams
-from sparkq_daemon.store.guards import check_running
+from sparkq_daemon.store.guards import check_running, fence_columns
 from sparkq_daemon.store.sqlite import dependencies, due, limits, rows, timeline
 from sparkq_daemon.store.sqlite import queues as queue_store
 from sparkq_daemon.store.sqlite.task_lookup import RETURNING, SELECT, find, match, out
@@ -207,6 +207,7 @@ def enqueue(tx: Tx, queue_ref: str, items: Sequence[EnqueueItem]) -> list[dict[s
             "priority": item.priority or 0,
             "timeout": rows.seconds(timeout),
             "attempts": 0,
+            "lease": 0,
             "worker": None,
             "result": None,
             "error": error,
@@ -329,7 +330,7 @@ def _record_flow(
 
 _CLAIM_SET = (
     "UPDATE tasks SET status = 'running', worker = ?, claimed_at = ?, heartbeat_at = NULL, "
-    "beat = ?, attempts = attempts + 1, updated_at = ?, stale_warned_at = NULL, "
+    "beat = ?, attempts = attempts + 1, lease = lease + 1, updated_at = ?, stale_warned_at = NULL, "
     "finished_at = NULL, result = NULL, error = NULL, progress = NULL "
 )
 
@@ -416,11 +417,28 @@ def claim(
 
 
 def _running(
-    tx: Tx, ref: str, worker: str | None, action: str, attempt: int | None = None
+    tx: Tx,
+    ref: str,
+    worker: str | None,
+    action: str,
+    attempt: int | None = None,
+    lease: int | None = None,
 ) -> sqlite3.Row:
     row = find(tx.conn, ref)
-    check_running(row, worker, action, attempt)
+    check_running(row, worker, action, attempt, lease)
     return row
+
+
+def held_by(
+    worker: str | None, attempt: int | None, lease: int | None
+) -> tuple[str, tuple[Any, ...]]:
+    """The WHERE terms (and their values) of a report's holder and claim fence."""
+    held, args = "", ()
+    if worker is not None:
+        held, args = " AND (worker IS NULL OR worker = ?)", (worker,)
+    for column, value in fence_columns(attempt, lease):
+        held, args = f"{held} AND {column} = ?", (*args, value)
+    return held, args
 
 
 def _update_running(
@@ -431,25 +449,24 @@ def _update_running(
     assignments: str,
     values: tuple[Any, ...],
     attempt: int | None = None,
+    lease: int | None = None,
 ) -> sqlite3.Row:
     """One guarded UPDATE of a running task; on no match, the precise refusal."""
     clause, args = match(ref)
-    held = ""
-    if worker is not None:
-        held, args = " AND (worker IS NULL OR worker = ?)", (*args, worker)
-    if attempt is not None:
-        held, args = held + " AND attempts = ?", (*args, attempt)
+    held, held_args = held_by(worker, attempt, lease)
     row = tx.conn.execute(
         f"UPDATE tasks SET {assignments} WHERE {clause} AND status = 'running'{held}" + RETURNING,
-        (*values, *args),
+        (*values, *args, *held_args),
     ).fetchone()
     if row is None:
-        _running(tx, ref, worker, action, attempt)  # raises NotFound or Conflict
+        _running(tx, ref, worker, action, attempt, lease)  # raises NotFound or Conflict
         raise Conflict(f"task {ref!r} cannot be {action}")
     return row
 
 
-def heartbeat(tx: Tx, ref: str, worker: str | None, attempt: int | None = None) -> dict[str, Any]:
+def heartbeat(
+    tx: Tx, ref: str, worker: str | None, attempt: int | None = None, lease: int | None = None
+) -> dict[str, Any]:
     row = _update_running(
         tx,
         ref,
@@ -458,6 +475,7 @@ def heartbeat(tx: Tx, ref: str, worker: str | None, attempt: int | None = None) 
         "heartbeat_at = ?, beat = ?, stale_warned_at = NULL, updated_at = ?",
         (tx.now, tx.ts, tx.now),
         attempt,
+        lease,
     )
     return out(row)
 
@@ -466,7 +484,7 @@ def finish(tx: Tx, p: FinishParams) -> dict[str, Any]:
     """complete (status 'succeeded') or fail (status 'failed') a running task; a failure
     with attempts left and ``p.retry`` is scheduled for its next attempt instead."""
     if p.status == "failed":
-        row = _running(tx, p.ref, p.worker, "failed", p.attempt)
+        row = _running(tx, p.ref, p.worker, "failed", p.attempt, p.lease)
         return fail_attempt(tx, row, p.error or "", p.reason, p.retry, p.stdout, p.stderr)
     row = _update_running(
         tx,
@@ -477,6 +495,7 @@ def finish(tx: Tx, p: FinishParams) -> dict[str, Any]:
         "stderr = COALESCE(?, stderr), finished_at = ?, updated_at = ?",
         (p.result_json, p.stdout, p.stderr, tx.now, tx.now),
         p.attempt,
+        p.lease,
     )
     task = out(row)
     tx.moved(task["queue_id"], "running", "succeeded")
@@ -534,13 +553,17 @@ def fail_attempt(
 
 
 def requeue(
-    tx: Tx, ref: str, worker: str | None = None, attempt: int | None = None
+    tx: Tx,
+    ref: str,
+    worker: str | None = None,
+    attempt: int | None = None,
+    lease: int | None = None,
 ) -> dict[str, Any]:
     """Put a task back in its queue; with ``worker``, only a running task that worker holds
     (a runner giving back its own task never requeues one claimed again since). A failed or
-    cancelled task gets all its attempts again."""
-    if worker is not None or attempt is not None:
-        row = _running(tx, ref, worker, "requeued", attempt)
+    cancelled task gets all its attempts again; a running one's claim does not count."""
+    if worker is not None or attempt is not None or lease is not None:
+        row = _running(tx, ref, worker, "requeued", attempt, lease)
     else:
         row = find(tx.conn, ref)
     if row["status"] == "queued":
@@ -551,14 +574,21 @@ def requeue(
 
 
 def _requeued(tx: Tx, row: sqlite3.Row, redrive: bool = False) -> dict[str, Any]:
-    reset = row["status"] in rows.TERMINAL  # a finished task gets all its attempts again
+    # A finished task gets all its attempts again; a running one gives its claim back (it does
+    # not count, so attempts never passes max_attempts); the lease alone names claims.
+    if row["status"] in rows.TERMINAL:
+        attempts = "0"
+    elif row["status"] == "running":
+        attempts = "MAX(attempts - 1, 0)"
+    else:
+        attempts = "attempts"
     dependencies.check_key_free(tx, row)
     status, waiting = dependencies.requeue_status(tx, row)
     updated = tx.conn.execute(
         "UPDATE tasks SET status = ?, worker = NULL, claimed_at = NULL, "
         "heartbeat_at = NULL, beat = NULL, finished_at = NULL, stale_warned_at = NULL, "
         "result = NULL, error = NULL, run_at = NULL, reason = NULL, expires_at = NULL, "
-        f"attempts = {'0' if reset else 'attempts'}, updated_at = ?, "
+        f"attempts = {attempts}, updated_at = ?, "
         "blocked_by = CASE WHEN depends_on IS NULL THEN NULL ELSE ? END "
         "WHERE seq = ? AND status = ?" + RETURNING,
         (status, tx.now, rows.encode(waiting), row["seq"], row["status"]),
