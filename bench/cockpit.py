@@ -15,7 +15,7 @@ from bench.daemon_proc import BenchDaemon
 from bench.ndjson import RpcConnection
 from bench.sizes import Sizes
 from bench.sparkq_socket import ITEM, create_queue, fill
-from bench.stats import Figure
+from bench.stats import Figure, Target
 from sparkq_tui.cockpit.app import SparkQApp
 from sparkq_tui.theme_files import builtin_theme_dir
 
@@ -75,6 +75,7 @@ def measure(sizes: Sizes) -> list[Figure]:
         "start-up to first full frame (3 tasks)",
         "ms",
         higher_is_better=False,
+        targets=[Target(500, "≤ 500")],
     )
     label = f"{sizes.cockpit_tasks:,}".replace(",", " ")
     big = Figure(
@@ -83,6 +84,7 @@ def measure(sizes: Sizes) -> list[Figure]:
         f"start-up to first full frame ({label}-task queue)",
         "ms",
         higher_is_better=False,
+        targets=[Target(500, "≤ 500")],
     )
     jump = Figure(
         "cockpit.jump_end",

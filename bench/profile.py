@@ -30,6 +30,7 @@ WORKLOADS = {
     "drain_1": lambda path, n, t: sparkq_socket.drain(path, n, 1, t),
     "drain_next_4": lambda path, n, t: sparkq_socket.drain_claim_next(path, n, 4, t),
     "enqueue_seq": lambda path, n, t: sparkq_socket.enqueue_sequential(path, n, t),
+    "enqueue_batch": lambda path, n, t: sparkq_socket.enqueue_batches(path, n // 1000, t),
 }
 
 
