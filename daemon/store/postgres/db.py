@@ -104,6 +104,10 @@ class PgDatabase:
             max_size=POOL_MAX,
             timeout=CONNECT_TIMEOUT,
             reset=_keep_session,
+            # The hot statements are large CTEs: PostgreSQL's default re-planned them on every
+            # call (0.3 ms each; measured, generic plans made 8 concurrent enqueues 1.46× and
+            # one client's 1.4× faster, and enqueue→claimed 16 % quicker).
+            server_settings={"plan_cache_mode": "force_generic_plan"},
         )
 
     async def close(self) -> None:
