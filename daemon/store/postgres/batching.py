@@ -2,7 +2,10 @@
 statements for that key are in flight are combined into ONE statement when a slot frees.
 
 A lone request runs at once (no added latency); under load, the requests waiting behind the
-``IN_FLIGHT`` statements of their key go together in the next one. One statement for several
+``IN_FLIGHT`` statements of their key go together in the next one, which waits a moment
+(``GATHER_WAIT``, as SQLite's group commit does) while fewer wait than the last one carried:
+without it the first runner back ran alone and the other three together (measured: drain
+and 8 enqueuers about 5 % faster with it). One statement for several
 requests means one round trip and one commit (WAL flush) instead of one each; the per-request
 answers (results or refusals) are handed back to the waiting callers in order."""
 
@@ -21,6 +24,7 @@ from sparkq_daemon.store.postgres.db import PgDatabase
 
 IN_FLIGHT = 1  # statements per key at once (measured: 1 beat 2 and 4 for 8 enqueuers)
 MAX_BATCH = 64  # requests per statement
+GATHER_WAIT = 0.0005  # seconds a statement may wait for its key's last batch size to come
 
 # (key, requests) -> one answer per request, in order: a result or the exception to raise.
 BatchFn = Callable[[Hashable, list[Any]], Awaitable[Sequence[Any]]]
@@ -41,6 +45,7 @@ class Batcher:
         self.max_batch = max_batch
         self._lanes: dict[Hashable, _Lane] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._last: dict[Hashable, int] = {}  # requests the last statement of a key carried
         self.largest = 0  # the most requests one statement carried so far
 
     async def submit(self, key: Hashable, request: Any) -> Any:
@@ -57,13 +62,27 @@ class Batcher:
             task.add_done_callback(self._tasks.discard)
         return await future
 
+    async def _gather(self, key: Hashable, lane: _Lane) -> None:
+        """Let requests already on their way join: while fewer wait than the last statement
+        of ``key`` carried, turn the loop for up to ``GATHER_WAIT`` (its callers, answered,
+        are sending their next ones). A lone caller's last batch was 1: it never waits."""
+        want = self._last.get(key, 1)
+        if len(lane.pending) >= want:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + GATHER_WAIT
+        while len(lane.pending) < want and loop.time() < deadline:
+            await asyncio.sleep(0)
+
     async def _drain(self, key: Hashable, lane: _Lane) -> None:
         try:
             while lane.pending:
+                await self._gather(key, lane)
                 batch = [
                     lane.pending.popleft() for _ in range(min(len(lane.pending), self.max_batch))
                 ]
                 self.largest = max(self.largest, len(batch))
+                self._last[key] = len(batch)
                 try:
                     answers: Sequence[Any] = await self.fn(key, [r for r, _ in batch])
                 except Exception as exc:  # every caller of the batch gets it
