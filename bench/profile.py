@@ -31,7 +31,15 @@ WORKLOADS = {
     "drain_next_4": lambda path, n, t: sparkq_socket.drain_claim_next(path, n, 4, t),
     "enqueue_seq": lambda path, n, t: sparkq_socket.enqueue_sequential(path, n, t),
     "enqueue_batch": lambda path, n, t: sparkq_socket.enqueue_batches(path, n // 1000, t),
+    "claim_latency": lambda path, n, t: _latency(path, n, t),
 }
+
+
+async def _latency(path: str, samples: int, seconds: float) -> float:
+    """Enqueue→claimed round trips per second (one at a time: each a waiting claim)."""
+    started = time.perf_counter()
+    done = await sparkq_socket.claim_latency(path, samples, seconds)
+    return len(done) / (time.perf_counter() - started)
 
 
 def _frame_name(frame: str) -> str:
