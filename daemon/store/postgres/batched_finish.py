@@ -22,7 +22,7 @@ from sparkq_daemon.ids import seq_of_task_id
 from sparkq_daemon.store.base import FinishParams
 from sparkq_daemon.store.postgres import rows, timeline
 from sparkq_daemon.store.postgres.db import PgDatabase
-from sparkq_daemon.store.postgres.tasks import _CLAIM_SET, _NOT_EXPIRED, _RETURN
+from sparkq_daemon.store.postgres.tasks import _CLAIM_SET, _NOT_EXPIRED, _RETURN, EVENTS_WANTED
 
 _COMPLETED = rows.task_event_sql("'task.completed'", "d")
 _CLAIMED = rows.task_event_sql("'task.claimed'", "c")
@@ -86,8 +86,9 @@ WITH r AS (
     INSERT INTO task_events ({timeline.COLUMNS})
     SELECT c.seq, c.events, now(), 'claimed', NULLIF(c.attempts, 0), c.worker, NULL FROM c
 ), sent AS (
-    SELECT sparkq_notify_events($1, (SELECT array_agg(({_COMPLETED})::text ORDER BY d.seq) FROM d)
-        || (SELECT array_agg(({_CLAIMED})::text ORDER BY c.seq) FROM c)) AS n
+    SELECT CASE WHEN {EVENTS_WANTED} THEN sparkq_notify_events($1,
+        (SELECT array_agg(({_COMPLETED})::text ORDER BY d.seq) FROM d)
+        || (SELECT array_agg(({_CLAIMED})::text ORDER BY c.seq) FROM c)) END AS n
 )
 SELECT 'done' AS kind, NULL::text AS qid, NULL::boolean AS qlimited, {_SENT}, d.*,
        (SELECT name FROM queues WHERE queues.id = d.queue_id) AS queue_name
