@@ -160,6 +160,10 @@ class Outbox:
         self._pending.append(report)
         self._idle.clear()
         if self._away:
+            # Kept until the daemon is back: on disk now, not only when it is first sent.
+            task = asyncio.create_task(self._durable(report))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
             self._wake.set()
         else:
             # Sent at once, beside other runners' slots' reports: one group commit takes them
@@ -171,6 +175,7 @@ class Outbox:
         return report
 
     async def _deliver_now(self, report: Report) -> None:
+        await self._durable(report)
         try:
             outcome = await deliver(self.client, report)
         except DaemonUnavailable:
@@ -185,6 +190,16 @@ class Outbox:
             return
         self._finish(report, outcome)
 
+    async def _durable(self, report: Report) -> None:
+        """Wait until ``report`` is on disk (sent only then: a runner killed meanwhile leaves
+        it for the next one)."""
+        if self.journal is None or report.seq is None:
+            return
+        try:
+            await self.journal.synced(report.seq)
+        except OSError as exc:
+            log.error("could not sync %s: %s", self.journal.path, exc)
+
     async def _retry_loop(self) -> None:
         """Deliver, oldest first, the reports nobody is sending (left by an earlier run, or
         kept while the daemon was away), backing off while the daemon stays away."""
@@ -196,6 +211,7 @@ class Outbox:
                 await self._wake.wait()
                 continue
             report.owned = True
+            await self._durable(report)
             try:
                 outcome = await deliver(self.client, report)
             except DaemonUnavailable:

@@ -1,8 +1,11 @@
 """The outbox journal on its own: what is pending survives a reopen, acks and a torn last line
-are honoured, and one worker's file is held by one runner at a time."""
+are honoured, one worker's file is held by one runner at a time, and the reports written
+together share one fsync before they are sent."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 from pathlib import Path
 
 import pytest
@@ -52,3 +55,26 @@ def test_worker_names_that_are_not_file_names_get_their_own_file(tmp_path: Path)
     paths = {outbox_path(tmp_path, name) for name in names}
     assert len(paths) == len(names)
     assert all(p.parent == tmp_path and not p.name.startswith(".") for p in paths)
+
+
+async def test_reports_written_together_share_one_fsync_before_they_are_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = OutboxFile.open(tmp_path / "ob", "w1")
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+    seqs = [journal.append("task.complete", {"id": f"tsk_{n}"}, None) for n in range(3)]
+    assert synced == []  # written, not yet on disk: nothing was sent
+    await asyncio.gather(*(journal.synced(seq) for seq in seqs))
+    assert len(synced) == 1  # the three slots' reports, one fsync
+    await journal.synced(seqs[0])
+    assert len(synced) == 1  # already on disk: no second fsync
+    journal.ack(seqs[0])
+    journal.clear()
+    assert len(synced) == 1  # acks and emptying are not fsynced
+    later = journal.append("task.fail", {"id": "tsk_x"}, None)
+    await journal.synced(later)
+    assert len(synced) == 2
+    journal.close(remove=False)
+    assert len(synced) == 3  # what is left for the next runner goes to disk first
