@@ -51,7 +51,8 @@ async def _frames_while(app: SparkQApp, runner: subprocess.Popen[str], task: str
             display(screen, renderable)
 
         app._display = counted  # type: ignore[method-assign]
-        app.set_interval(1 / REPAINT_HZ, lambda: app.screen.refresh())
+        # A tick may come while the app closes (no screen left): it then repaints nothing.
+        app.set_interval(1 / REPAINT_HZ, lambda: app.screen_stack and app.screen.refresh())
         counting = time.perf_counter()
         # Until the flood ends, and at least MIN_WINDOW (a tiny flood may end before it starts).
         while runner.poll() is None or time.perf_counter() - counting < MIN_WINDOW:

@@ -8,6 +8,7 @@ import importlib
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the ``bench`` package importable
@@ -47,12 +48,18 @@ def main(argv: list[str] | None = None) -> int:
     chosen = sizes.pick(args.quick, args.smoke)
     info = machine.describe()
     figures = []
+    failed: list[str] = []
     for name, module in GROUPS.items():
         if args.only and name not in args.only:
             continue
         started = time.perf_counter()
         print(f"bench: {name} …", file=sys.stderr, flush=True)
-        figures += importlib.import_module(module).measure(chosen)
+        try:
+            figures += importlib.import_module(module).measure(chosen)
+        except Exception:  # one broken group must not lose the others' figures
+            traceback.print_exc()
+            failed.append(name)
+            continue
         print(f"bench: {name} took {time.perf_counter() - started:.1f} s", file=sys.stderr)
     info["load_at_end"] = list(os.getloadavg())
     rows = table.evaluate(figures)
@@ -65,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         print(table.markdown(rows))
         print()
         print(f"Machine: {machine.summary(info)}. Mode: {_mode(args)}.")
+    if failed:
+        print(f"bench: these groups failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
