@@ -175,13 +175,19 @@ async def enqueue(ctx: Context, queue: str, **item: Any) -> dict[str, Any]:
     returns the task (with ``duplicate: true`` when a live task of the queue already holds its
     ``unique_key``)."""
     await check_role(ctx, item.get("role"))
-    tasks = await ctx.store.task_enqueue(queue, [_item(item, pickle_tools=_pickle_tools(ctx))])
+    pickle_tools = _pickle_tools(ctx, [item])
+    tasks = await ctx.store.task_enqueue(queue, [_item(item, pickle_tools=pickle_tools)])
     return _with_duplicate(tasks[0])
 
 
-def _pickle_tools(ctx: Context) -> frozenset[str]:
-    """The tools with ``pickle: true`` (from the store's catalogue cache)."""
-    return frozenset(t["name"] for t in ctx.store.tools() if takes_pickles(t))
+def _pickle_tools(ctx: Context, items: list[Any]) -> frozenset[str]:
+    """Those of the tools ``items`` name with ``pickle: true`` (from the store's catalogue
+    cache; only the tools named are read: every enqueue asks). Items not yet checked: a name
+    that is not a string is left to the item's own check."""
+    named = {i["tool"] for i in items if isinstance(i, dict) and isinstance(i.get("tool"), str)}
+    return frozenset(
+        t["name"] for t in ctx.store.tools() if t["name"] in named and takes_pickles(t)
+    )
 
 
 def _with_duplicate(task: dict[str, Any]) -> dict[str, Any]:
@@ -199,7 +205,7 @@ async def enqueue_batch(ctx: Context, queue: str, tasks: list[Any]) -> dict[str,
             f"tasks holds {len(tasks)} items; a batch takes 1 to {MAX_BATCH}", field="tasks"
         )
     items = []
-    pickle_tools = _pickle_tools(ctx)
+    pickle_tools = _pickle_tools(ctx, tasks)
     for index, raw in enumerate(tasks):
         if not isinstance(raw, dict):
             raise Validation(f"tasks[{index}] must be an object, not {show(raw)}", field="tasks")
