@@ -22,7 +22,13 @@ from sparkq_daemon.ids import seq_of_task_id
 from sparkq_daemon.store.base import FinishParams
 from sparkq_daemon.store.postgres import rows, timeline
 from sparkq_daemon.store.postgres.db import PgDatabase
-from sparkq_daemon.store.postgres.tasks import _CLAIM_SET, _NOT_EXPIRED, _RETURN, EVENTS_WANTED
+from sparkq_daemon.store.postgres.tasks import (
+    _CLAIM_SET,
+    _NOT_EXPIRED,
+    _RETURN,
+    EVENTS_WANTED,
+    moved_cte,
+)
 
 _COMPLETED = rows.task_event_sql("'task.completed'", "d")
 _CLAIMED = rows.task_event_sql("'task.claimed'", "c")
@@ -48,14 +54,9 @@ WITH r AS (
       AND (r.attempt IS NULL OR t.attempts = r.attempt)
       AND (r.lease IS NULL OR t.lease = r.lease) AND NOT t.dependants
     RETURNING {_RETURN}
-), dk AS (
-    INSERT INTO count_deltas (queue_id, status, n)
-    SELECT queue_id, v.status, v.n FROM (SELECT queue_id, count(*) AS m FROM d GROUP BY queue_id) g,
-        LATERAL (VALUES ('running', -g.m), ('succeeded', g.m)) AS v(status, n)
-), dev AS (
-    INSERT INTO task_events ({timeline.COLUMNS})
-    SELECT d.seq, d.events, now(), 'succeeded', NULLIF(d.attempts, 0), d.worker, NULL FROM d
-), w AS (
+), {moved_cte("'running'", "'succeeded'", "dk", "d")},
+{timeline.cte("'succeeded'", "dev", "d")},
+w AS (
     SELECT array_agg(r.worker ORDER BY r.ord) AS names FROM r JOIN d ON d.seq = r.seq
 ), q AS (
     SELECT id, paused, state, (concurrency IS NOT NULL OR rate_limit IS NOT NULL) AS limited
@@ -78,14 +79,9 @@ WITH r AS (
     )
 }
     FROM next WHERE t.seq = next.seq AND t.status = 'queued' RETURNING {_RETURN}
-), ck AS (
-    INSERT INTO count_deltas (queue_id, status, n)
-    SELECT queue_id, v.status, v.n FROM (SELECT queue_id, count(*) AS m FROM c GROUP BY queue_id) g,
-        LATERAL (VALUES ('queued', -g.m), ('running', g.m)) AS v(status, n)
-), cev AS (
-    INSERT INTO task_events ({timeline.COLUMNS})
-    SELECT c.seq, c.events, now(), 'claimed', NULLIF(c.attempts, 0), c.worker, NULL FROM c
-), sent AS (
+), {moved_cte("'queued'", "'running'", "ck")},
+{timeline.cte("'claimed'", "cev")},
+sent AS (
     SELECT CASE WHEN {EVENTS_WANTED} THEN sparkq_notify_events($1,
         (SELECT array_agg(({_COMPLETED})::text ORDER BY d.seq) FROM d)
         || (SELECT array_agg(({_CLAIMED})::text ORDER BY c.seq) FROM c)) END AS n

@@ -39,11 +39,16 @@ _NOTIFY = (
     f"CASE WHEN {EVENTS_WANTED} THEN (SELECT sparkq_notify_events($1, "
     "array_agg(({event})::text ORDER BY c.seq)) FROM c) END AS _sent"
 )
-_MOVED = (
-    "k AS (INSERT INTO count_deltas (queue_id, status, n) "
-    "SELECT g.queue_id, v.status, v.n FROM (SELECT queue_id, count(*) AS m FROM c "
-    "GROUP BY queue_id) g, LATERAL (VALUES ({old}, -g.m), ({new}, g.m)) AS v(status, n))"
-)
+
+
+def moved_cte(old: str, new: str, name: str = "k", rows: str = "c") -> str:
+    """A CTE ``name`` counting the tasks of the CTE ``rows`` moved from status ``old`` to
+    ``new`` (SQL expressions) into ``count_deltas``, one row per queue and status."""
+    return (
+        f"{name} AS (INSERT INTO count_deltas (queue_id, status, n) "
+        f"SELECT g.queue_id, v.status, v.n FROM (SELECT queue_id, count(*) AS m FROM {rows} "
+        f"GROUP BY queue_id) g, LATERAL (VALUES ({old}, -g.m), ({new}, g.m)) AS v(status, n))"
+    )
 
 
 def resolve(
@@ -183,7 +188,7 @@ _CLAIM_SET = (
     "progress = NULL, events = t.events + 1 "
 )
 _NOT_EXPIRED = "(t.expires_at IS NULL OR t.expires_at > now())"
-_CLAIM_MOVED = _MOVED.format(old="'queued'", new="'running'")
+_CLAIM_MOVED = moved_cte("'queued'", "'running'")
 _CLAIM_NOTIFY = _NOTIFY.format(event=rows.task_event_sql("'task.claimed'", "c"))
 _CLAIM_TAIL = (
     f"{_CLAIM_MOVED}, {timeline.cte(repr('claimed'))} "
@@ -314,7 +319,7 @@ def _update_running(clause: str, assignments: str, held: str, moved: tuple[str, 
     completion's event and timeline row in the same statement)."""
     tail = ""
     if moved is not None:
-        tail = f", {_MOVED.format(old=moved[0], new=moved[1])}, {timeline.cte(repr('succeeded'))}"
+        tail = f", {moved_cte(*moved)}, {timeline.cte(repr('succeeded'))}"
         assignments += ", events = t.events + 1"
     event = rows.task_event_sql("'task.completed'", "c") if moved else None
     notify = f"{_NOTIFY.format(event=event)}, " if event else ""
@@ -489,7 +494,7 @@ WITH c AS (
     WHERE t.seq = $9 AND t.status = 'running' AND t.lease = $10
       AND t.worker IS NOT DISTINCT FROM $8{{guard}}
     RETURNING {_RETURN}
-), {_MOVED.format(old="'running'", new="$2")},
+), {moved_cte("'running'", "$2")},
 ev AS (
     INSERT INTO task_events ({timeline.COLUMNS})
     SELECT c.seq, c.events, now(),

@@ -16,13 +16,13 @@ from sparkq_daemon.store.postgres.task_lookup import find
 COLUMNS = "task_seq, seq, at, type, attempt, worker, detail"
 
 
-def cte(type_sql: str, attempt: str = "c.attempts", worker: str = "c.worker") -> str:
-    """A CTE ``ev`` writing one row for each task of the CTE ``c`` (which returned its
+def cte(type_sql: str, name: str = "ev", rows: str = "c") -> str:
+    """A CTE ``name`` writing one row for each task of the CTE ``rows`` (which returned its
     bumped ``events``)."""
     return (
-        f"ev AS (INSERT INTO task_events ({COLUMNS}) "
-        f"SELECT c.seq, c.events, now(), {type_sql}, NULLIF({attempt}, 0), {worker}, NULL "
-        "FROM c)"
+        f"{name} AS (INSERT INTO task_events ({COLUMNS}) "
+        f"SELECT {rows}.seq, {rows}.events, now(), {type_sql}, NULLIF({rows}.attempts, 0), "
+        f"{rows}.worker, NULL FROM {rows})"
     )
 
 
