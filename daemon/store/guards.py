@@ -35,19 +35,25 @@ def check_running(
             id=row["id"],
             status=row["status"],
         )
-    if attempt is not None and row["attempts"] != attempt:
-        raise Conflict(
-            f"task {row['friendly_id']} is running attempt {row['attempts']}, not attempt "
-            f"{attempt}; it cannot be {action}",
-            id=row["id"],
-            status=row["status"],
-            attempt=row["attempts"],
-        )
-    if lease is not None and row["lease"] != lease:
-        raise Conflict(
-            f"task {row['friendly_id']} was claimed again since lease {lease} (it is at lease "
-            f"{row['lease']}); it cannot be {action}",
-            id=row["id"],
-            status=row["status"],
-            lease=row["lease"],
-        )
+    for column, wanted in fence_columns(attempt, lease):
+        if row[column] != wanted:
+            raise Conflict(
+                _FENCE_REFUSALS[column, wanted < row[column]].format(
+                    task=row["friendly_id"], now=row[column], wanted=wanted, action=action
+                ),
+                id=row["id"],
+                status=row["status"],
+                **{_FENCE_MEMBERS[column]: row[column]},
+            )
+
+
+_RUNNING_OTHER = "task {task} is running {name} {now}, not {name} {wanted}; it cannot be {action}"
+# (column, the report's claim is older than the task's) -> the refusal
+_FENCE_REFUSALS = {
+    ("attempts", True): _RUNNING_OTHER.replace("{name}", "attempt"),
+    ("attempts", False): _RUNNING_OTHER.replace("{name}", "attempt"),
+    ("lease", True): "task {task} was claimed again since lease {wanted} (it is at lease {now}); "
+    "it cannot be {action}",
+    ("lease", False): _RUNNING_OTHER.replace("{name}", "lease"),
+}
+_FENCE_MEMBERS = {"attempts": "attempt", "lease": "lease"}  # the refusal's data member
